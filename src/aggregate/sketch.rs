@@ -1,0 +1,248 @@
+//! A mergeable quantile sketch with bounded relative error (the DDSketch construction of
+//! Masson, Rim & Lee, VLDB 2019), plus exact count, mean, min and max.
+//!
+//! Values are counted in logarithmic bins `γ^(k−1) < |x| ≤ γ^k` with γ = (1 + α)/(1 − α), so
+//! any quantile is returned within a relative error α of a true sample value. Bins hold
+//! integer counts and the sum is kept in fixed point, so merging is exact, associative and
+//! commutative: sketches built on any number of threads and merged in any order are
+//! bit-identical. The quantile is clamped to the exact [min, max], so a constant metric comes
+//! back exactly.
+
+/// Relative accuracy of quantiles.
+pub const ALPHA: f64 = 0.005;
+/// Values closer to zero than this count as zero.
+const ZERO: f64 = 1e-9;
+/// Fixed-point scale of the running sum: 2^40 (resolution ≈ 1e-12).
+const SCALE: f64 = (1u64 << 40) as f64;
+
+/// Counts in consecutive bins starting at `offset`.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Bins {
+    offset: i32,
+    counts: Vec<u64>,
+}
+
+impl Bins {
+    fn add(&mut self, key: i32, n: u64) {
+        if self.counts.is_empty() {
+            self.offset = key;
+            self.counts.push(0);
+        } else if key < self.offset {
+            let grow = (self.offset - key) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = key;
+        } else if key >= self.offset + self.counts.len() as i32 {
+            self.counts.resize((key - self.offset) as usize + 1, 0);
+        }
+        self.counts[(key - self.offset) as usize] += n;
+    }
+
+    fn merge(&mut self, other: &Bins) {
+        for (i, &n) in other.counts.iter().enumerate() {
+            if n > 0 {
+                self.add(other.offset + i as i32, n);
+            }
+        }
+    }
+}
+
+/// A quantile sketch of one metric in one month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sketch {
+    positive: Bins,
+    negative: Bins,
+    zeros: u64,
+    count: u64,
+    sum_fixed: i128,
+    min: f64,
+    max: f64,
+}
+
+impl Default for Sketch {
+    fn default() -> Self {
+        Sketch {
+            positive: Bins::default(),
+            negative: Bins::default(),
+            zeros: 0,
+            count: 0,
+            sum_fixed: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+fn ln_gamma() -> f64 {
+    ((1.0 + ALPHA) / (1.0 - ALPHA)).ln()
+}
+
+impl Sketch {
+    /// Adds one value. Non-finite values are ignored.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        if !x.is_finite() {
+            return;
+        }
+        self.count += 1;
+        self.sum_fixed += (x * SCALE).round() as i128;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        if x.abs() <= ZERO {
+            self.zeros += 1;
+        } else {
+            let key = (x.abs().ln() / ln_gamma()).ceil() as i32;
+            if x > 0.0 {
+                self.positive.add(key, 1);
+            } else {
+                self.negative.add(key, 1);
+            }
+        }
+    }
+
+    /// Adds everything `other` holds.
+    pub fn merge(&mut self, other: &Sketch) {
+        self.positive.merge(&other.positive);
+        self.negative.merge(&other.negative);
+        self.zeros += other.zeros;
+        self.count += other.count;
+        self.sum_fixed += other.sum_fixed;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    /// Values added.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Exact mean (to 1e-12), or NaN when empty.
+    pub fn mean(&self) -> f64 {
+        if self.count == 0 {
+            return f64::NAN;
+        }
+        (self.sum_fixed as f64 / SCALE) / self.count as f64
+    }
+
+    /// Smallest value added.
+    pub fn min(&self) -> f64 {
+        self.min
+    }
+
+    /// Largest value added.
+    pub fn max(&self) -> f64 {
+        self.max
+    }
+
+    /// The value at 0-based rank `rank` (in 0…count−1), within relative error α.
+    pub fn value_at_rank(&self, rank: u64) -> f64 {
+        if self.count == 0 {
+            return f64::NAN;
+        }
+        let g = ln_gamma().exp();
+        let value_of = |key: i32| 2.0 * g.powi(key) / (g + 1.0);
+        let mut seen = 0u64;
+        // Negative values: largest magnitude first.
+        for (i, &n) in self.negative.counts.iter().enumerate().rev() {
+            seen += n;
+            if seen > rank {
+                return self.clamp(-value_of(self.negative.offset + i as i32));
+            }
+        }
+        seen += self.zeros;
+        if seen > rank {
+            return self.clamp(0.0);
+        }
+        for (i, &n) in self.positive.counts.iter().enumerate() {
+            seen += n;
+            if seen > rank {
+                return self.clamp(value_of(self.positive.offset + i as i32));
+            }
+        }
+        self.max
+    }
+
+    /// The q-quantile (lower nearest rank: the value of rank ⌊q × (count − 1)⌋).
+    pub fn quantile(&self, q: f64) -> f64 {
+        if self.count == 0 {
+            return f64::NAN;
+        }
+        let rank = (q.clamp(0.0, 1.0) * (self.count - 1) as f64).floor() as u64;
+        self.value_at_rank(rank)
+    }
+
+    /// A distribution-free 95% confidence interval of the q-quantile from the binomial
+    /// distribution of order statistics: ranks n·q ∓ 1.96·√(n·q·(1 − q)).
+    pub fn quantile_ci95(&self, q: f64) -> (f64, f64) {
+        let n = self.count as f64;
+        if self.count == 0 {
+            return (f64::NAN, f64::NAN);
+        }
+        let half = 1.96 * (n * q * (1.0 - q)).sqrt();
+        let lo = (n * q - half).floor().clamp(0.0, n - 1.0) as u64;
+        let hi = (n * q + half).ceil().clamp(0.0, n - 1.0) as u64;
+        (self.value_at_rank(lo), self.value_at_rank(hi))
+    }
+
+    fn clamp(&self, x: f64) -> f64 {
+        x.clamp(self.min, self.max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_is_exact() {
+        let mut s = Sketch::default();
+        for _ in 0..1000 {
+            s.add(1205.48);
+        }
+        assert_eq!(s.quantile(0.5), 1205.48);
+        assert_eq!(s.quantile(0.99), 1205.48);
+        assert!((s.mean() - 1205.48).abs() < 1e-9);
+    }
+
+    #[test]
+    fn quantiles_within_relative_error() {
+        let mut s = Sketch::default();
+        for i in 1..=10_000 {
+            s.add(i as f64);
+        }
+        for (q, want) in [(0.05, 500.0), (0.5, 5000.0), (0.9, 9000.0), (0.99, 9900.0)] {
+            let got = s.quantile(q);
+            assert!((got - want).abs() / want < 2.0 * ALPHA + 1e-3, "q{q}: {got} vs {want}");
+        }
+        assert_eq!(s.mean(), 5000.5);
+    }
+
+    #[test]
+    fn zeros_and_negatives() {
+        let mut s = Sketch::default();
+        for x in [-5.0, -1.0, 0.0, 0.0, 2.0] {
+            s.add(x);
+        }
+        assert!((s.quantile(0.0) + 5.0).abs() < 0.05);
+        assert_eq!(s.quantile(0.5), 0.0);
+        assert!((s.quantile(1.0) - 2.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn merge_is_order_independent() {
+        let xs: Vec<f64> = (0..3000).map(|i| ((i * 7919) % 1013) as f64 * 0.37 - 50.0).collect();
+        let mut whole = Sketch::default();
+        xs.iter().for_each(|&x| whole.add(x));
+        let mut parts: Vec<Sketch> = xs
+            .chunks(250)
+            .map(|c| {
+                let mut s = Sketch::default();
+                c.iter().for_each(|&x| s.add(x));
+                s
+            })
+            .collect();
+        parts.reverse();
+        let mut merged = Sketch::default();
+        parts.iter().for_each(|p| merged.merge(p));
+        assert_eq!(merged, whole);
+    }
+}

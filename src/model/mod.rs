@@ -1,0 +1,360 @@
+//! The storage model: population, pods, volumes, storage backends, Ceph clusters and costs.
+//!
+//! Everything here is pure: plain data in, plain data out, no files, terminal or clock. A
+//! [`Model`] is what a scenario file becomes once it has been validated; [`trial`] plays one
+//! Monte Carlo path through it, month by month, in the order of DESIGN §2.7.
+
+pub mod billing;
+pub mod ceph;
+pub mod dist;
+pub mod metrics;
+pub mod population;
+pub mod trial;
+
+use crate::quantity::Share;
+pub use billing::Billing;
+pub use ceph::{CephCluster, CephExpansion, ExpansionAdd};
+pub use dist::Dist;
+pub use population::{Growth, Population};
+
+/// A validated scenario: every distribution built, every price resolved, every index valid.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The scenario's name (file stem unless `name` is set).
+    pub name: String,
+    /// One-line description, for reports.
+    pub description: String,
+    /// Months simulated after month 0.
+    pub horizon_months: u32,
+    /// Currency of every price.
+    pub currency: String,
+    /// Hours in a billing month (730, the OpenCost/Infracost convention).
+    pub hours_per_month: f64,
+    /// Calendar month of month 1, as (year, month), if the scenario says.
+    pub start: Option<(i32, u32)>,
+    /// Users over time.
+    pub population: Population,
+    /// Pods from users.
+    pub pods: Pods,
+    /// PVC templates.
+    pub volumes: Vec<VolumeTemplate>,
+    /// Storage classes, referenced by index from volumes.
+    pub storage_classes: Vec<StorageClass>,
+    /// Ceph clusters, referenced by index from storage classes.
+    pub ceph: Vec<CephCluster>,
+    /// Compute, fixed and one-time costs.
+    pub costs: Costs,
+    /// Risk targets (budget) that probabilities are judged against.
+    pub targets: Targets,
+    /// Every price used, with its source, for the report's assumptions.
+    pub price_sources: Vec<PriceSource>,
+}
+
+/// How many pods run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PodSizing {
+    /// `clamp(ceil(users × per_user), min, max)`.
+    PerUser {
+        /// Pods per user (0.2 = one pod per five users).
+        per_user: f64,
+        /// Fewest pods.
+        min: u32,
+        /// Most pods.
+        max: u32,
+    },
+    /// A fixed StatefulSet size.
+    Replicas(u32),
+}
+
+/// The pods of the workload and what each requests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pods {
+    /// Replica count rule.
+    pub sizing: PodSizing,
+    /// vCPU requested per pod.
+    pub vcpu: f64,
+    /// Memory requested per pod, GiB.
+    pub memory_gib: f64,
+    /// `persistentVolumeClaimRetentionPolicy.whenScaled`: true for `Retain` (the default), so
+    /// per-pod PVCs follow the high-water mark of replicas.
+    pub retain_when_scaled: bool,
+}
+
+impl Pods {
+    /// Replicas for a number of users.
+    pub fn replicas(&self, users: u64) -> u32 {
+        match self.sizing {
+            PodSizing::Replicas(n) => n,
+            PodSizing::PerUser { per_user, min, max } => {
+                let want = (users as f64 * per_user - 1e-9).ceil().max(0.0);
+                (want.min(u32::MAX as f64) as u32).clamp(min, max)
+            }
+        }
+    }
+}
+
+/// What a volume template is instantiated per.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Per {
+    /// One per StatefulSet replica (a `volumeClaimTemplates` entry).
+    Pod,
+    /// One per user (a workspace).
+    User,
+    /// A fixed number for the whole cluster (a shared backup PVC).
+    Cluster(u32),
+}
+
+/// What happens when a volume's usage reaches its size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Expansion {
+    /// Nothing: the volume is full.
+    None,
+    /// topolvm/pvc-autoresizer: while free < threshold and size < limit,
+    /// size = min(limit, ceil_GiB(size + increase)).
+    Autoresize {
+        /// Free space below which a resize happens (`resize.topolvm.io/threshold`, default 10%).
+        threshold: Share,
+        /// Growth step (`resize.topolvm.io/increase`, default 10%), of the current capacity.
+        increase: Share,
+        /// Upper bound (`resize.topolvm.io/storage_limit`, required).
+        limit_gib: f64,
+    },
+}
+
+/// Snapshot policy of a volume.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Snapshots {
+    /// Snapshots kept.
+    pub retained: u32,
+    /// Fraction of the data that changes between two snapshots.
+    pub change: f64,
+}
+
+impl Snapshots {
+    /// Billed snapshot size as a multiple of used size for incremental cloud snapshots: the
+    /// first copy is full, each further one holds what changed: `1 + (retained − 1) × change`.
+    pub fn cloud_factor(&self) -> f64 {
+        if self.retained == 0 {
+            0.0
+        } else {
+            1.0 + (self.retained as f64 - 1.0) * self.change
+        }
+    }
+
+    /// Extra data a copy-on-write snapshot keeps in a Ceph pool, as a multiple of used size:
+    /// each retained RBD snapshot pins the blocks changed since it: `retained × change`.
+    pub fn ceph_factor(&self) -> f64 {
+        self.retained as f64 * self.change
+    }
+}
+
+/// A PVC template (`[[volumes]]`).
+#[derive(Debug, Clone)]
+pub struct VolumeTemplate {
+    /// Name (`workspace`, `config`…); also keys the template's random stream, so that two
+    /// variants of a scenario see the same draws for a template of the same name.
+    pub name: String,
+    /// What it is instantiated per.
+    pub per: Per,
+    /// Index into [`Model::storage_classes`].
+    pub storage_class: usize,
+    /// Provisioned size at creation, GiB.
+    pub size_gib: f64,
+    /// Used GiB at creation (clamped to the size).
+    pub initial_used: Dist,
+    /// GiB added per volume per month (may be negative; usage floors at 0).
+    pub growth: Dist,
+    /// One multiplier per trial on every volume's growth.
+    pub trial_factor: Dist,
+    /// Months a churned user's volume is kept before it is deleted.
+    pub retention_months: u32,
+    /// Expansion policy.
+    pub expansion: Expansion,
+    /// Snapshot policy, if any.
+    pub snapshots: Option<Snapshots>,
+}
+
+/// Where a storage class keeps its data and how it is billed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Backend {
+    /// Cloud block storage, billed on provisioned size.
+    Cloud {
+        /// Price per GiB-month of provisioned (billed) size.
+        price_per_gib_month: f64,
+        /// Rounding rule.
+        billing: Billing,
+        /// Price per GiB-month of snapshot data.
+        snapshot_price_per_gib_month: f64,
+    },
+    /// A Rook-Ceph pool, thin-provisioned: consumes what is written.
+    Ceph {
+        /// Index into [`Model::ceph`].
+        cluster: usize,
+        /// Raw bytes per stored byte: `size`, or (k+m)/k.
+        rate: f64,
+        /// Hosts one object spans: `size`, or k+m (failure domain host).
+        width: u32,
+    },
+}
+
+/// A Kubernetes StorageClass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageClass {
+    /// Its name, e.g. `ceph-block`.
+    pub name: String,
+    /// Its backend.
+    pub backend: Backend,
+}
+
+/// How compute is costed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Compute {
+    /// `pods × (vcpu × vcpu_hour + memory_gib × memory_gib_hour) × hours_per_month`.
+    Pods {
+        /// Price per vCPU-hour.
+        vcpu_hour: f64,
+        /// Price per GiB-hour of memory.
+        memory_gib_hour: f64,
+    },
+    /// A fixed monthly figure.
+    FixedMonthly(f64),
+}
+
+/// A one-time cost (hardware, network equipment).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneTime {
+    /// What it is.
+    pub name: String,
+    /// Amount, paid in month 1.
+    pub amount: f64,
+    /// Spread over this many months from month 1 (0: reported as `cost_one_time` in month 1).
+    pub amortize_months: u32,
+}
+
+/// Costs other than storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Costs {
+    /// Compute rule.
+    pub compute: Compute,
+    /// Fixed monthly items (control plane, load balancer, power).
+    pub fixed: Vec<(String, f64)>,
+    /// One-time items.
+    pub one_time: Vec<OneTime>,
+}
+
+impl Costs {
+    /// Fixed monthly items plus the amortised share of one-time items due in `month`.
+    /// Month 0 is the run-rate of the initial state, so it carries month 1's share.
+    pub fn fixed_in_month(&self, month: u32) -> f64 {
+        let m = month.max(1);
+        let fixed: f64 = self.fixed.iter().map(|(_, v)| v).sum();
+        let amortised: f64 = self
+            .one_time
+            .iter()
+            .filter(|o| o.amortize_months > 0 && m <= o.amortize_months)
+            .map(|o| o.amount / o.amortize_months as f64)
+            .sum();
+        fixed + amortised
+    }
+
+    /// One-time items paid in `month` without amortisation (all in month 1).
+    pub fn one_time_in_month(&self, month: u32) -> f64 {
+        if month != 1 {
+            return 0.0;
+        }
+        self.one_time
+            .iter()
+            .filter(|o| o.amortize_months == 0)
+            .map(|o| o.amount)
+            .sum()
+    }
+
+    /// Compute cost of `pods` pods of the given shape for one month.
+    pub fn compute_monthly(&self, pods: u32, vcpu: f64, memory_gib: f64, hours: f64) -> f64 {
+        match self.compute {
+            Compute::FixedMonthly(v) => v,
+            Compute::Pods {
+                vcpu_hour,
+                memory_gib_hour,
+            } => pods as f64 * (vcpu * vcpu_hour + memory_gib * memory_gib_hour) * hours,
+        }
+    }
+}
+
+/// Risk targets a run is judged against.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Targets {
+    /// Monthly budget: `budget_exceeded` is the chance that some month's `cost_total` passes it.
+    pub monthly_budget: Option<f64>,
+    /// Highest acceptable chance that some volume fills within the horizon.
+    pub max_volume_full_probability: Option<f64>,
+    /// Highest acceptable chance that the fullest OSD passes nearfull within the horizon.
+    pub max_ceph_nearfull_probability: Option<f64>,
+}
+
+/// A price the model uses, and where it came from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PriceSource {
+    /// What is priced (`storage_classes.standard-rwo`).
+    pub item: String,
+    /// The price.
+    pub price: f64,
+    /// Its unit (`per GiB-month`).
+    pub unit: String,
+    /// Where it comes from (catalog and URL, or "inline in the scenario").
+    pub source: String,
+    /// When the source was read, if known.
+    pub as_of: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicas_follow_users_within_bounds() {
+        let pods = Pods {
+            sizing: PodSizing::PerUser {
+                per_user: 0.2,
+                min: 3,
+                max: 10,
+            },
+            vcpu: 1.0,
+            memory_gib: 1.0,
+            retain_when_scaled: true,
+        };
+        assert_eq!(pods.replicas(0), 3);
+        assert_eq!(pods.replicas(20), 4);
+        assert_eq!(pods.replicas(21), 5);
+        assert_eq!(pods.replicas(1000), 10);
+    }
+
+    #[test]
+    fn snapshot_factors() {
+        let s = Snapshots {
+            retained: 4,
+            change: 0.1,
+        };
+        assert!((s.cloud_factor() - 1.3).abs() < 1e-12);
+        assert!((s.ceph_factor() - 0.4).abs() < 1e-12);
+    }
+
+    /// 254Carbon bare metal (seed 004): $6,000 of hardware over 12 months + $300/month running
+    /// = $800/month; the high end $12,000/12 + $600 = $1,600.
+    #[test]
+    fn amortisation_reproduces_carbon254_running_cost() {
+        let costs = Costs {
+            compute: Compute::FixedMonthly(0.0),
+            fixed: vec![("power".into(), 200.0), ("maintenance".into(), 100.0)],
+            one_time: vec![OneTime {
+                name: "hardware+network".into(),
+                amount: 6000.0,
+                amortize_months: 12,
+            }],
+        };
+        assert_eq!(costs.fixed_in_month(0), 800.0);
+        assert_eq!(costs.fixed_in_month(12), 800.0);
+        assert_eq!(costs.fixed_in_month(13), 300.0);
+        assert_eq!(costs.one_time_in_month(1), 0.0);
+    }
+}

@@ -1,0 +1,146 @@
+//! Users over time (DESIGN §2.1): the growth models, their per-trial parameters, and the
+//! expected arrivals of one month.
+
+use super::dist::Dist;
+use rand::Rng;
+
+/// How new users arrive.
+#[derive(Debug, Clone)]
+pub enum Growth {
+    /// No arrivals.
+    Fixed,
+    /// Poisson arrivals with a mean per month drawn once per trial.
+    Linear {
+        /// Expected new users per month.
+        per_month: Dist,
+    },
+    /// Rate r drawn once per trial plus per-month noise σ:
+    /// arrivals ~ Poisson(U × max(0, r + σ·ε)).
+    Geometric {
+        /// Monthly growth rate.
+        rate: Dist,
+        /// σ of the per-month noise on the rate.
+        noise: f64,
+    },
+    /// As geometric, damped by a market size K: λ = r·U·(1 − U/K).
+    Logistic {
+        /// Monthly growth rate.
+        rate: Dist,
+        /// Market size K.
+        capacity: f64,
+        /// σ of the per-month noise on the rate.
+        noise: f64,
+    },
+    /// Expected users at given months (linear interpolation) times a per-trial factor;
+    /// arrivals ~ Poisson(max(0, target − users after churn)).
+    Schedule {
+        /// (month, expected users), sorted by month.
+        points: Vec<(f64, f64)>,
+        /// Per-trial multiplier of the targets.
+        factor: Dist,
+    },
+}
+
+/// The population process.
+#[derive(Debug, Clone)]
+pub struct Population {
+    /// Users at month 0.
+    pub initial_users: u64,
+    /// Chance per month that a user present at the start of the month leaves.
+    pub churn: f64,
+    /// Arrivals.
+    pub growth: Growth,
+}
+
+/// What a trial draws once for its population: the growth rate or the schedule factor.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TrialGrowth {
+    /// Rate, per-month mean arrivals, or schedule factor, depending on the model.
+    pub parameter: f64,
+}
+
+impl Population {
+    /// Draws the trial's growth parameter.
+    pub fn draw_trial<R: Rng + ?Sized>(&self, rng: &mut R) -> TrialGrowth {
+        let parameter = match &self.growth {
+            Growth::Fixed => 0.0,
+            Growth::Linear { per_month } => per_month.sample(rng).max(0.0),
+            Growth::Geometric { rate, .. } | Growth::Logistic { rate, .. } => rate.sample(rng),
+            Growth::Schedule { factor, .. } => factor.sample(rng).max(0.0),
+        };
+        TrialGrowth { parameter }
+    }
+
+    /// Expected arrivals (the Poisson mean) in `month` given `users` after churn.
+    pub fn arrival_mean<R: Rng + ?Sized>(
+        &self,
+        trial: TrialGrowth,
+        month: u32,
+        users: u64,
+        rng: &mut R,
+    ) -> f64 {
+        let u = users as f64;
+        let noisy = |noise: f64, rng: &mut R| {
+            if noise > 0.0 {
+                let eps: f64 = rand::distr::Distribution::sample(&rand_distr_standard_normal(), rng);
+                (trial.parameter + noise * eps).max(0.0)
+            } else {
+                trial.parameter.max(0.0)
+            }
+        };
+        match &self.growth {
+            Growth::Fixed => 0.0,
+            Growth::Linear { .. } => trial.parameter,
+            Growth::Geometric { noise, .. } => u * noisy(*noise, rng),
+            Growth::Logistic {
+                capacity, noise, ..
+            } => u * noisy(*noise, rng) * (1.0 - u / capacity).max(0.0),
+            Growth::Schedule { points, .. } => {
+                (interpolate(points, month as f64) * trial.parameter - u).max(0.0)
+            }
+        }
+    }
+}
+
+/// The standard normal used for per-month noise (statrs' ziggurat sampler).
+fn rand_distr_standard_normal() -> statrs::distribution::Normal {
+    statrs::distribution::Normal::standard()
+}
+
+/// Piecewise-linear interpolation through sorted points, flat beyond both ends.
+pub fn interpolate(points: &[(f64, f64)], x: f64) -> f64 {
+    match points {
+        [] => 0.0,
+        [(_, y)] => *y,
+        _ => {
+            if x <= points[0].0 {
+                return points[0].1;
+            }
+            for w in points.windows(2) {
+                let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+                if x <= x1 {
+                    return if x1 == x0 {
+                        y1
+                    } else {
+                        y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+                    };
+                }
+            }
+            points[points.len() - 1].1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolation_is_linear_and_flat_outside() {
+        let pts = [(0.0, 20.0), (12.0, 100.0), (36.0, 500.0)];
+        assert_eq!(interpolate(&pts, 0.0), 20.0);
+        assert_eq!(interpolate(&pts, 6.0), 60.0);
+        assert_eq!(interpolate(&pts, 24.0), 300.0);
+        assert_eq!(interpolate(&pts, 48.0), 500.0);
+    }
+}
