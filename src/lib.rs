@@ -14,6 +14,7 @@
 
 pub mod aggregate;
 pub mod app;
+pub mod cli;
 pub mod engine;
 pub mod model;
 pub mod quantity;

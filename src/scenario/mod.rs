@@ -1,0 +1,264 @@
+//! Scenario and pricing files: the only place that reads them.
+//!
+//! Loading runs in two stages, after ripgrep's low-/high-level arguments: the TOML text is
+//! parsed (with `extends` merged) into the serde mirror of [`schema`], then [`validate`] turns
+//! that into a [`Model`], collecting every problem it finds. Each problem names the file, the
+//! key path and, where it can, the line.
+
+pub mod locate;
+pub mod schema;
+pub mod validate;
+
+use crate::model::Model;
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One thing wrong with an input file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line, where known.
+    pub line: Option<usize>,
+    /// Key path (`volumes[0].size`), empty for the file as a whole.
+    pub key: String,
+    /// What is wrong and, where it helps, what would be right.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if !self.key.is_empty() {
+            write!(f, ": {}", self.key)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found in a scenario (and the files it pulls in).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct ScenarioError {
+    /// The problems, in the order found.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ScenarioError {
+    fn one(file: &Path, line: Option<usize>, key: &str, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            problems: vec![Problem {
+                file: file.to_path_buf(),
+                line,
+                key: key.to_string(),
+                message: message.into(),
+            }],
+        }
+    }
+}
+
+/// A loaded scenario: the model and how the file asks to run it.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The validated model.
+    pub model: Model,
+    /// `trials` of the file (default 10,000).
+    pub trials: u64,
+    /// `seed` of the file, if set.
+    pub seed: Option<u64>,
+    /// `max_users` of `[population]` (default [`crate::engine::DEFAULT_MAX_USERS`]).
+    pub max_users: u64,
+}
+
+/// The texts an input was assembled from, most specific first, for locating keys.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<(PathBuf, String)>,
+}
+
+impl Sources {
+    /// The main file.
+    pub fn main(&self) -> &Path {
+        &self.files[0].0
+    }
+
+    /// A problem at `key`, located in the first file that writes it.
+    pub fn problem(&self, key: &str, message: impl Into<String>) -> Problem {
+        let mut best: Option<(PathBuf, usize)> = None;
+        for (path, text) in &self.files {
+            match locate::line_of(text, key) {
+                Some((line, true)) => {
+                    best = Some((path.clone(), line));
+                    break;
+                }
+                Some((line, false)) if best.is_none() => best = Some((path.clone(), line)),
+                _ => {}
+            }
+        }
+        let (file, line) = match best {
+            Some((f, l)) => (f, Some(l)),
+            None => (self.main().to_path_buf(), None),
+        };
+        Problem {
+            file,
+            line,
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, ScenarioError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        let what = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            _ => e.to_string(),
+        };
+        ScenarioError::one(path, None, "", format!("cannot read the file: {what}"))
+    })
+}
+
+fn parse_table(path: &Path, text: &str) -> Result<toml::Table, ScenarioError> {
+    text.parse::<toml::Table>().map_err(|e| {
+        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let message = e.message().trim().to_string();
+        ScenarioError::one(path, line, "", format!("not valid TOML: {message}"))
+    })
+}
+
+/// Overlays `over` onto `base`: tables merge key by key, anything else is replaced whole
+/// (so a variant's `[[volumes]]` replaces the base's list).
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+/// Reads a TOML file and everything it `extends`, merged, with the texts for locating keys.
+fn read_with_extends(path: &Path) -> Result<(toml::Table, Sources), ScenarioError> {
+    let mut chain: Vec<(PathBuf, String, toml::Table)> = Vec::new();
+    let mut current = path.to_path_buf();
+    loop {
+        if chain.iter().any(|(p, _, _)| p == &current) || chain.len() > 16 {
+            return Err(ScenarioError::one(
+                &chain[0].0,
+                None,
+                "extends",
+                format!("extends forms a cycle through {}", current.display()),
+            ));
+        }
+        let text = read(&current)?;
+        let table = parse_table(&current, &text)?;
+        let parent = match table.get("extends") {
+            None => None,
+            Some(toml::Value::String(s)) => Some(current.parent().unwrap_or(Path::new(".")).join(s)),
+            Some(_) => {
+                let line = locate::line_of(&text, "extends").map(|l| l.0);
+                return Err(ScenarioError::one(&current, line, "extends", "must be a file name in quotes"));
+            }
+        };
+        if let Some(parent) = &parent
+            && !parent.exists()
+        {
+            let line = locate::line_of(&text, "extends").map(|l| l.0);
+            return Err(ScenarioError::one(
+                &current,
+                line,
+                "extends",
+                format!("{} does not exist", parent.display()),
+            ));
+        }
+        chain.push((current.clone(), text, table));
+        match parent {
+            Some(p) => current = p,
+            None => break,
+        }
+    }
+    let mut sources = Sources::default();
+    let mut merged = toml::Table::new();
+    for (path, text, table) in chain.into_iter().rev() {
+        merge(&mut merged, table);
+        sources.files.insert(0, (path, text));
+    }
+    merged.remove("extends");
+    Ok((merged, sources))
+}
+
+/// Deserializes a merged table, turning serde's error into a located problem.
+fn deserialize<T: DeserializeOwned>(table: toml::Table, sources: &Sources) -> Result<T, ScenarioError> {
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let mut key = e.path().to_string();
+        if key == "." {
+            key.clear();
+        }
+        let message = e.inner().message().trim().to_string();
+        // "unknown field `sizee`, expected one of …": point at the unknown key itself.
+        if let Some(rest) = message.strip_prefix("unknown field `")
+            && let Some(end) = rest.find('`')
+        {
+            let field = &rest[..end];
+            key = if key.is_empty() { field.to_string() } else { format!("{key}.{field}") };
+        }
+        let message = message.replace("unknown variant", "unknown kind").replace(
+            "missing field",
+            "missing required key",
+        );
+        ScenarioError {
+            problems: vec![sources.problem(&key, message)],
+        }
+    })
+}
+
+/// Loads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let (table, sources) = read_with_extends(path)?;
+    let spec: schema::ScenarioSpec = deserialize(table, &sources)?;
+    validate::scenario(spec, &sources)
+}
+
+/// Loads a pricing catalog file.
+pub fn load_catalog(path: &Path) -> Result<(schema::CatalogSpec, Sources), ScenarioError> {
+    let text = read(path)?;
+    let table = parse_table(path, &text)?;
+    let sources = Sources {
+        files: vec![(path.to_path_buf(), text)],
+    };
+    let spec = deserialize(table, &sources)?;
+    Ok((spec, sources))
+}
+
+/// Where a catalog named `name` is looked for, for a scenario at `scenario`: `pricing/`
+/// beside the scenario's folder, inside it, then under the working directory.
+pub fn catalog_candidates(scenario: &Path, name: &str) -> Vec<PathBuf> {
+    let file = format!("{name}.toml");
+    let dir = scenario.parent().unwrap_or(Path::new("."));
+    let mut out = vec![
+        dir.join("..").join("pricing").join(&file),
+        dir.join("pricing").join(&file),
+        PathBuf::from("pricing").join(&file),
+    ];
+    out.dedup();
+    out
+}

@@ -1,0 +1,72 @@
+//! The command line (clap derive). Defaults live here once, so `--help` and the code agree.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Capacity and cost Monte Carlo for Kubernetes storage: PVC tiers, Rook-Ceph, cloud disks.
+#[derive(Debug, Parser)]
+#[command(name = "headroom", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate scenarios; write summary.json and timeseries.csv; print a short table.
+    Run(RunArgs),
+    /// Check scenario files and print every problem (exit 2 if any).
+    Validate(ValidateArgs),
+}
+
+/// Options of every command that simulates.
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Trials (default: the scenario's `trials`, else 10000).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Master seed (default: the scenario's `seed`, else one from the clock, printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no table: files and errors only.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `headroom run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Output folder (default: reports/<scenario>/; with several scenarios, DIR/<scenario>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Simulation options.
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// `headroom validate`.
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,867 @@
+//! From the file's mirror ([`schema`]) to a [`Model`]: parse quantities, build distributions,
+//! resolve prices, and reject what is well-formed but impossible. Every problem is collected,
+//! so that `validate` can report them all at once.
+
+use super::schema::*;
+use super::{Problem, Scenario, ScenarioError, Sources, catalog_candidates, load_catalog};
+use crate::engine::DEFAULT_MAX_USERS;
+use crate::model::ceph::{erasure_rate, replicated_rate};
+use crate::model::*;
+use crate::quantity::{Share, parse_gib, parse_percent, parse_share};
+use std::collections::BTreeMap;
+
+/// Collects problems while checking a scenario.
+struct Checker<'s> {
+    sources: &'s Sources,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn err(&mut self, key: &str, message: impl Into<String>) {
+        self.problems.push(self.sources.problem(key, message));
+    }
+
+    /// A size in GiB.
+    fn gib(&mut self, key: &str, raw: &Raw) -> Option<f64> {
+        match raw {
+            Raw::Number(n) if *n >= 0.0 && n.is_finite() => Some(*n),
+            Raw::Number(n) => {
+                self.err(key, format!("{n} is not a size (must be ≥ 0)"));
+                None
+            }
+            Raw::Text(s) => match parse_gib(s) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    self.err(key, e.to_string());
+                    None
+                }
+            },
+        }
+    }
+
+    /// A fraction written as `"5%"` or as a number (0.05).
+    fn fraction(&mut self, key: &str, raw: Option<&Raw>, default: f64) -> f64 {
+        match raw {
+            None => default,
+            Some(Raw::Number(n)) if *n >= 0.0 && n.is_finite() => *n,
+            Some(Raw::Text(s)) if parse_percent(s).is_some() => parse_percent(s).unwrap_or(default),
+            Some(other) => {
+                self.err(key, format!("{other} is not a percentage (expected e.g. \"5%\" or 0.05)"));
+                default
+            }
+        }
+    }
+
+    fn share(&mut self, key: &str, raw: Option<&Raw>, default: Share) -> Share {
+        match raw {
+            None => default,
+            Some(Raw::Number(n)) if *n >= 0.0 => Share::Gib(*n),
+            Some(Raw::Number(n)) => {
+                self.err(key, format!("{n} must be ≥ 0"));
+                default
+            }
+            Some(Raw::Text(s)) => match parse_share(s) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.err(key, e.to_string());
+                    default
+                }
+            },
+        }
+    }
+
+    fn dist(&mut self, key: &str, spec: Option<&DistSpec>, default: f64) -> Dist {
+        let built = match spec {
+            None => Dist::fixed(default),
+            Some(DistSpec::Fixed(v)) => Dist::fixed(*v),
+            Some(DistSpec::Normal { mean, sd }) => Dist::normal(*mean, *sd),
+            Some(DistSpec::Lognormal { median, sigma }) => Dist::lognormal(*median, *sigma),
+            Some(DistSpec::Uniform { min, max }) => Dist::uniform(*min, *max),
+            Some(DistSpec::Triangular { min, mode, max }) => Dist::triangular(*min, *mode, *max),
+            Some(DistSpec::Pert { min, mode, max }) => Dist::pert(*min, *mode, *max),
+            Some(DistSpec::Gamma { shape, scale }) => Dist::gamma(*shape, *scale),
+        };
+        built.unwrap_or_else(|e| {
+            self.err(key, e.0);
+            Dist::Fixed(default)
+        })
+    }
+
+    fn non_negative(&mut self, key: &str, v: f64) -> f64 {
+        if !(v >= 0.0 && v.is_finite()) {
+            self.err(key, format!("must be ≥ 0 (got {v})"));
+            return 0.0;
+        }
+        v
+    }
+
+    fn probability(&mut self, key: &str, v: f64) -> f64 {
+        if !(0.0..=1.0).contains(&v) {
+            self.err(key, format!("must be between 0 and 1 (got {v})"));
+            return v.clamp(0.0, 1.0);
+        }
+        v
+    }
+}
+
+/// A pricing catalog, resolved.
+struct Catalog {
+    spec: CatalogSpec,
+    label: String,
+}
+
+fn parse_start(s: &str) -> Option<(i32, u32)> {
+    let (y, m) = s.trim().split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    ((1900..=9999).contains(&y) && (1..=12).contains(&m)).then_some((y, m))
+}
+
+/// Checks a scenario and builds its model, or returns every problem found.
+pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, ScenarioError> {
+    let mut ck = Checker {
+        sources,
+        problems: Vec::new(),
+    };
+    let path = sources.main().to_path_buf();
+    let name = spec.name.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into())
+    });
+
+    if spec.horizon_months == 0 || spec.horizon_months > 1200 {
+        ck.err("horizon_months", format!("must be between 1 and 1200 months (got {})", spec.horizon_months));
+    }
+    let trials = spec.trials.unwrap_or(10_000);
+    if trials == 0 {
+        ck.err("trials", "must be at least 1");
+    }
+    if let Some(step) = &spec.step
+        && step != "month"
+    {
+        ck.err("step", format!("{step:?} is not supported: only \"month\""));
+    }
+    let start = spec.start.as_deref().and_then(|s| {
+        let parsed = parse_start(s);
+        if parsed.is_none() {
+            ck.err("start", format!("{s:?} is not a calendar month (expected e.g. \"2026-01\")"));
+        }
+        parsed
+    });
+
+    // Pricing catalog.
+    let catalog = spec.pricing.as_ref().and_then(|name| {
+        let candidates = catalog_candidates(&path, name);
+        match candidates.iter().find(|p| p.exists()) {
+            None => {
+                ck.err(
+                    "pricing",
+                    format!(
+                        "catalog {name:?} not found (looked for {})",
+                        candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                    ),
+                );
+                None
+            }
+            Some(p) => match load_catalog(p) {
+                Ok((spec, _)) => Some(Catalog {
+                    label: format!("pricing/{name}.toml ({}, as of {})", spec.source, spec.as_of),
+                    spec,
+                }),
+                Err(e) => {
+                    ck.problems.extend(e.problems);
+                    None
+                }
+            },
+        }
+    });
+    let currency = match (&spec.currency, &catalog) {
+        (Some(c), Some(cat)) if *c != cat.spec.currency => {
+            ck.err(
+                "currency",
+                format!("{c:?} differs from the catalog's {:?}: prices would be mixed", cat.spec.currency),
+            );
+            c.clone()
+        }
+        (Some(c), _) => c.clone(),
+        (None, Some(cat)) => cat.spec.currency.clone(),
+        (None, None) => "USD".into(),
+    };
+    let hours_per_month = catalog.as_ref().map_or(730.0, |c| c.spec.hours_per_month);
+    let mut price_sources = Vec::new();
+
+    let population = population(&mut ck, &spec.population);
+    let max_users = spec.population.max_users.unwrap_or(DEFAULT_MAX_USERS);
+    if population.initial_users > max_users {
+        ck.err("population.initial_users", format!("exceeds max_users ({max_users})"));
+    }
+    let pods = pods(&mut ck, spec.pods.as_ref());
+
+    // Ceph clusters, by name.
+    let cluster_index: BTreeMap<&str, usize> =
+        spec.ceph.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let mut ceph = Vec::new();
+    for (cname, c) in &spec.ceph {
+        ceph.push(ceph_cluster(&mut ck, cname, c));
+    }
+
+    // Storage classes.
+    let class_index: BTreeMap<&str, usize> =
+        spec.storage_classes.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let mut storage_classes = Vec::new();
+    for (sname, sc) in &spec.storage_classes {
+        let key = format!("storage_classes.{sname}");
+        let backend = match sc.backend.as_str() {
+            "ceph" => {
+                for (field, present) in [
+                    ("price", sc.price.is_some()),
+                    ("price_per_gib_month", sc.price_per_gib_month.is_some()),
+                    ("billing", sc.billing.is_some()),
+                ] {
+                    if present {
+                        ck.err(
+                            &format!("{key}.{field}"),
+                            "a Ceph class is thin-provisioned and costed through its cluster's hosts, not per GiB",
+                        );
+                    }
+                }
+                let cluster = match &sc.cluster {
+                    None => {
+                        ck.err(&format!("{key}.cluster"), "a Ceph class needs `cluster = \"<name of a [ceph.*] table>\"`");
+                        0
+                    }
+                    Some(c) => match cluster_index.get(c.as_str()) {
+                        Some(&i) => i,
+                        None => {
+                            ck.err(&format!("{key}.cluster"), format!("no [ceph.{c}] table in the scenario"));
+                            0
+                        }
+                    },
+                };
+                let (rate, width) = match &sc.pool {
+                    None => {
+                        ck.err(&format!("{key}.pool"), "a Ceph class needs `pool = { replicated = { size = 3 } }` or `{ erasure = { k = 4, m = 2 } }`");
+                        (3.0, 3)
+                    }
+                    Some(PoolSpec::Replicated { size }) => {
+                        if *size == 0 {
+                            ck.err(&format!("{key}.pool.replicated.size"), "must be at least 1");
+                        }
+                        (replicated_rate((*size).max(1)), (*size).max(1))
+                    }
+                    Some(PoolSpec::Erasure { k, m }) => {
+                        if *k == 0 || *m == 0 {
+                            ck.err(&format!("{key}.pool.erasure"), format!("k and m must be at least 1 (got k = {k}, m = {m})"));
+                        }
+                        (erasure_rate((*k).max(1), *m), k + m)
+                    }
+                };
+                if let Some(c) = spec.ceph.values().nth(cluster)
+                    && sc.cluster.is_some()
+                    && width > c.hosts
+                {
+                    ck.err(
+                        &format!("{key}.pool"),
+                        format!(
+                            "the pool spans {width} hosts but cluster {:?} has {} (failure domain host): its placement groups could never be placed",
+                            sc.cluster.as_deref().unwrap_or(""),
+                            c.hosts
+                        ),
+                    );
+                }
+                Backend::Ceph { cluster, rate, width }
+            }
+            "cloud" => cloud_backend(&mut ck, &key, sc, catalog.as_ref(), &mut price_sources),
+            other => {
+                ck.err(&format!("{key}.backend"), format!("{other:?} is not a backend (expected \"cloud\" or \"ceph\")"));
+                Backend::Cloud {
+                    price_per_gib_month: 0.0,
+                    billing: Billing::default(),
+                    snapshot_price_per_gib_month: 0.0,
+                }
+            }
+        };
+        storage_classes.push(StorageClass {
+            name: sname.clone(),
+            backend,
+        });
+    }
+
+    // Volumes.
+    let mut volumes = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
+    for (i, v) in spec.volumes.iter().enumerate() {
+        let key = format!("volumes[{i}]");
+        if !names.insert(v.name.as_str()) {
+            ck.err(&format!("{key}.name"), format!("{:?} is used by two volumes", v.name));
+        }
+        let per = match (v.per.as_str(), v.count) {
+            ("pod", None) => Per::Pod,
+            ("user", None) => Per::User,
+            ("cluster", Some(n)) => Per::Cluster(n),
+            ("cluster", None) => {
+                ck.err(&format!("{key}.per"), "per = \"cluster\" needs `count` (how many such volumes)");
+                Per::Cluster(0)
+            }
+            ("pod" | "user", Some(_)) => {
+                ck.err(&format!("{key}.count"), "count only applies to per = \"cluster\"");
+                Per::Pod
+            }
+            (other, _) => {
+                ck.err(&format!("{key}.per"), format!("{other:?} is not one of \"pod\", \"user\", \"cluster\""));
+                Per::Pod
+            }
+        };
+        let storage_class = match class_index.get(v.storage_class.as_str()) {
+            Some(&c) => c,
+            None => {
+                ck.err(
+                    &format!("{key}.storage_class"),
+                    format!("no [storage_classes.{}] table in the scenario", v.storage_class),
+                );
+                0
+            }
+        };
+        let size_gib = ck.gib(&format!("{key}.size"), &v.size).unwrap_or(1.0);
+        if size_gib <= 0.0 {
+            ck.err(&format!("{key}.size"), "must be more than 0");
+        }
+        let expansion = match &v.expansion {
+            None | Some(ExpansionSpec::None) => Expansion::None,
+            Some(ExpansionSpec::Autoresize {
+                threshold,
+                increase,
+                limit,
+            }) => {
+                let ekey = format!("{key}.expansion.autoresize");
+                let threshold = ck.share(&format!("{ekey}.threshold"), threshold.as_ref(), Share::Fraction(0.1));
+                let increase = ck.share(&format!("{ekey}.increase"), increase.as_ref(), Share::Fraction(0.1));
+                if increase.of(size_gib) <= 0.0 {
+                    ck.err(&format!("{ekey}.increase"), "must be more than 0");
+                }
+                let limit_gib = ck.gib(&format!("{ekey}.limit"), limit).unwrap_or(size_gib);
+                if limit_gib < size_gib {
+                    ck.err(
+                        &format!("{ekey}.limit"),
+                        format!("the limit ({limit_gib} GiB) is below the size ({size_gib} GiB)"),
+                    );
+                }
+                Expansion::Autoresize {
+                    threshold,
+                    increase,
+                    limit_gib,
+                }
+            }
+        };
+        if let Some(sc) = storage_classes.get(storage_class)
+            && let Backend::Cloud { billing, .. } = &sc.backend
+            && let Some(max) = billing.max_gib()
+        {
+            let biggest = match expansion {
+                Expansion::Autoresize { limit_gib, .. } => limit_gib.max(size_gib),
+                Expansion::None => size_gib,
+            };
+            if biggest > max {
+                ck.err(
+                    &format!("{key}.size"),
+                    format!("{biggest} GiB is larger than the largest tier of {} ({max} GiB)", sc.name),
+                );
+            }
+        }
+        let snapshots = v.snapshots.as_ref().map(|s| Snapshots {
+            retained: s.retained,
+            change: ck.probability(&format!("{key}.snapshots.change"), s.change),
+        });
+        volumes.push(VolumeTemplate {
+            name: v.name.clone(),
+            per,
+            storage_class,
+            size_gib,
+            initial_used: ck.dist(&format!("{key}.initial_used"), v.initial_used.as_ref(), 0.0),
+            growth: ck.dist(&format!("{key}.growth"), v.growth.as_ref(), 0.0),
+            trial_factor: ck.dist(&format!("{key}.trial_factor"), v.trial_factor.as_ref(), 1.0),
+            retention_months: v.retention_months,
+            expansion,
+            snapshots,
+        });
+    }
+
+    let costs = costs(&mut ck, &spec.costs, catalog.as_ref(), &mut price_sources);
+    for (cname, c) in spec.ceph.iter() {
+        if c.host_monthly_cost > 0.0 {
+            price_sources.push(PriceSource {
+                item: format!("ceph.{cname}.host_monthly_cost"),
+                price: c.host_monthly_cost,
+                unit: "per host-month".into(),
+                source: "inline in the scenario".into(),
+                as_of: None,
+            });
+        }
+    }
+    let targets = Targets {
+        monthly_budget: spec.targets.monthly_budget.map(|b| ck.non_negative("targets.monthly_budget", b)),
+        max_volume_full_probability: spec
+            .targets
+            .max_volume_full_probability
+            .map(|p| ck.probability("targets.max_volume_full_probability", p)),
+        max_ceph_nearfull_probability: spec
+            .targets
+            .max_ceph_nearfull_probability
+            .map(|p| ck.probability("targets.max_ceph_nearfull_probability", p)),
+    };
+
+    if !ck.problems.is_empty() {
+        return Err(ScenarioError { problems: ck.problems });
+    }
+    Ok(Scenario {
+        path,
+        model: Model {
+            name,
+            description: spec.description.unwrap_or_default(),
+            horizon_months: spec.horizon_months,
+            currency,
+            hours_per_month,
+            start,
+            population,
+            pods,
+            volumes,
+            storage_classes,
+            ceph,
+            costs,
+            targets,
+            price_sources,
+        },
+        trials,
+        seed: spec.seed,
+        max_users,
+    })
+}
+
+fn population(ck: &mut Checker, p: &PopulationSpec) -> Population {
+    let churn = ck.probability("population.churn", p.churn);
+    let growth = match &p.growth {
+        None | Some(GrowthSpec::Fixed) => Growth::Fixed,
+        Some(GrowthSpec::Linear { per_month }) => Growth::Linear {
+            per_month: ck.dist("population.growth.linear.per_month", Some(per_month), 0.0),
+        },
+        Some(GrowthSpec::Geometric { rate, noise }) => Growth::Geometric {
+            rate: ck.dist("population.growth.geometric.rate", Some(rate), 0.0),
+            noise: ck.non_negative("population.growth.geometric.noise", *noise),
+        },
+        Some(GrowthSpec::Logistic { rate, capacity, noise }) => {
+            if !(*capacity > 0.0) {
+                ck.err("population.growth.logistic.capacity", format!("must be more than 0 (got {capacity})"));
+            }
+            Growth::Logistic {
+                rate: ck.dist("population.growth.logistic.rate", Some(rate), 0.0),
+                capacity: capacity.max(1.0),
+                noise: ck.non_negative("population.growth.logistic.noise", *noise),
+            }
+        }
+        Some(GrowthSpec::Schedule { points, factor }) => {
+            let key = "population.growth.schedule.points";
+            if points.is_empty() {
+                ck.err(key, "needs at least one [month, users] point");
+            }
+            if points.windows(2).any(|w| w[1].0 < w[0].0) {
+                ck.err(key, "months must be in increasing order");
+            }
+            if points.iter().any(|p| p.0 < 0.0 || p.1 < 0.0) {
+                ck.err(key, "months and users must be ≥ 0");
+            }
+            Growth::Schedule {
+                points: points.clone(),
+                factor: ck.dist("population.growth.schedule.factor", factor.as_ref(), 1.0),
+            }
+        }
+    };
+    Population {
+        initial_users: p.initial_users,
+        churn,
+        growth,
+    }
+}
+
+fn pods(ck: &mut Checker, p: Option<&PodsSpec>) -> Pods {
+    let Some(p) = p else {
+        return Pods {
+            sizing: PodSizing::Replicas(0),
+            vcpu: 0.0,
+            memory_gib: 0.0,
+            retain_when_scaled: true,
+        };
+    };
+    let sizing = match (p.pods_per_user, p.replicas) {
+        (Some(_), Some(_)) => {
+            ck.err("pods.replicas", "set either pods_per_user or replicas, not both");
+            PodSizing::Replicas(0)
+        }
+        (None, Some(n)) => {
+            if p.min.is_some() || p.max.is_some() {
+                ck.err("pods.min", "min and max apply to pods_per_user, not to a fixed replicas count");
+            }
+            PodSizing::Replicas(n)
+        }
+        (Some(per_user), None) => {
+            let per_user = ck.non_negative("pods.pods_per_user", per_user);
+            let (min, max) = (p.min.unwrap_or(0), p.max.unwrap_or(u32::MAX));
+            if min > max {
+                ck.err("pods.min", format!("min ({min}) is above max ({max})"));
+            }
+            PodSizing::PerUser {
+                per_user,
+                min,
+                max: max.max(min),
+            }
+        }
+        (None, None) => {
+            ck.err("pods", "needs pods_per_user (pods from users) or replicas (a fixed StatefulSet size)");
+            PodSizing::Replicas(0)
+        }
+    };
+    let retain_when_scaled = match p.when_scaled.as_deref() {
+        None | Some("retain") => true,
+        Some("delete") => false,
+        Some(other) => {
+            ck.err("pods.when_scaled", format!("{other:?} is not \"retain\" or \"delete\""));
+            true
+        }
+    };
+    Pods {
+        sizing,
+        vcpu: ck.non_negative("pods.vcpu", p.vcpu),
+        memory_gib: ck.non_negative("pods.memory_gib", p.memory_gib),
+        retain_when_scaled,
+    }
+}
+
+fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
+    let key = format!("ceph.{name}");
+    if c.hosts == 0 {
+        ck.err(&format!("{key}.hosts"), "must be at least 1");
+    }
+    if c.osds_per_host == 0 {
+        ck.err(&format!("{key}.osds_per_host"), "must be at least 1");
+    }
+    let osd_size_gib = ck.gib(&format!("{key}.osd_size"), &c.osd_size).unwrap_or(1.0);
+    if osd_size_gib <= 0.0 {
+        ck.err(&format!("{key}.osd_size"), "must be more than 0");
+    }
+    let overhead = ck.fraction(&format!("{key}.overhead"), c.overhead.as_ref(), 0.0);
+    let imbalance = ck.fraction(&format!("{key}.imbalance"), c.imbalance.as_ref(), 0.0);
+    let nearfull = c.nearfull_ratio.unwrap_or(0.85);
+    let backfillfull = c.backfillfull_ratio.unwrap_or(0.90);
+    let full = c.full_ratio.unwrap_or(0.95);
+    if !(0.0 < nearfull && nearfull < backfillfull && backfillfull < full && full < 1.0) {
+        ck.err(
+            &format!("{key}.nearfull_ratio"),
+            format!(
+                "ratios must satisfy 0 < nearfull < backfillfull < full < 1 (got {nearfull}, {backfillfull}, {full}); Ceph raises OSD_OUT_OF_ORDER_FULL otherwise"
+            ),
+        );
+    }
+    let initial_raw_used_gib = c
+        .initial_raw_used
+        .as_ref()
+        .and_then(|r| ck.gib(&format!("{key}.initial_raw_used"), r))
+        .unwrap_or(0.0);
+    let host_monthly_cost = ck.non_negative(&format!("{key}.host_monthly_cost"), c.host_monthly_cost);
+    let expansion = c.expansion.as_ref().map(|e| {
+        let ekey = format!("{key}.expansion");
+        if !(e.trigger > 0.0 && e.trigger <= 1.0) {
+            ck.err(&format!("{ekey}.trigger"), format!("must be a utilisation in (0, 1] (got {})", e.trigger));
+        } else if e.trigger >= full {
+            ck.err(
+                &format!("{ekey}.trigger"),
+                format!("{} is at or above full_ratio ({full}): the order would come after writes stop", e.trigger),
+            );
+        }
+        let add = match (&e.add.hosts, &e.add.osds_per_host, &e.add.osd_size) {
+            (Some(h), None, None) if *h > 0 => ExpansionAdd::Hosts(*h),
+            (None, Some(n), Some(size)) if *n > 0 => ExpansionAdd::Osds {
+                per_host: *n,
+                osd_size_gib: ck.gib(&format!("{ekey}.add.osd_size"), size).unwrap_or(0.0),
+            },
+            _ => {
+                ck.err(
+                    &format!("{ekey}.add"),
+                    "expected { osds_per_host = 1, osd_size = \"1Ti\" } or { hosts = 1 } (counts ≥ 1)",
+                );
+                ExpansionAdd::Hosts(1)
+            }
+        };
+        let max_outstanding = e.max_outstanding.unwrap_or(1);
+        if max_outstanding == 0 {
+            ck.err(&format!("{ekey}.max_outstanding"), "must be at least 1");
+        }
+        CephExpansion {
+            trigger: e.trigger,
+            projected: e.projected,
+            lead_time_months: e.lead_time_months,
+            add,
+            monthly_cost: ck.non_negative(&format!("{ekey}.monthly_cost"), e.monthly_cost),
+            one_time_cost: ck.non_negative(&format!("{ekey}.one_time_cost"), e.one_time_cost),
+            amortize_months: e.amortize_months,
+            max_outstanding: max_outstanding.max(1),
+        }
+    });
+    CephCluster {
+        name: name.to_string(),
+        hosts: c.hosts.max(1),
+        osds_per_host: c.osds_per_host.max(1),
+        osd_size_gib: osd_size_gib.max(1e-9),
+        overhead,
+        imbalance,
+        nearfull_ratio: nearfull,
+        backfillfull_ratio: backfillfull,
+        full_ratio: full,
+        host_monthly_cost,
+        initial_raw_used_gib,
+        expansion,
+    }
+}
+
+fn billing(ck: &mut Checker, key: &str, spec: &BillingSpec) -> Billing {
+    match spec {
+        BillingSpec::PerGib { min, increment } => {
+            let min_gib = min.as_ref().and_then(|m| ck.gib(&format!("{key}.per_gib.min"), m)).unwrap_or(0.0);
+            let increment_gib = increment
+                .as_ref()
+                .and_then(|m| ck.gib(&format!("{key}.per_gib.increment"), m))
+                .unwrap_or(1.0);
+            if increment_gib <= 0.0 {
+                ck.err(&format!("{key}.per_gib.increment"), "must be more than 0");
+            }
+            Billing::PerGib {
+                min_gib,
+                increment_gib: increment_gib.max(1e-9),
+            }
+        }
+        BillingSpec::Tiered { tiers } => {
+            let mut out = Vec::new();
+            for (i, t) in tiers.iter().enumerate() {
+                let size = ck.gib(&format!("{key}.tiered.tiers[{i}].size"), &t.size).unwrap_or(0.0);
+                let price = ck.non_negative(&format!("{key}.tiered.tiers[{i}].monthly"), t.monthly);
+                out.push((size, price));
+            }
+            if out.is_empty() {
+                ck.err(&format!("{key}.tiered.tiers"), "needs at least one tier");
+            }
+            if out.windows(2).any(|w| w[1].0 <= w[0].0) {
+                ck.err(&format!("{key}.tiered.tiers"), "tier sizes must increase");
+            }
+            Billing::Tiered { tiers: out }
+        }
+    }
+}
+
+fn cloud_backend(
+    ck: &mut Checker,
+    key: &str,
+    sc: &StorageClassSpec,
+    catalog: Option<&Catalog>,
+    sources: &mut Vec<PriceSource>,
+) -> Backend {
+    if sc.cluster.is_some() || sc.pool.is_some() {
+        ck.err(&format!("{key}.pool"), "cluster and pool belong to backend = \"ceph\"");
+    }
+    let mut price = 0.0;
+    let mut rule = Billing::default();
+    let mut from_catalog = false;
+    match (&sc.price, sc.price_per_gib_month) {
+        (Some(_), Some(_)) => ck.err(&format!("{key}.price"), "set either price (a catalog key) or price_per_gib_month, not both"),
+        (Some(k), None) => match catalog {
+            None => ck.err(
+                &format!("{key}.price"),
+                format!("{k:?} names a catalog price, but the scenario has no `pricing = \"<catalog>\"`"),
+            ),
+            Some(cat) => match cat.spec.storage.get(k) {
+                None => ck.err(
+                    &format!("{key}.price"),
+                    format!(
+                        "no [storage.{k}] in catalog {:?} (it has: {})",
+                        cat.spec.name,
+                        cat.spec.storage.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ),
+                Some(entry) => {
+                    from_catalog = true;
+                    price = entry.price_per_gib_month.unwrap_or(0.0);
+                    if let Some(b) = &entry.billing {
+                        rule = billing(ck, &format!("{key}.billing"), b);
+                    }
+                    let source = entry.source.clone().unwrap_or_else(|| cat.spec.source.clone());
+                    let unit = match rule {
+                        Billing::Tiered { .. } => "per disk-month, by size tier",
+                        Billing::PerGib { .. } => "per GiB-month",
+                    };
+                    sources.push(PriceSource {
+                        item: format!("{key} ({k})"),
+                        price,
+                        unit: unit.into(),
+                        source: format!("{} — {source}", cat.label),
+                        as_of: Some(cat.spec.as_of.clone()),
+                    });
+                }
+            },
+        },
+        (None, Some(p)) => {
+            price = ck.non_negative(&format!("{key}.price_per_gib_month"), p);
+            sources.push(PriceSource {
+                item: key.to_string(),
+                price,
+                unit: "per GiB-month".into(),
+                source: "inline in the scenario".into(),
+                as_of: None,
+            });
+        }
+        (None, None) => ck.err(
+            &format!("{key}.price"),
+            "a cloud class needs price = \"<catalog key>\" or price_per_gib_month = <number>",
+        ),
+    }
+    if let Some(b) = &sc.billing {
+        rule = billing(ck, &format!("{key}.billing"), b);
+    }
+    if !from_catalog && price < 0.0 {
+        ck.err(&format!("{key}.price_per_gib_month"), "must be ≥ 0");
+    }
+    let snapshot = match (sc.snapshot_price_per_gib_month, catalog.and_then(|c| c.spec.snapshots.as_ref())) {
+        (Some(p), _) => ck.non_negative(&format!("{key}.snapshot_price_per_gib_month"), p),
+        (None, Some(s)) => s.price_per_gib_month,
+        (None, None) => 0.0,
+    };
+    Backend::Cloud {
+        price_per_gib_month: price,
+        billing: rule,
+        snapshot_price_per_gib_month: snapshot,
+    }
+}
+
+fn costs(ck: &mut Checker, c: &CostsSpec, catalog: Option<&Catalog>, sources: &mut Vec<PriceSource>) -> Costs {
+    let compute = match &c.compute {
+        None => {
+            if c.vcpu_hour.is_some() || c.memory_gib_hour.is_some() {
+                ck.err("costs.compute", "vcpu_hour and memory_gib_hour need compute = \"pods\"");
+            }
+            Compute::FixedMonthly(0.0)
+        }
+        Some(ComputeSpec::FixedMonthly(v)) => {
+            let v = ck.non_negative("costs.compute.fixed_monthly", *v);
+            sources.push(PriceSource {
+                item: "costs.compute".into(),
+                price: v,
+                unit: "per month".into(),
+                source: "inline in the scenario".into(),
+                as_of: None,
+            });
+            Compute::FixedMonthly(v)
+        }
+        Some(ComputeSpec::Pods) => {
+            let from_cat = catalog.and_then(|cat| cat.spec.compute.as_ref().map(|comp| (cat, comp)));
+            let mut get = |name: &str, inline: Option<f64>, pick: fn(&CatalogCompute) -> f64| -> f64 {
+                match (inline, from_cat) {
+                    (Some(v), _) => {
+                        let v = ck.non_negative(&format!("costs.{name}"), v);
+                        sources.push(PriceSource {
+                            item: format!("costs.{name}"),
+                            price: v,
+                            unit: "per hour".into(),
+                            source: "inline in the scenario".into(),
+                            as_of: None,
+                        });
+                        v
+                    }
+                    (None, Some((cat, comp))) => {
+                        sources.push(PriceSource {
+                            item: format!("costs.{name}"),
+                            price: pick(comp),
+                            unit: "per hour".into(),
+                            source: format!(
+                                "{} — {}",
+                                cat.label,
+                                comp.source.clone().unwrap_or_else(|| cat.spec.source.clone())
+                            ),
+                            as_of: Some(cat.spec.as_of.clone()),
+                        });
+                        pick(comp)
+                    }
+                    (None, None) => {
+                        ck.err(
+                            &format!("costs.{name}"),
+                            "compute = \"pods\" needs a price: set it here or use a catalog with [compute]",
+                        );
+                        0.0
+                    }
+                }
+            };
+            let vcpu_hour = get("vcpu_hour", c.vcpu_hour, |k| k.vcpu_hour);
+            let memory_gib_hour = get("memory_gib_hour", c.memory_gib_hour, |k| k.memory_gib_hour);
+            Compute::Pods {
+                vcpu_hour,
+                memory_gib_hour,
+            }
+        }
+    };
+    let mut fixed = Vec::new();
+    for (i, f) in c.fixed.iter().enumerate() {
+        let key = format!("costs.fixed[{i}]");
+        let amount = match (f.monthly, &f.price) {
+            (Some(m), None) => {
+                sources.push(PriceSource {
+                    item: f.name.clone(),
+                    price: m,
+                    unit: "per month".into(),
+                    source: "inline in the scenario".into(),
+                    as_of: None,
+                });
+                ck.non_negative(&format!("{key}.monthly"), m)
+            }
+            (None, Some(k)) => match catalog.and_then(|cat| cat.spec.fixed.get(k).map(|e| (cat, e))) {
+                Some((cat, e)) => {
+                    sources.push(PriceSource {
+                        item: f.name.clone(),
+                        price: e.monthly,
+                        unit: "per month".into(),
+                        source: format!("{} — {}", cat.label, e.source.clone().unwrap_or_default()),
+                        as_of: Some(cat.spec.as_of.clone()),
+                    });
+                    e.monthly
+                }
+                None => {
+                    ck.err(&format!("{key}.price"), format!("no [fixed.{k}] in the scenario's pricing catalog"));
+                    0.0
+                }
+            },
+            _ => {
+                ck.err(&key, "needs exactly one of monthly = <amount> or price = \"<catalog key>\"");
+                0.0
+            }
+        };
+        fixed.push((f.name.clone(), amount));
+    }
+    let one_time = c
+        .one_time
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            sources.push(PriceSource {
+                item: o.name.clone(),
+                price: o.amount,
+                unit: if o.amortize_months > 0 {
+                    format!("one-time, amortised over {} months", o.amortize_months)
+                } else {
+                    "one-time".into()
+                },
+                source: "inline in the scenario".into(),
+                as_of: None,
+            });
+            OneTime {
+                name: o.name.clone(),
+                amount: ck.non_negative(&format!("costs.one_time[{i}].amount"), o.amount),
+                amortize_months: o.amortize_months,
+            }
+        })
+        .collect();
+    Costs { compute, fixed, one_time }
+}
