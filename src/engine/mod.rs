@@ -33,6 +33,7 @@ pub struct RunConfig {
 /// Builds the generators of trial `trial` into `rngs`, reusing its storage.
 pub fn trial_rngs(model: &Model, seed: u64, trial: u64, rngs: &mut TrialRngs) {
     rngs.population = seed::trial_rng(seed, seed::POPULATION, trial);
+    rngs.costs = seed::trial_rng(seed, seed::COSTS, trial);
     rngs.volumes.clear();
     rngs.volumes.extend(
         model
@@ -46,6 +47,7 @@ pub fn trial_rngs(model: &Model, seed: u64, trial: u64, rngs: &mut TrialRngs) {
 pub fn replay_trial(model: &Model, seed: u64, trial: u64, max_users: u64) -> TrialRecord {
     let mut rngs = TrialRngs {
         population: seed::trial_rng(seed, seed::POPULATION, trial),
+        costs: seed::trial_rng(seed, seed::COSTS, trial),
         volumes: Vec::new(),
     };
     trial_rngs(model, seed, trial, &mut rngs);
@@ -60,6 +62,7 @@ fn run_chunk(model: &Model, cfg: &RunConfig, chunk: u64) -> Aggregate {
     let mut record = TrialRecord::new(model.horizon_months);
     let mut rngs = TrialRngs {
         population: seed::trial_rng(cfg.seed, seed::POPULATION, 0),
+        costs: seed::trial_rng(cfg.seed, seed::COSTS, 0),
         volumes: Vec::with_capacity(model.volumes.len()),
     };
     let end = ((chunk + 1) * CHUNK).min(cfg.trials);

@@ -12,6 +12,8 @@ use rand::rngs::ChaCha8Rng;
 
 /// The population's component id.
 pub const POPULATION: u64 = 0x706f_7075_6c61_7469; // "populati"
+/// The component id of uncertain fixed and one-time cost amounts.
+pub const COSTS: u64 = 0x636f_7374_735f_5f5f; // "costs___"
 
 /// SplitMix64's finaliser: a fixed 64-bit mixer.
 pub fn mix64(mut z: u64) -> u64 {

@@ -221,51 +221,71 @@ pub enum Compute {
 }
 
 /// A one-time cost (hardware, network equipment).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct OneTime {
     /// What it is.
     pub name: String,
-    /// Amount, paid in month 1.
-    pub amount: f64,
+    /// Amount, paid in month 1 (drawn once per trial when uncertain).
+    pub amount: Dist,
     /// Spread over this many months from month 1 (0: reported as `cost_one_time` in month 1).
     pub amortize_months: u32,
 }
 
 /// Costs other than storage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Costs {
     /// Compute rule.
     pub compute: Compute,
-    /// Fixed monthly items (control plane, load balancer, power).
-    pub fixed: Vec<(String, f64)>,
+    /// Fixed monthly items (control plane, load balancer, power), each drawn once per trial
+    /// when uncertain (a quoted range such as "$200–400/month").
+    pub fixed: Vec<(String, Dist)>,
     /// One-time items.
     pub one_time: Vec<OneTime>,
 }
 
+/// One trial's draws of the uncertain fixed and one-time amounts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CostDraws {
+    /// Σ fixed monthly items.
+    pub fixed_monthly: f64,
+    /// Amount of each one-time item, in [`Costs::one_time`] order.
+    pub one_time: Vec<f64>,
+}
+
 impl Costs {
+    /// Draws the trial's amounts into `draws` (reusing its storage).
+    pub fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R, draws: &mut CostDraws) {
+        draws.fixed_monthly = self.fixed.iter().map(|(_, d)| d.sample(rng).max(0.0)).sum();
+        draws.one_time.clear();
+        draws
+            .one_time
+            .extend(self.one_time.iter().map(|o| o.amount.sample(rng).max(0.0)));
+    }
+
     /// Fixed monthly items plus the amortised share of one-time items due in `month`.
     /// Month 0 is the run-rate of the initial state, so it carries month 1's share.
-    pub fn fixed_in_month(&self, month: u32) -> f64 {
+    pub fn fixed_in_month(&self, month: u32, draws: &CostDraws) -> f64 {
         let m = month.max(1);
-        let fixed: f64 = self.fixed.iter().map(|(_, v)| v).sum();
         let amortised: f64 = self
             .one_time
             .iter()
-            .filter(|o| o.amortize_months > 0 && m <= o.amortize_months)
-            .map(|o| o.amount / o.amortize_months as f64)
+            .zip(&draws.one_time)
+            .filter(|(o, _)| o.amortize_months > 0 && m <= o.amortize_months)
+            .map(|(o, amount)| amount / o.amortize_months as f64)
             .sum();
-        fixed + amortised
+        draws.fixed_monthly + amortised
     }
 
     /// One-time items paid in `month` without amortisation (all in month 1).
-    pub fn one_time_in_month(&self, month: u32) -> f64 {
+    pub fn one_time_in_month(&self, month: u32, draws: &CostDraws) -> f64 {
         if month != 1 {
             return 0.0;
         }
         self.one_time
             .iter()
-            .filter(|o| o.amortize_months == 0)
-            .map(|o| o.amount)
+            .zip(&draws.one_time)
+            .filter(|(o, _)| o.amortize_months == 0)
+            .map(|(_, amount)| amount)
             .sum()
     }
 
@@ -310,6 +330,7 @@ pub struct PriceSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
 
     #[test]
     fn replicas_follow_users_within_bounds() {
@@ -345,16 +366,21 @@ mod tests {
     fn amortisation_reproduces_carbon254_running_cost() {
         let costs = Costs {
             compute: Compute::FixedMonthly(0.0),
-            fixed: vec![("power".into(), 200.0), ("maintenance".into(), 100.0)],
+            fixed: vec![
+                ("power".into(), Dist::Fixed(200.0)),
+                ("maintenance".into(), Dist::Fixed(100.0)),
+            ],
             one_time: vec![OneTime {
                 name: "hardware+network".into(),
-                amount: 6000.0,
+                amount: Dist::Fixed(6000.0),
                 amortize_months: 12,
             }],
         };
-        assert_eq!(costs.fixed_in_month(0), 800.0);
-        assert_eq!(costs.fixed_in_month(12), 800.0);
-        assert_eq!(costs.fixed_in_month(13), 300.0);
-        assert_eq!(costs.one_time_in_month(1), 0.0);
+        let mut draws = CostDraws::default();
+        costs.draw(&mut rand::rngs::ChaCha8Rng::seed_from_u64(0), &mut draws);
+        assert_eq!(costs.fixed_in_month(0, &draws), 800.0);
+        assert_eq!(costs.fixed_in_month(12, &draws), 800.0);
+        assert_eq!(costs.fixed_in_month(13, &draws), 300.0);
+        assert_eq!(costs.one_time_in_month(1, &draws), 0.0);
     }
 }

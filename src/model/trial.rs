@@ -10,7 +10,7 @@
 use super::ceph::{self, ExpansionAdd};
 use super::metrics::{Metric, N_METRICS};
 use super::population::TrialGrowth;
-use super::{Backend, Expansion, Model, Per};
+use super::{Backend, CostDraws, Expansion, Model, Per};
 use crate::quantity::ceil_gib;
 use rand::distr::Distribution;
 use rand::rngs::ChaCha8Rng;
@@ -83,6 +83,8 @@ impl TrialRecord {
 pub struct TrialRngs {
     /// Population: trial growth parameter, churn, arrivals.
     pub population: ChaCha8Rng,
+    /// Uncertain fixed and one-time cost amounts.
+    pub costs: ChaCha8Rng,
     /// One per volume template: trial factor, initial usage, growth.
     pub volumes: Vec<ChaCha8Rng>,
 }
@@ -189,6 +191,8 @@ pub struct Simulator<'m> {
     stored_by_class: Vec<f64>,
     /// Σ provisioned size of thin volumes per cluster this month.
     thin_by_cluster: Vec<f64>,
+    /// This trial's fixed and one-time amounts.
+    cost_draws: CostDraws,
     /// Longest retention of the per-user templates.
     max_user_retention: u32,
     /// Most users a trial may hold.
@@ -214,6 +218,7 @@ impl<'m> Simulator<'m> {
             clusters: vec![ClusterState::default(); model.ceph.len()],
             stored_by_class: vec![0.0; model.storage_classes.len()],
             thin_by_cluster: vec![0.0; model.ceph.len()],
+            cost_draws: CostDraws::default(),
             max_user_retention,
             max_users,
         }
@@ -239,6 +244,7 @@ impl<'m> Simulator<'m> {
             state.months_seen = 0;
         }
         let growth = model.population.draw_trial(&mut rngs.population);
+        model.costs.draw(&mut rngs.costs, &mut self.cost_draws);
         for (t, template) in model.volumes.iter().enumerate() {
             self.factors[t] = template.trial_factor.sample(&mut rngs.volumes[t]).max(0.0);
         }
@@ -281,8 +287,8 @@ impl<'m> Simulator<'m> {
             let compute = model
                 .costs
                 .compute_monthly(pods, model.pods.vcpu, model.pods.memory_gib, model.hours_per_month);
-            let fixed = model.costs.fixed_in_month(month) + expansion_fixed;
-            let one_time = model.costs.one_time_in_month(month) + expansion_one_time;
+            let fixed = model.costs.fixed_in_month(month, &self.cost_draws) + expansion_fixed;
+            let one_time = model.costs.one_time_in_month(month, &self.cost_draws) + expansion_one_time;
             let total = storage + totals.snapshot_cost + compute + fixed + one_time;
             if month > 0 {
                 cumulative += total;

@@ -80,7 +80,8 @@ pub struct Summary {
     pub initial: BTreeMap<String, Stats>,
     /// Confidence intervals of the horizon's cost and fill quantiles.
     pub final_ci95: BTreeMap<String, QuantileCi>,
-    /// Chance of each event within the horizon.
+    /// Chance of each event within the horizon (null where it cannot happen or be judged: Ceph
+    /// events without a cluster, `budget_exceeded` without `[targets] monthly_budget`).
     pub probabilities: BTreeMap<String, ProbabilityOut>,
     /// Months to each event.
     pub time_to: BTreeMap<String, crate::aggregate::TimeTo>,
@@ -132,7 +133,8 @@ impl Summary {
         let mut probabilities = BTreeMap::new();
         for event in Event::ALL {
             let p = agg.probability(event);
-            let out = if event == Event::BudgetExceeded && model.targets.monthly_budget.is_none() {
+            let no_ceph = matches!(event, Event::CephNearfull | Event::CephFull | Event::CephOrder) && model.ceph.is_empty();
+            let out = if no_ceph || (event == Event::BudgetExceeded && model.targets.monthly_budget.is_none()) {
                 ProbabilityOut { p: None, se: None }
             } else {
                 ProbabilityOut {

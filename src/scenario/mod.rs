@@ -143,12 +143,34 @@ fn parse_table(path: &Path, text: &str) -> Result<toml::Table, ScenarioError> {
     })
 }
 
-/// Overlays `over` onto `base`: tables merge key by key, anything else is replaced whole
-/// (so a variant's `[[volumes]]` replaces the base's list).
+/// The `name` of an array-of-tables entry.
+fn entry_name(v: &toml::Value) -> Option<&str> {
+    v.as_table()?.get("name")?.as_str()
+}
+
+/// Overlays `over` onto `base`. Tables merge key by key. Arrays of named tables (`[[volumes]]`)
+/// merge by `name`: a variant's entry overrides the keys of the base's entry of the same name,
+/// and a new name is appended, so "10 GiB vs 50 GiB" is a two-line variant. Anything else is
+/// replaced whole.
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (key, value) in over {
         match (base.get_mut(&key), value) {
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (Some(toml::Value::Array(b)), toml::Value::Array(o))
+                if b.iter().chain(&o).all(|v| entry_name(v).is_some()) =>
+            {
+                for item in o {
+                    let name = entry_name(&item).map(str::to_string);
+                    match b.iter_mut().find(|v| entry_name(v).map(str::to_string) == name) {
+                        Some(toml::Value::Table(existing)) => {
+                            if let toml::Value::Table(t) = item {
+                                merge(existing, t);
+                            }
+                        }
+                        _ => b.push(item),
+                    }
+                }
+            }
             (_, v) => {
                 base.insert(key, v);
             }

@@ -105,6 +105,16 @@ pub enum DistSpec {
     },
 }
 
+/// An amount that is either a number or a distribution drawn once per trial.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum AmountSpec {
+    /// `monthly = 73.0`
+    Number(f64),
+    /// `monthly = { uniform = { min = 200, max = 400 } }`
+    Dist(DistSpec),
+}
+
 /// A whole scenario file (after `extends` has been merged).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -341,7 +351,7 @@ pub enum ComputeSpec {
 #[allow(missing_docs)]
 pub struct FixedSpec {
     pub name: String,
-    pub monthly: Option<f64>,
+    pub monthly: Option<AmountSpec>,
     pub price: Option<String>,
 }
 
@@ -351,7 +361,7 @@ pub struct FixedSpec {
 #[allow(missing_docs)]
 pub struct OneTimeSpec {
     pub name: String,
-    pub amount: f64,
+    pub amount: AmountSpec,
     #[serde(default)]
     pub amortize_months: u32,
 }

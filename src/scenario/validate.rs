@@ -87,6 +87,18 @@ impl Checker<'_> {
         })
     }
 
+    /// A number, or a distribution drawn once per trial; never negative on average.
+    fn amount(&mut self, key: &str, a: &AmountSpec) -> Dist {
+        let d = match a {
+            AmountSpec::Number(v) => Dist::Fixed(self.non_negative(key, *v)),
+            AmountSpec::Dist(spec) => self.dist(key, Some(spec), 0.0),
+        };
+        if d.lower_bound() < 0.0 && d.is_fixed() {
+            self.err(key, "must be ≥ 0");
+        }
+        d
+    }
+
     fn non_negative(&mut self, key: &str, v: f64) -> f64 {
         if !(v >= 0.0 && v.is_finite()) {
             self.err(key, format!("must be ≥ 0 (got {v})"));
@@ -806,16 +818,17 @@ fn costs(ck: &mut Checker, c: &CostsSpec, catalog: Option<&Catalog>, sources: &m
     let mut fixed = Vec::new();
     for (i, f) in c.fixed.iter().enumerate() {
         let key = format!("costs.fixed[{i}]");
-        let amount = match (f.monthly, &f.price) {
+        let amount = match (&f.monthly, &f.price) {
             (Some(m), None) => {
+                let d = ck.amount(&format!("{key}.monthly"), m);
                 sources.push(PriceSource {
                     item: f.name.clone(),
-                    price: m,
-                    unit: "per month".into(),
+                    price: d.mean(),
+                    unit: if d.is_fixed() { "per month".into() } else { "per month (mean of a range)".into() },
                     source: "inline in the scenario".into(),
                     as_of: None,
                 });
-                ck.non_negative(&format!("{key}.monthly"), m)
+                d
             }
             (None, Some(k)) => match catalog.and_then(|cat| cat.spec.fixed.get(k).map(|e| (cat, e))) {
                 Some((cat, e)) => {
@@ -826,16 +839,16 @@ fn costs(ck: &mut Checker, c: &CostsSpec, catalog: Option<&Catalog>, sources: &m
                         source: format!("{} — {}", cat.label, e.source.clone().unwrap_or_default()),
                         as_of: Some(cat.spec.as_of.clone()),
                     });
-                    e.monthly
+                    Dist::Fixed(e.monthly)
                 }
                 None => {
                     ck.err(&format!("{key}.price"), format!("no [fixed.{k}] in the scenario's pricing catalog"));
-                    0.0
+                    Dist::Fixed(0.0)
                 }
             },
             _ => {
                 ck.err(&key, "needs exactly one of monthly = <amount> or price = \"<catalog key>\"");
-                0.0
+                Dist::Fixed(0.0)
             }
         };
         fixed.push((f.name.clone(), amount));
@@ -845,9 +858,10 @@ fn costs(ck: &mut Checker, c: &CostsSpec, catalog: Option<&Catalog>, sources: &m
         .iter()
         .enumerate()
         .map(|(i, o)| {
+            let amount = ck.amount(&format!("costs.one_time[{i}].amount"), &o.amount);
             sources.push(PriceSource {
                 item: o.name.clone(),
-                price: o.amount,
+                price: amount.mean(),
                 unit: if o.amortize_months > 0 {
                     format!("one-time, amortised over {} months", o.amortize_months)
                 } else {
@@ -858,7 +872,7 @@ fn costs(ck: &mut Checker, c: &CostsSpec, catalog: Option<&Catalog>, sources: &m
             });
             OneTime {
                 name: o.name.clone(),
-                amount: ck.non_negative(&format!("costs.one_time[{i}].amount"), o.amount),
+                amount,
                 amortize_months: o.amortize_months,
             }
         })
