@@ -10,7 +10,9 @@ const GIB: f64 = 1_073_741_824.0;
 
 /// Why a string is not a quantity; the caller adds the file, key and line.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{input:?} is not a Kubernetes quantity (expected e.g. \"10Gi\", \"500G\", \"1.5Ti\" or a number of GiB)")]
+#[error(
+    "{input:?} is not a Kubernetes quantity (expected e.g. \"10Gi\", \"500G\", \"1.5Ti\" or a number of GiB)"
+)]
 pub struct QuantityError {
     /// The text that failed to parse.
     pub input: String,
@@ -91,7 +93,9 @@ impl fmt::Display for Share {
 
 /// Why a string is neither a percentage nor a quantity.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{input:?} is neither a percentage (e.g. \"10%\") nor a Kubernetes quantity (e.g. \"2Gi\")")]
+#[error(
+    "{input:?} is neither a percentage (e.g. \"10%\") nor a Kubernetes quantity (e.g. \"2Gi\")"
+)]
 pub struct ShareError {
     /// The text that failed to parse.
     pub input: String,

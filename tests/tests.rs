@@ -1,1 +1,8 @@
+//! headroom's integration tests, linked as one binary (ripgrep's habit: one link, not many).
 
+mod common;
+
+mod cli;
+mod determinism;
+mod golden;
+mod statistics;

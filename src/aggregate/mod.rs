@@ -87,7 +87,11 @@ impl Aggregate {
         }
         for (e, event) in Event::ALL.iter().enumerate() {
             let m = event.first_month(record);
-            let slot = if m == NEVER { self.months } else { (m as usize).min(self.months - 1) };
+            let slot = if m == NEVER {
+                self.months
+            } else {
+                (m as usize).min(self.months - 1)
+            };
             self.first[e][slot] += 1;
         }
         self.capped += record.population_capped as u64;
@@ -207,7 +211,13 @@ mod tests {
     fn probabilities_and_time_to() {
         let mut agg = Aggregate::new(2);
         for i in 0..100 {
-            let first = if i < 30 { 1 } else if i < 40 { 2 } else { NEVER };
+            let first = if i < 30 {
+                1
+            } else if i < 40 {
+                2
+            } else {
+                NEVER
+            };
             agg.add(&record(first, i as f64));
         }
         let p = agg.probability(Event::VolumeFull);

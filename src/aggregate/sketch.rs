@@ -211,7 +211,10 @@ mod tests {
         }
         for (q, want) in [(0.05, 500.0), (0.5, 5000.0), (0.9, 9000.0), (0.99, 9900.0)] {
             let got = s.quantile(q);
-            assert!((got - want).abs() / want < 2.0 * ALPHA + 1e-3, "q{q}: {got} vs {want}");
+            assert!(
+                (got - want).abs() / want < 2.0 * ALPHA + 1e-3,
+                "q{q}: {got} vs {want}"
+            );
         }
         assert_eq!(s.mean(), 5000.5);
     }
@@ -229,7 +232,9 @@ mod tests {
 
     #[test]
     fn merge_is_order_independent() {
-        let xs: Vec<f64> = (0..3000).map(|i| ((i * 7919) % 1013) as f64 * 0.37 - 50.0).collect();
+        let xs: Vec<f64> = (0..3000)
+            .map(|i| ((i * 7919) % 1013) as f64 * 0.37 - 50.0)
+            .collect();
         let mut whole = Sketch::default();
         xs.iter().for_each(|&x| whole.add(x));
         let mut parts: Vec<Sketch> = xs

@@ -48,13 +48,16 @@ pub fn simulate(scenario: Scenario, sim: &SimArgs) -> Result<Simulated, AppError
         ProgressBar::hidden()
     } else {
         let bar = ProgressBar::with_draw_target(Some(cfg.trials), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} trials ({eta})") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} trials ({eta})")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(scenario.model.name.clone());
         bar
     };
-    let aggregate = engine::run(&scenario.model, &cfg, &|n| bar.inc(n)).context("starting the worker threads")?;
+    let aggregate = engine::run(&scenario.model, &cfg, &|n| bar.inc(n))
+        .context("starting the worker threads")?;
     bar.finish_and_clear();
     Ok(Simulated {
         scenario,
@@ -67,10 +70,12 @@ pub fn simulate(scenario: Scenario, sim: &SimArgs) -> Result<Simulated, AppError
 pub fn write_reports(sim: &Simulated, dir: &Path) -> Result<Summary, AppError> {
     let model = &sim.scenario.model;
     let summary = Summary::build(model, &sim.aggregate, sim.seed);
-    let csv = report::timeseries::to_csv(model, &sim.aggregate).context("formatting timeseries.csv")?;
+    let csv =
+        report::timeseries::to_csv(model, &sim.aggregate).context("formatting timeseries.csv")?;
     for (name, bytes) in [("summary.json", summary.to_json()), ("timeseries.csv", csv)] {
         let path = dir.join(name);
-        report::write_atomic(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        report::write_atomic(&path, &bytes)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(summary)
 }

@@ -25,5 +25,9 @@ pub fn execute(args: &ValidateArgs) -> Result<ExitCode, AppError> {
             }
         }
     }
-    Ok(if bad { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if bad {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -76,7 +76,11 @@ fn run_chunk(model: &Model, cfg: &RunConfig, chunk: u64) -> Aggregate {
 
 /// Runs `cfg.trials` trials of `model` and aggregates them. `progress` is called with the
 /// number of trials just finished, from worker threads.
-pub fn run(model: &Model, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Aggregate, rayon::ThreadPoolBuildError> {
+pub fn run(
+    model: &Model,
+    cfg: &RunConfig,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Aggregate, rayon::ThreadPoolBuildError> {
     let chunks = cfg.trials.div_ceil(CHUNK);
     let work = || {
         (0..chunks)
@@ -89,7 +93,10 @@ pub fn run(model: &Model, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> R
             .reduce(|| Aggregate::new(model.horizon_months), Aggregate::merge)
     };
     match cfg.threads {
-        Some(n) => Ok(rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build()?.install(work)),
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()?
+            .install(work)),
         None => Ok(work()),
     }
 }

@@ -44,7 +44,8 @@ impl Billing {
                 min_gib,
                 increment_gib,
             } => {
-                let billed = ((size_gib / increment_gib - 1e-9).ceil() * increment_gib).max(*min_gib);
+                let billed =
+                    ((size_gib / increment_gib - 1e-9).ceil() * increment_gib).max(*min_gib);
                 (billed, billed * price_per_gib_month)
             }
             Billing::Tiered { tiers } => {
@@ -78,7 +79,9 @@ mod tests {
             min_gib: 10.0,
             increment_gib: 1.0,
         };
-        assert_eq!(b.bill(4.0, 0.044), (10.0, 0.44));
+        let (billed, cost) = b.bill(4.0, 0.044);
+        assert_eq!(billed, 10.0);
+        assert!((cost - 0.44).abs() < 1e-12);
         assert_eq!(b.bill(10.2, 0.1).0, 11.0);
         assert_eq!(Billing::default().bill(50.0, 0.2), (50.0, 10.0));
     }
@@ -88,7 +91,13 @@ mod tests {
     #[test]
     fn tiered_rounds_up_to_next_tier() {
         let b = Billing::Tiered {
-            tiers: vec![(4.0, 0.6), (32.0, 5.28), (64.0, 10.21), (128.0, 19.71), (512.0, 73.22)],
+            tiers: vec![
+                (4.0, 0.6),
+                (32.0, 5.28),
+                (64.0, 10.21),
+                (128.0, 19.71),
+                (512.0, 73.22),
+            ],
         };
         assert_eq!(b.bill(58.0, 0.0), (64.0, 10.21));
         assert_eq!(b.bill(400.0, 0.0).0, 512.0);

@@ -106,7 +106,13 @@ pub fn fullest_osd_util(raw_used: f64, raw_capacity: f64, imbalance: f64) -> f64
 /// What the pools can store before the fullest OSD reaches `full_ratio`:
 /// `raw capacity × full_ratio / ((1 + imbalance) × rate × (1 + overhead))`.
 #[inline]
-pub fn usable_gib(raw_capacity: f64, full_ratio: f64, imbalance: f64, rate: f64, overhead: f64) -> f64 {
+pub fn usable_gib(
+    raw_capacity: f64,
+    full_ratio: f64,
+    imbalance: f64,
+    rate: f64,
+    overhead: f64,
+) -> f64 {
     raw_capacity * full_ratio / ((1.0 + imbalance) * rate * (1.0 + overhead))
 }
 
@@ -122,7 +128,8 @@ pub fn max_avail_gib(
     rate: f64,
     overhead: f64,
 ) -> f64 {
-    ((raw_capacity * full_ratio / (1.0 + imbalance) - raw_used) / (rate * (1.0 + overhead))).max(0.0)
+    ((raw_capacity * full_ratio / (1.0 + imbalance) - raw_used) / (rate * (1.0 + overhead)))
+        .max(0.0)
 }
 
 /// Whether losing the largest host (capacity `largest_host` of `raw_capacity`) still leaves
@@ -131,7 +138,13 @@ pub fn max_avail_gib(
 /// hosts than the widest pool needs; otherwise the data cannot re-replicate and the cluster
 /// runs degraded after a loss (see [`can_rereplicate`]).
 #[inline]
-pub fn host_failure_safe(raw_used: f64, raw_capacity: f64, largest_host: f64, imbalance: f64, full_ratio: f64) -> bool {
+pub fn host_failure_safe(
+    raw_used: f64,
+    raw_capacity: f64,
+    largest_host: f64,
+    imbalance: f64,
+    full_ratio: f64,
+) -> bool {
     let left = raw_capacity - largest_host;
     left > 0.0 && raw_used / left * (1.0 + imbalance) < full_ratio
 }

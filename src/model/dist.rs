@@ -44,7 +44,9 @@ fn finite(name: &str, x: f64) -> Result<f64, DistError> {
     if x.is_finite() {
         Ok(x)
     } else {
-        Err(DistError(format!("{name} must be a finite number (got {x})")))
+        Err(DistError(format!(
+            "{name} must be a finite number (got {x})"
+        )))
     }
 }
 
@@ -242,7 +244,10 @@ mod tests {
         let n = 100_000;
         let below = (0..n).filter(|_| d.sample(&mut rng) < 2.0).count() as f64 / n as f64;
         // P(X < median) = 0.5 with binomial se sqrt(0.25/n) ≈ 0.0016.
-        assert!((below - 0.5).abs() < 4.0 * (0.25 / n as f64).sqrt(), "{below}");
+        assert!(
+            (below - 0.5).abs() < 4.0 * (0.25 / n as f64).sqrt(),
+            "{below}"
+        );
         let g = Dist::gamma(2.0, 0.5).unwrap();
         assert!((g.mean() - 1.0).abs() < 1e-12);
     }

@@ -82,7 +82,8 @@ impl Population {
         let u = users as f64;
         let noisy = |noise: f64, rng: &mut R| {
             if noise > 0.0 {
-                let eps: f64 = rand::distr::Distribution::sample(&rand_distr_standard_normal(), rng);
+                let eps: f64 =
+                    rand::distr::Distribution::sample(&rand_distr_standard_normal(), rng);
                 (trial.parameter + noise * eps).max(0.0)
             } else {
                 trial.parameter.max(0.0)

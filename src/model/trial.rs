@@ -12,9 +12,9 @@ use super::metrics::{Metric, N_METRICS};
 use super::population::TrialGrowth;
 use super::{Backend, CostDraws, Expansion, Model, Per};
 use crate::quantity::ceil_gib;
+use rand::RngExt;
 use rand::distr::Distribution;
 use rand::rngs::ChaCha8Rng;
-use rand::RngExt;
 
 /// Marks "never happened" in a trial's first-event months, and an active user.
 pub const NEVER: u32 = u32::MAX;
@@ -169,7 +169,10 @@ pub fn expand(size: f64, demand: f64, expansion: &Expansion) -> (f64, u32, bool)
         limit_gib,
     } = *expansion
     {
-        while size - demand < threshold.of(size) && size < limit_gib && resizes < MAX_RESIZES_PER_STEP {
+        while size - demand < threshold.of(size)
+            && size < limit_gib
+            && resizes < MAX_RESIZES_PER_STEP
+        {
             size = ceil_gib(size + increase.of(size)).min(limit_gib);
             resizes += 1;
         }
@@ -272,7 +275,8 @@ impl<'m> Simulator<'m> {
                 record.first_volume_full = month;
             }
             let ceph_storage_cost = self.ceph_step(month, record);
-            let row = &mut record.values[month as usize * N_METRICS..(month as usize + 1) * N_METRICS];
+            let row =
+                &mut record.values[month as usize * N_METRICS..(month as usize + 1) * N_METRICS];
             row[Metric::Users.index()] = self.active_users as f64;
             row[Metric::Pods.index()] = pods as f64;
             row[Metric::Volumes.index()] = totals.volumes;
@@ -284,11 +288,15 @@ impl<'m> Simulator<'m> {
 
             let (expansion_fixed, expansion_one_time) = self.expansion_costs(month);
             let storage = totals.cloud_cost + ceph_storage_cost;
-            let compute = model
-                .costs
-                .compute_monthly(pods, model.pods.vcpu, model.pods.memory_gib, model.hours_per_month);
+            let compute = model.costs.compute_monthly(
+                pods,
+                model.pods.vcpu,
+                model.pods.memory_gib,
+                model.hours_per_month,
+            );
             let fixed = model.costs.fixed_in_month(month, &self.cost_draws) + expansion_fixed;
-            let one_time = model.costs.one_time_in_month(month, &self.cost_draws) + expansion_one_time;
+            let one_time =
+                model.costs.one_time_in_month(month, &self.cost_draws) + expansion_one_time;
             let total = storage + totals.snapshot_cost + compute + fixed + one_time;
             if month > 0 {
                 cumulative += total;
@@ -325,7 +333,13 @@ impl<'m> Simulator<'m> {
 
     /// Step 1: churn among the users present at the start of the month, retention ends,
     /// then arrivals.
-    fn population_step(&mut self, month: u32, growth: TrialGrowth, rngs: &mut TrialRngs, record: &mut TrialRecord) {
+    fn population_step(
+        &mut self,
+        month: u32,
+        growth: TrialGrowth,
+        rngs: &mut TrialRngs,
+        record: &mut TrialRecord,
+    ) {
         let model = self.model;
         let churn = model.population.churn;
         if churn > 0.0 {
@@ -344,7 +358,10 @@ impl<'m> Simulator<'m> {
             }
             let column = &mut self.columns[t];
             for (i, &gone) in self.users_gone.iter().enumerate() {
-                if gone != NEVER && month >= gone.saturating_add(template.retention_months) && column.exists[i] {
+                if gone != NEVER
+                    && month >= gone.saturating_add(template.retention_months)
+                    && column.exists[i]
+                {
                     column.exists[i] = false;
                     column.size[i] = 0.0;
                     column.used[i] = 0.0;
@@ -363,9 +380,10 @@ impl<'m> Simulator<'m> {
             }
         }
 
-        let lambda = model
-            .population
-            .arrival_mean(growth, month, self.active_users, &mut rngs.population);
+        let lambda =
+            model
+                .population
+                .arrival_mean(growth, month, self.active_users, &mut rngs.population);
         let mut arrivals = if lambda > 0.0 && lambda.is_finite() {
             statrs::distribution::Poisson::new(lambda)
                 .map(|p| Distribution::<u64>::sample(&p, &mut rngs.population))
@@ -390,7 +408,11 @@ impl<'m> Simulator<'m> {
             }
             let column = &mut self.columns[t];
             let have = column.size.len();
-            let want = if retain { have.max(pods as usize) } else { pods as usize };
+            let want = if retain {
+                have.max(pods as usize)
+            } else {
+                pods as usize
+            };
             if want < have {
                 column.truncate(want);
             }
@@ -473,8 +495,10 @@ impl<'m> Simulator<'m> {
             record.values[row + Metric::CephHostFailureSafe.index()] = 0.0;
             return 0.0;
         }
-        let (mut raw_cap_sum, mut raw_used_sum, mut usable_sum, mut max_avail_sum) = (0.0, 0.0, 0.0, 0.0);
-        let (mut util_max, mut overcommit_max, mut osds, mut orders_placed) = (0.0f64, 0.0f64, 0.0, 0.0);
+        let (mut raw_cap_sum, mut raw_used_sum, mut usable_sum, mut max_avail_sum) =
+            (0.0, 0.0, 0.0, 0.0);
+        let (mut util_max, mut overcommit_max, mut osds, mut orders_placed) =
+            (0.0f64, 0.0f64, 0.0, 0.0);
         let mut all_safe = true;
         let mut cost = 0.0;
         for (c, cluster) in model.ceph.iter().enumerate() {
@@ -483,10 +507,16 @@ impl<'m> Simulator<'m> {
             let mut i = 0;
             while i < state.orders.len() {
                 if state.orders[i] <= month {
-                    let expansion = cluster.expansion.as_ref().expect("orders need an expansion");
+                    let expansion = cluster
+                        .expansion
+                        .as_ref()
+                        .expect("orders need an expansion");
                     let units = expansion.units(state.hosts);
                     match expansion.add {
-                        ExpansionAdd::Osds { per_host, osd_size_gib } => {
+                        ExpansionAdd::Osds {
+                            per_host,
+                            osd_size_gib,
+                        } => {
                             state.osds_per_host += per_host;
                             state.host_capacity += per_host as f64 * osd_size_gib;
                         }
@@ -496,8 +526,20 @@ impl<'m> Simulator<'m> {
                     let purchase = units as f64 * expansion.one_time_cost;
                     if purchase > 0.0 {
                         let months = expansion.amortize_months.max(1);
-                        let share = if expansion.amortize_months == 0 { purchase } else { purchase / months as f64 };
-                        state.amortised.push((month, share, if expansion.amortize_months == 0 { 0 } else { months }));
+                        let share = if expansion.amortize_months == 0 {
+                            purchase
+                        } else {
+                            purchase / months as f64
+                        };
+                        state.amortised.push((
+                            month,
+                            share,
+                            if expansion.amortize_months == 0 {
+                                0
+                            } else {
+                                months
+                            },
+                        ));
                     }
                     state.orders.swap_remove(i);
                 } else {
@@ -505,10 +547,15 @@ impl<'m> Simulator<'m> {
                 }
             }
             // Pools of this cluster.
-            let (mut stored, mut weighted_rate, mut rate_sum, mut widest, mut pools) = (0.0, 0.0, 0.0, 0u32, 0.0);
+            let (mut stored, mut weighted_rate, mut rate_sum, mut widest, mut pools) =
+                (0.0, 0.0, 0.0, 0u32, 0.0);
             let mut raw_used = cluster.initial_raw_used_gib;
             for (k, class) in model.storage_classes.iter().enumerate() {
-                if let Backend::Ceph { cluster: cc, rate, width } = class.backend
+                if let Backend::Ceph {
+                    cluster: cc,
+                    rate,
+                    width,
+                } = class.backend
                     && cc == c
                 {
                     let s = self.stored_by_class[k];
@@ -529,12 +576,34 @@ impl<'m> Simulator<'m> {
             };
             let raw_cap = state.hosts as f64 * state.host_capacity;
             let util = ceph::fullest_osd_util(raw_used, raw_cap, cluster.imbalance);
-            let usable = ceph::usable_gib(raw_cap, cluster.full_ratio, cluster.imbalance, rate, cluster.overhead);
-            let max_avail =
-                ceph::max_avail_gib(raw_cap, raw_used, cluster.full_ratio, cluster.imbalance, rate, cluster.overhead);
+            let usable = ceph::usable_gib(
+                raw_cap,
+                cluster.full_ratio,
+                cluster.imbalance,
+                rate,
+                cluster.overhead,
+            );
+            let max_avail = ceph::max_avail_gib(
+                raw_cap,
+                raw_used,
+                cluster.full_ratio,
+                cluster.imbalance,
+                rate,
+                cluster.overhead,
+            );
             let safe = ceph::can_rereplicate(state.hosts, widest)
-                && ceph::host_failure_safe(raw_used, raw_cap, state.host_capacity, cluster.imbalance, cluster.full_ratio);
-            let overcommit = if usable > 0.0 { self.thin_by_cluster[c] / usable } else { 0.0 };
+                && ceph::host_failure_safe(
+                    raw_used,
+                    raw_cap,
+                    state.host_capacity,
+                    cluster.imbalance,
+                    cluster.full_ratio,
+                );
+            let overcommit = if usable > 0.0 {
+                self.thin_by_cluster[c] / usable
+            } else {
+                0.0
+            };
             if util >= cluster.nearfull_ratio && record.first_ceph_nearfull == NEVER {
                 record.first_ceph_nearfull = month;
             }
@@ -555,14 +624,17 @@ impl<'m> Simulator<'m> {
                         .orders
                         .iter()
                         .map(|_| match expansion.add {
-                            ExpansionAdd::Osds { per_host, osd_size_gib } => {
-                                state.hosts as f64 * per_host as f64 * osd_size_gib
-                            }
+                            ExpansionAdd::Osds {
+                                per_host,
+                                osd_size_gib,
+                            } => state.hosts as f64 * per_host as f64 * osd_size_gib,
                             ExpansionAdd::Hosts(n) => n as f64 * state.host_capacity,
                         })
                         .sum();
-                    let ahead = raw_used + slope.max(0.0) * expansion.lead_time_months.max(1) as f64;
-                    fire = ceph::fullest_osd_util(ahead, raw_cap + incoming, cluster.imbalance) >= cluster.nearfull_ratio;
+                    let ahead =
+                        raw_used + slope.max(0.0) * expansion.lead_time_months.max(1) as f64;
+                    fire = ceph::fullest_osd_util(ahead, raw_cap + incoming, cluster.imbalance)
+                        >= cluster.nearfull_ratio;
                 }
                 if fire {
                     state.orders.push(month + expansion.lead_time_months.max(1));
@@ -573,7 +645,8 @@ impl<'m> Simulator<'m> {
                 }
             }
             let added_monthly = cluster.expansion.as_ref().map_or(0.0, |e| e.monthly_cost);
-            cost += cluster.hosts as f64 * cluster.host_monthly_cost + state.added_units as f64 * added_monthly;
+            cost += cluster.hosts as f64 * cluster.host_monthly_cost
+                + state.added_units as f64 * added_monthly;
             raw_cap_sum += raw_cap;
             raw_used_sum += raw_used;
             usable_sum += usable;

@@ -110,7 +110,11 @@ pub fn percent_with_se(p: f64, se: f64) -> String {
 /// The calendar month `months` after month 1 of `start` (month 1 = start).
 pub fn calendar(start: (i32, u32), month: u32) -> String {
     let index = start.0 as i64 * 12 + (start.1 as i64 - 1) + month as i64 - 1;
-    format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
+    format!(
+        "{:04}-{:02}",
+        index.div_euclid(12),
+        index.rem_euclid(12) + 1
+    )
 }
 
 impl Summary {
@@ -119,22 +123,41 @@ impl Summary {
         let h = model.horizon_months as usize;
         let metrics = metrics_of(model);
         let table = |month: usize| -> BTreeMap<String, Stats> {
-            metrics.iter().map(|&m| (m.name().to_string(), Stats::of(agg.cell(month, m)))).collect()
+            metrics
+                .iter()
+                .map(|&m| (m.name().to_string(), Stats::of(agg.cell(month, m))))
+                .collect()
         };
         let mut final_ci95 = BTreeMap::new();
-        for m in [Metric::CostTotal, Metric::CostCumulative, Metric::UsedGib, Metric::CephFullestOsdUtil] {
+        for m in [
+            Metric::CostTotal,
+            Metric::CostCumulative,
+            Metric::UsedGib,
+            Metric::CephFullestOsdUtil,
+        ] {
             if metrics.contains(&m) {
                 let cell = agg.cell(h, m);
                 let (a, b) = cell.quantile_ci95(0.5);
                 let (c, d) = cell.quantile_ci95(0.9);
-                final_ci95.insert(m.name().to_string(), QuantileCi { p50: [a, b], p90: [c, d] });
+                final_ci95.insert(
+                    m.name().to_string(),
+                    QuantileCi {
+                        p50: [a, b],
+                        p90: [c, d],
+                    },
+                );
             }
         }
         let mut probabilities = BTreeMap::new();
         for event in Event::ALL {
             let p = agg.probability(event);
-            let no_ceph = matches!(event, Event::CephNearfull | Event::CephFull | Event::CephOrder) && model.ceph.is_empty();
-            let out = if no_ceph || (event == Event::BudgetExceeded && model.targets.monthly_budget.is_none()) {
+            let no_ceph = matches!(
+                event,
+                Event::CephNearfull | Event::CephFull | Event::CephOrder
+            ) && model.ceph.is_empty();
+            let out = if no_ceph
+                || (event == Event::BudgetExceeded && model.targets.monthly_budget.is_none())
+            {
                 ProbabilityOut { p: None, se: None }
             } else {
                 ProbabilityOut {
@@ -145,7 +168,12 @@ impl Summary {
             probabilities.insert(event.name().to_string(), out);
         }
         let mut time_to = BTreeMap::new();
-        for event in [Event::CephNearfull, Event::CephFull, Event::CephOrder, Event::VolumeFull] {
+        for event in [
+            Event::CephNearfull,
+            Event::CephFull,
+            Event::CephOrder,
+            Event::VolumeFull,
+        ] {
             time_to.insert(event.name().to_string(), agg.time_to(event));
         }
         Summary {
@@ -181,7 +209,9 @@ pub fn warnings(model: &Model, agg: &Aggregate) -> Vec<String> {
     let n = agg.trials();
     let mut out = Vec::new();
     if n < 1000 {
-        out.push(format!("only {n} trials: P99 and small probabilities are unstable; use --trials 10000 or more"));
+        out.push(format!(
+            "only {n} trials: P99 and small probabilities are unstable; use --trials 10000 or more"
+        ));
     }
     if agg.capped_trials() > 0 {
         out.push(format!(
@@ -206,6 +236,7 @@ pub fn warnings(model: &Model, agg: &Aggregate) -> Vec<String> {
             ));
         }
     }
+    let degraded = out.iter().any(|w| w.contains("runs degraded"));
     if !model.ceph.is_empty() {
         let over = agg.cell(h, Metric::CephOvercommit).quantile(0.5);
         if over > 1.0 {
@@ -214,7 +245,7 @@ pub fn warnings(model: &Model, agg: &Aggregate) -> Vec<String> {
             ));
         }
         let safe = agg.cell(h, Metric::CephHostFailureSafe).mean();
-        if safe < 1.0 {
+        if safe < 1.0 && !degraded {
             out.push(format!(
                 "host-failure safe at month {h} in only {:.1}% of trials",
                 safe * 100.0
@@ -229,8 +260,16 @@ pub fn warnings(model: &Model, agg: &Aggregate) -> Vec<String> {
         ));
     }
     for (event, target, label) in [
-        (Event::VolumeFull, model.targets.max_volume_full_probability, "max_volume_full_probability"),
-        (Event::CephNearfull, model.targets.max_ceph_nearfull_probability, "max_ceph_nearfull_probability"),
+        (
+            Event::VolumeFull,
+            model.targets.max_volume_full_probability,
+            "max_volume_full_probability",
+        ),
+        (
+            Event::CephNearfull,
+            model.targets.max_ceph_nearfull_probability,
+            "max_ceph_nearfull_probability",
+        ),
     ] {
         if let Some(t) = target {
             let p = agg.probability(event);

@@ -6,7 +6,13 @@ use std::fmt::Write;
 
 fn row(out: &mut String, label: &str, s: Option<&super::summary::Stats>, fmt: fn(f64) -> String) {
     if let Some(s) = s {
-        let _ = writeln!(out, "  {label:<30} {:>14} {:>14} {:>14}", fmt(s.mean), fmt(s.p50), fmt(s.p90));
+        let _ = writeln!(
+            out,
+            "  {label:<30} {:>14} {:>14} {:>14}",
+            fmt(s.mean),
+            fmt(s.p50),
+            fmt(s.p90)
+        );
     }
 }
 
@@ -31,28 +37,57 @@ pub fn render(summary: &Summary, initial_cost: f64) -> String {
         "{} — {} trials, seed {}, {} months, {}",
         summary.scenario, summary.trials, summary.seed, h, summary.currency
     );
-    let _ = writeln!(out, "  month 0 cost: {initial_cost:.2} {}/month", summary.currency);
-    let _ = writeln!(out, "  at {when:<27} {:>14} {:>14} {:>14}", "mean", "P50", "P90");
+    let _ = writeln!(
+        out,
+        "  month 0 cost: {initial_cost:.2} {}/month",
+        summary.currency
+    );
+    let _ = writeln!(
+        out,
+        "  at {when:<27} {:>14} {:>14} {:>14}",
+        "mean", "P50", "P90"
+    );
     let f = &summary.final_;
     row(&mut out, "cost / month", f.get("cost_total"), money);
     row(&mut out, "cost cumulative", f.get("cost_cumulative"), money);
-    row(&mut out, "users", f.get("users"), count);
-    row(&mut out, "pods", f.get("pods"), count);
+    let nonzero = |k: &str| f.get(k).filter(|s| s.p99 > 0.0);
+    row(&mut out, "users", nonzero("users"), count);
+    row(&mut out, "pods", nonzero("pods"), count);
     row(&mut out, "used", f.get("used_gib"), gib);
     row(&mut out, "provisioned", f.get("provisioned_gib"), gib);
-    row(&mut out, "ceph fullest OSD", f.get("ceph_fullest_osd_util"), pct);
+    row(
+        &mut out,
+        "ceph fullest OSD",
+        f.get("ceph_fullest_osd_util"),
+        pct,
+    );
     row(&mut out, "ceph MAX AVAIL", f.get("ceph_max_avail_gib"), gib);
     for (name, p) in &summary.probabilities {
         if let (Some(p), Some(se)) = (p.p, p.se) {
-            let _ = writeln!(out, "  P({name}) within {h} months: {}", percent_with_se(p, se));
+            let _ = writeln!(
+                out,
+                "  P({name}) within {h} months: {}",
+                percent_with_se(p, se)
+            );
         }
     }
-    if let Some(t) = summary.time_to.get("ceph_nearfull")
-        && t.never < 1.0
-        && f.contains_key("ceph_fullest_osd_util")
-    {
-        let m = |x: Option<u32>| x.map_or("never".to_string(), |v| format!("month {v}"));
-        let _ = writeln!(out, "  time to nearfull: P5 {}, P50 {}, P95 {}", m(t.p5), m(t.p50), m(t.p95));
+    let m = |x: Option<u32>| x.map_or("never".to_string(), |v| format!("month {v}"));
+    for (event, label) in [
+        ("ceph_order", "first expansion order"),
+        ("ceph_nearfull", "time to nearfull"),
+    ] {
+        if let Some(t) = summary.time_to.get(event)
+            && t.never < 1.0
+            && f.contains_key("ceph_fullest_osd_util")
+        {
+            let _ = writeln!(
+                out,
+                "  {label}: P5 {}, P50 {}, P95 {}",
+                m(t.p5),
+                m(t.p50),
+                m(t.p95)
+            );
+        }
     }
     for w in &summary.warnings {
         let _ = writeln!(out, "  warning: {w}");

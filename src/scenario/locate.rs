@@ -78,12 +78,18 @@ mod tests {
     fn finds_nested_keys() {
         assert_eq!(line_of(DOC, "horizon_months"), Some((2, true)));
         assert_eq!(line_of(DOC, "volumes[1].size"), Some((10, true)));
-        assert_eq!(line_of(DOC, "storage_classes.ceph-block.pool.replicated.size"), Some((14, true)));
+        assert_eq!(
+            line_of(DOC, "storage_classes.ceph-block.pool.replicated.size"),
+            Some((14, true))
+        );
     }
 
     #[test]
     fn falls_back_to_the_deepest_existing_key() {
-        assert_eq!(line_of(DOC, "storage_classes.ceph-block.cluster"), Some((12, false)));
+        assert_eq!(
+            line_of(DOC, "storage_classes.ceph-block.cluster"),
+            Some((12, false))
+        );
         assert_eq!(line_of(DOC, "ceph.main"), None);
     }
 }

@@ -60,7 +60,12 @@ impl fmt::Display for ScenarioError {
 }
 
 impl ScenarioError {
-    fn one(file: &Path, line: Option<usize>, key: &str, message: impl Into<String>) -> ScenarioError {
+    fn one(
+        file: &Path,
+        line: Option<usize>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> ScenarioError {
         ScenarioError {
             problems: vec![Problem {
                 file: file.to_path_buf(),
@@ -137,7 +142,9 @@ fn read(path: &Path) -> Result<String, ScenarioError> {
 
 fn parse_table(path: &Path, text: &str) -> Result<toml::Table, ScenarioError> {
     text.parse::<toml::Table>().map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let message = e.message().trim().to_string();
         ScenarioError::one(path, line, "", format!("not valid TOML: {message}"))
     })
@@ -155,13 +162,22 @@ fn entry_name(v: &toml::Value) -> Option<&str> {
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (key, value) in over {
         match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            // A one-key table is a choice of kind (`{ normal = … }`, `{ geometric = … }`): a
+            // different kind replaces it rather than merging into a two-kind table.
+            (Some(toml::Value::Table(b)), toml::Value::Table(o))
+                if !(b.len() == 1 && o.len() == 1 && b.keys().ne(o.keys())) =>
+            {
+                merge(b, o)
+            }
             (Some(toml::Value::Array(b)), toml::Value::Array(o))
                 if b.iter().chain(&o).all(|v| entry_name(v).is_some()) =>
             {
                 for item in o {
                     let name = entry_name(&item).map(str::to_string);
-                    match b.iter_mut().find(|v| entry_name(v).map(str::to_string) == name) {
+                    match b
+                        .iter_mut()
+                        .find(|v| entry_name(v).map(str::to_string) == name)
+                    {
                         Some(toml::Value::Table(existing)) => {
                             if let toml::Value::Table(t) = item {
                                 merge(existing, t);
@@ -195,10 +211,17 @@ fn read_with_extends(path: &Path) -> Result<(toml::Table, Sources), ScenarioErro
         let table = parse_table(&current, &text)?;
         let parent = match table.get("extends") {
             None => None,
-            Some(toml::Value::String(s)) => Some(current.parent().unwrap_or(Path::new(".")).join(s)),
+            Some(toml::Value::String(s)) => {
+                Some(current.parent().unwrap_or(Path::new(".")).join(s))
+            }
             Some(_) => {
                 let line = locate::line_of(&text, "extends").map(|l| l.0);
-                return Err(ScenarioError::one(&current, line, "extends", "must be a file name in quotes"));
+                return Err(ScenarioError::one(
+                    &current,
+                    line,
+                    "extends",
+                    "must be a file name in quotes",
+                ));
             }
         };
         if let Some(parent) = &parent
@@ -229,7 +252,10 @@ fn read_with_extends(path: &Path) -> Result<(toml::Table, Sources), ScenarioErro
 }
 
 /// Deserializes a merged table, turning serde's error into a located problem.
-fn deserialize<T: DeserializeOwned>(table: toml::Table, sources: &Sources) -> Result<T, ScenarioError> {
+fn deserialize<T: DeserializeOwned>(
+    table: toml::Table,
+    sources: &Sources,
+) -> Result<T, ScenarioError> {
     serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
         let mut key = e.path().to_string();
         if key == "." {
@@ -241,12 +267,21 @@ fn deserialize<T: DeserializeOwned>(table: toml::Table, sources: &Sources) -> Re
             && let Some(end) = rest.find('`')
         {
             let field = &rest[..end];
-            key = if key.is_empty() { field.to_string() } else { format!("{key}.{field}") };
+            if !key.ends_with(field) {
+                key = if key.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("{key}.{field}")
+                };
+            }
         }
-        let message = message.replace("unknown variant", "unknown kind").replace(
-            "missing field",
-            "missing required key",
-        );
+        let message = if message.contains("wanted exactly 1 element") {
+            "choose exactly one kind, e.g. { normal = { mean = 1.0, sd = 0.2 } }".to_string()
+        } else {
+            message
+                .replace("unknown variant", "unknown kind")
+                .replace("missing field", "missing required key")
+        };
         ScenarioError {
             problems: vec![sources.problem(&key, message)],
         }

@@ -46,7 +46,10 @@ impl Checker<'_> {
             Some(Raw::Number(n)) if *n >= 0.0 && n.is_finite() => *n,
             Some(Raw::Text(s)) if parse_percent(s).is_some() => parse_percent(s).unwrap_or(default),
             Some(other) => {
-                self.err(key, format!("{other} is not a percentage (expected e.g. \"5%\" or 0.05)"));
+                self.err(
+                    key,
+                    format!("{other} is not a percentage (expected e.g. \"5%\" or 0.05)"),
+                );
                 default
             }
         }
@@ -142,7 +145,13 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
     });
 
     if spec.horizon_months == 0 || spec.horizon_months > 1200 {
-        ck.err("horizon_months", format!("must be between 1 and 1200 months (got {})", spec.horizon_months));
+        ck.err(
+            "horizon_months",
+            format!(
+                "must be between 1 and 1200 months (got {})",
+                spec.horizon_months
+            ),
+        );
     }
     let trials = spec.trials.unwrap_or(10_000);
     if trials == 0 {
@@ -156,7 +165,10 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
     let start = spec.start.as_deref().and_then(|s| {
         let parsed = parse_start(s);
         if parsed.is_none() {
-            ck.err("start", format!("{s:?} is not a calendar month (expected e.g. \"2026-01\")"));
+            ck.err(
+                "start",
+                format!("{s:?} is not a calendar month (expected e.g. \"2026-01\")"),
+            );
         }
         parsed
     });
@@ -170,14 +182,21 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
                     "pricing",
                     format!(
                         "catalog {name:?} not found (looked for {})",
-                        candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                        candidates
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 );
                 None
             }
             Some(p) => match load_catalog(p) {
                 Ok((spec, _)) => Some(Catalog {
-                    label: format!("pricing/{name}.toml ({}, as of {})", spec.source, spec.as_of),
+                    label: format!(
+                        "pricing/{name}.toml ({}, as of {})",
+                        spec.source, spec.as_of
+                    ),
                     spec,
                 }),
                 Err(e) => {
@@ -191,7 +210,10 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
         (Some(c), Some(cat)) if *c != cat.spec.currency => {
             ck.err(
                 "currency",
-                format!("{c:?} differs from the catalog's {:?}: prices would be mixed", cat.spec.currency),
+                format!(
+                    "{c:?} differs from the catalog's {:?}: prices would be mixed",
+                    cat.spec.currency
+                ),
             );
             c.clone()
         }
@@ -205,21 +227,32 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
     let population = population(&mut ck, &spec.population);
     let max_users = spec.population.max_users.unwrap_or(DEFAULT_MAX_USERS);
     if population.initial_users > max_users {
-        ck.err("population.initial_users", format!("exceeds max_users ({max_users})"));
+        ck.err(
+            "population.initial_users",
+            format!("exceeds max_users ({max_users})"),
+        );
     }
     let pods = pods(&mut ck, spec.pods.as_ref());
 
     // Ceph clusters, by name.
-    let cluster_index: BTreeMap<&str, usize> =
-        spec.ceph.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let cluster_index: BTreeMap<&str, usize> = spec
+        .ceph
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
     let mut ceph = Vec::new();
     for (cname, c) in &spec.ceph {
         ceph.push(ceph_cluster(&mut ck, cname, c));
     }
 
     // Storage classes.
-    let class_index: BTreeMap<&str, usize> =
-        spec.storage_classes.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let class_index: BTreeMap<&str, usize> = spec
+        .storage_classes
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
     let mut storage_classes = Vec::new();
     for (sname, sc) in &spec.storage_classes {
         let key = format!("storage_classes.{sname}");
@@ -239,13 +272,19 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
                 }
                 let cluster = match &sc.cluster {
                     None => {
-                        ck.err(&format!("{key}.cluster"), "a Ceph class needs `cluster = \"<name of a [ceph.*] table>\"`");
+                        ck.err(
+                            &format!("{key}.cluster"),
+                            "a Ceph class needs `cluster = \"<name of a [ceph.*] table>\"`",
+                        );
                         0
                     }
                     Some(c) => match cluster_index.get(c.as_str()) {
                         Some(&i) => i,
                         None => {
-                            ck.err(&format!("{key}.cluster"), format!("no [ceph.{c}] table in the scenario"));
+                            ck.err(
+                                &format!("{key}.cluster"),
+                                format!("no [ceph.{c}] table in the scenario"),
+                            );
                             0
                         }
                     },
@@ -263,7 +302,10 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
                     }
                     Some(PoolSpec::Erasure { k, m }) => {
                         if *k == 0 || *m == 0 {
-                            ck.err(&format!("{key}.pool.erasure"), format!("k and m must be at least 1 (got k = {k}, m = {m})"));
+                            ck.err(
+                                &format!("{key}.pool.erasure"),
+                                format!("k and m must be at least 1 (got k = {k}, m = {m})"),
+                            );
                         }
                         (erasure_rate((*k).max(1), *m), k + m)
                     }
@@ -281,11 +323,18 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
                         ),
                     );
                 }
-                Backend::Ceph { cluster, rate, width }
+                Backend::Ceph {
+                    cluster,
+                    rate,
+                    width,
+                }
             }
             "cloud" => cloud_backend(&mut ck, &key, sc, catalog.as_ref(), &mut price_sources),
             other => {
-                ck.err(&format!("{key}.backend"), format!("{other:?} is not a backend (expected \"cloud\" or \"ceph\")"));
+                ck.err(
+                    &format!("{key}.backend"),
+                    format!("{other:?} is not a backend (expected \"cloud\" or \"ceph\")"),
+                );
                 Backend::Cloud {
                     price_per_gib_month: 0.0,
                     billing: Billing::default(),
@@ -305,22 +354,34 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
     for (i, v) in spec.volumes.iter().enumerate() {
         let key = format!("volumes[{i}]");
         if !names.insert(v.name.as_str()) {
-            ck.err(&format!("{key}.name"), format!("{:?} is used by two volumes", v.name));
+            ck.err(
+                &format!("{key}.name"),
+                format!("{:?} is used by two volumes", v.name),
+            );
         }
         let per = match (v.per.as_str(), v.count) {
             ("pod", None) => Per::Pod,
             ("user", None) => Per::User,
             ("cluster", Some(n)) => Per::Cluster(n),
             ("cluster", None) => {
-                ck.err(&format!("{key}.per"), "per = \"cluster\" needs `count` (how many such volumes)");
+                ck.err(
+                    &format!("{key}.per"),
+                    "per = \"cluster\" needs `count` (how many such volumes)",
+                );
                 Per::Cluster(0)
             }
             ("pod" | "user", Some(_)) => {
-                ck.err(&format!("{key}.count"), "count only applies to per = \"cluster\"");
+                ck.err(
+                    &format!("{key}.count"),
+                    "count only applies to per = \"cluster\"",
+                );
                 Per::Pod
             }
             (other, _) => {
-                ck.err(&format!("{key}.per"), format!("{other:?} is not one of \"pod\", \"user\", \"cluster\""));
+                ck.err(
+                    &format!("{key}.per"),
+                    format!("{other:?} is not one of \"pod\", \"user\", \"cluster\""),
+                );
                 Per::Pod
             }
         };
@@ -329,7 +390,10 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
             None => {
                 ck.err(
                     &format!("{key}.storage_class"),
-                    format!("no [storage_classes.{}] table in the scenario", v.storage_class),
+                    format!(
+                        "no [storage_classes.{}] table in the scenario",
+                        v.storage_class
+                    ),
                 );
                 0
             }
@@ -346,8 +410,16 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
                 limit,
             }) => {
                 let ekey = format!("{key}.expansion.autoresize");
-                let threshold = ck.share(&format!("{ekey}.threshold"), threshold.as_ref(), Share::Fraction(0.1));
-                let increase = ck.share(&format!("{ekey}.increase"), increase.as_ref(), Share::Fraction(0.1));
+                let threshold = ck.share(
+                    &format!("{ekey}.threshold"),
+                    threshold.as_ref(),
+                    Share::Fraction(0.1),
+                );
+                let increase = ck.share(
+                    &format!("{ekey}.increase"),
+                    increase.as_ref(),
+                    Share::Fraction(0.1),
+                );
                 if increase.of(size_gib) <= 0.0 {
                     ck.err(&format!("{ekey}.increase"), "must be more than 0");
                 }
@@ -376,7 +448,10 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
             if biggest > max {
                 ck.err(
                     &format!("{key}.size"),
-                    format!("{biggest} GiB is larger than the largest tier of {} ({max} GiB)", sc.name),
+                    format!(
+                        "{biggest} GiB is larger than the largest tier of {} ({max} GiB)",
+                        sc.name
+                    ),
                 );
             }
         }
@@ -411,7 +486,10 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
         }
     }
     let targets = Targets {
-        monthly_budget: spec.targets.monthly_budget.map(|b| ck.non_negative("targets.monthly_budget", b)),
+        monthly_budget: spec
+            .targets
+            .monthly_budget
+            .map(|b| ck.non_negative("targets.monthly_budget", b)),
         max_volume_full_probability: spec
             .targets
             .max_volume_full_probability
@@ -423,7 +501,9 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
     };
 
     if !ck.problems.is_empty() {
-        return Err(ScenarioError { problems: ck.problems });
+        return Err(ScenarioError {
+            problems: ck.problems,
+        });
     }
     Ok(Scenario {
         path,
@@ -460,9 +540,16 @@ fn population(ck: &mut Checker, p: &PopulationSpec) -> Population {
             rate: ck.dist("population.growth.geometric.rate", Some(rate), 0.0),
             noise: ck.non_negative("population.growth.geometric.noise", *noise),
         },
-        Some(GrowthSpec::Logistic { rate, capacity, noise }) => {
-            if !(*capacity > 0.0) {
-                ck.err("population.growth.logistic.capacity", format!("must be more than 0 (got {capacity})"));
+        Some(GrowthSpec::Logistic {
+            rate,
+            capacity,
+            noise,
+        }) => {
+            if capacity.is_nan() || *capacity <= 0.0 {
+                ck.err(
+                    "population.growth.logistic.capacity",
+                    format!("must be more than 0 (got {capacity})"),
+                );
             }
             Growth::Logistic {
                 rate: ck.dist("population.growth.logistic.rate", Some(rate), 0.0),
@@ -505,12 +592,18 @@ fn pods(ck: &mut Checker, p: Option<&PodsSpec>) -> Pods {
     };
     let sizing = match (p.pods_per_user, p.replicas) {
         (Some(_), Some(_)) => {
-            ck.err("pods.replicas", "set either pods_per_user or replicas, not both");
+            ck.err(
+                "pods.replicas",
+                "set either pods_per_user or replicas, not both",
+            );
             PodSizing::Replicas(0)
         }
         (None, Some(n)) => {
             if p.min.is_some() || p.max.is_some() {
-                ck.err("pods.min", "min and max apply to pods_per_user, not to a fixed replicas count");
+                ck.err(
+                    "pods.min",
+                    "min and max apply to pods_per_user, not to a fixed replicas count",
+                );
             }
             PodSizing::Replicas(n)
         }
@@ -527,7 +620,10 @@ fn pods(ck: &mut Checker, p: Option<&PodsSpec>) -> Pods {
             }
         }
         (None, None) => {
-            ck.err("pods", "needs pods_per_user (pods from users) or replicas (a fixed StatefulSet size)");
+            ck.err(
+                "pods",
+                "needs pods_per_user (pods from users) or replicas (a fixed StatefulSet size)",
+            );
             PodSizing::Replicas(0)
         }
     };
@@ -535,7 +631,10 @@ fn pods(ck: &mut Checker, p: Option<&PodsSpec>) -> Pods {
         None | Some("retain") => true,
         Some("delete") => false,
         Some(other) => {
-            ck.err("pods.when_scaled", format!("{other:?} is not \"retain\" or \"delete\""));
+            ck.err(
+                "pods.when_scaled",
+                format!("{other:?} is not \"retain\" or \"delete\""),
+            );
             true
         }
     };
@@ -555,7 +654,9 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
     if c.osds_per_host == 0 {
         ck.err(&format!("{key}.osds_per_host"), "must be at least 1");
     }
-    let osd_size_gib = ck.gib(&format!("{key}.osd_size"), &c.osd_size).unwrap_or(1.0);
+    let osd_size_gib = ck
+        .gib(&format!("{key}.osd_size"), &c.osd_size)
+        .unwrap_or(1.0);
     if osd_size_gib <= 0.0 {
         ck.err(&format!("{key}.osd_size"), "must be more than 0");
     }
@@ -577,7 +678,8 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
         .as_ref()
         .and_then(|r| ck.gib(&format!("{key}.initial_raw_used"), r))
         .unwrap_or(0.0);
-    let host_monthly_cost = ck.non_negative(&format!("{key}.host_monthly_cost"), c.host_monthly_cost);
+    let host_monthly_cost =
+        ck.non_negative(&format!("{key}.host_monthly_cost"), c.host_monthly_cost);
     let expansion = c.expansion.as_ref().map(|e| {
         let ekey = format!("{key}.expansion");
         if !(e.trigger > 0.0 && e.trigger <= 1.0) {
@@ -636,7 +738,10 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
 fn billing(ck: &mut Checker, key: &str, spec: &BillingSpec) -> Billing {
     match spec {
         BillingSpec::PerGib { min, increment } => {
-            let min_gib = min.as_ref().and_then(|m| ck.gib(&format!("{key}.per_gib.min"), m)).unwrap_or(0.0);
+            let min_gib = min
+                .as_ref()
+                .and_then(|m| ck.gib(&format!("{key}.per_gib.min"), m))
+                .unwrap_or(0.0);
             let increment_gib = increment
                 .as_ref()
                 .and_then(|m| ck.gib(&format!("{key}.per_gib.increment"), m))
@@ -652,7 +757,9 @@ fn billing(ck: &mut Checker, key: &str, spec: &BillingSpec) -> Billing {
         BillingSpec::Tiered { tiers } => {
             let mut out = Vec::new();
             for (i, t) in tiers.iter().enumerate() {
-                let size = ck.gib(&format!("{key}.tiered.tiers[{i}].size"), &t.size).unwrap_or(0.0);
+                let size = ck
+                    .gib(&format!("{key}.tiered.tiers[{i}].size"), &t.size)
+                    .unwrap_or(0.0);
                 let price = ck.non_negative(&format!("{key}.tiered.tiers[{i}].monthly"), t.monthly);
                 out.push((size, price));
             }
@@ -675,17 +782,25 @@ fn cloud_backend(
     sources: &mut Vec<PriceSource>,
 ) -> Backend {
     if sc.cluster.is_some() || sc.pool.is_some() {
-        ck.err(&format!("{key}.pool"), "cluster and pool belong to backend = \"ceph\"");
+        ck.err(
+            &format!("{key}.pool"),
+            "cluster and pool belong to backend = \"ceph\"",
+        );
     }
     let mut price = 0.0;
     let mut rule = Billing::default();
     let mut from_catalog = false;
     match (&sc.price, sc.price_per_gib_month) {
-        (Some(_), Some(_)) => ck.err(&format!("{key}.price"), "set either price (a catalog key) or price_per_gib_month, not both"),
+        (Some(_), Some(_)) => ck.err(
+            &format!("{key}.price"),
+            "set either price (a catalog key) or price_per_gib_month, not both",
+        ),
         (Some(k), None) => match catalog {
             None => ck.err(
                 &format!("{key}.price"),
-                format!("{k:?} names a catalog price, but the scenario has no `pricing = \"<catalog>\"`"),
+                format!(
+                    "{k:?} names a catalog price, but the scenario has no `pricing = \"<catalog>\"`"
+                ),
             ),
             Some(cat) => match cat.spec.storage.get(k) {
                 None => ck.err(
@@ -693,7 +808,12 @@ fn cloud_backend(
                     format!(
                         "no [storage.{k}] in catalog {:?} (it has: {})",
                         cat.spec.name,
-                        cat.spec.storage.keys().cloned().collect::<Vec<_>>().join(", ")
+                        cat.spec
+                            .storage
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ),
                 Some(entry) => {
@@ -702,7 +822,10 @@ fn cloud_backend(
                     if let Some(b) = &entry.billing {
                         rule = billing(ck, &format!("{key}.billing"), b);
                     }
-                    let source = entry.source.clone().unwrap_or_else(|| cat.spec.source.clone());
+                    let source = entry
+                        .source
+                        .clone()
+                        .unwrap_or_else(|| cat.spec.source.clone());
                     let unit = match rule {
                         Billing::Tiered { .. } => "per disk-month, by size tier",
                         Billing::PerGib { .. } => "per GiB-month",
@@ -738,7 +861,10 @@ fn cloud_backend(
     if !from_catalog && price < 0.0 {
         ck.err(&format!("{key}.price_per_gib_month"), "must be ≥ 0");
     }
-    let snapshot = match (sc.snapshot_price_per_gib_month, catalog.and_then(|c| c.spec.snapshots.as_ref())) {
+    let snapshot = match (
+        sc.snapshot_price_per_gib_month,
+        catalog.and_then(|c| c.spec.snapshots.as_ref()),
+    ) {
         (Some(p), _) => ck.non_negative(&format!("{key}.snapshot_price_per_gib_month"), p),
         (None, Some(s)) => s.price_per_gib_month,
         (None, None) => 0.0,
@@ -750,11 +876,19 @@ fn cloud_backend(
     }
 }
 
-fn costs(ck: &mut Checker, c: &CostsSpec, catalog: Option<&Catalog>, sources: &mut Vec<PriceSource>) -> Costs {
+fn costs(
+    ck: &mut Checker,
+    c: &CostsSpec,
+    catalog: Option<&Catalog>,
+    sources: &mut Vec<PriceSource>,
+) -> Costs {
     let compute = match &c.compute {
         None => {
             if c.vcpu_hour.is_some() || c.memory_gib_hour.is_some() {
-                ck.err("costs.compute", "vcpu_hour and memory_gib_hour need compute = \"pods\"");
+                ck.err(
+                    "costs.compute",
+                    "vcpu_hour and memory_gib_hour need compute = \"pods\"",
+                );
             }
             Compute::FixedMonthly(0.0)
         }
@@ -770,8 +904,12 @@ fn costs(ck: &mut Checker, c: &CostsSpec, catalog: Option<&Catalog>, sources: &m
             Compute::FixedMonthly(v)
         }
         Some(ComputeSpec::Pods) => {
-            let from_cat = catalog.and_then(|cat| cat.spec.compute.as_ref().map(|comp| (cat, comp)));
-            let mut get = |name: &str, inline: Option<f64>, pick: fn(&CatalogCompute) -> f64| -> f64 {
+            let from_cat =
+                catalog.and_then(|cat| cat.spec.compute.as_ref().map(|comp| (cat, comp)));
+            let mut get = |name: &str,
+                           inline: Option<f64>,
+                           pick: fn(&CatalogCompute) -> f64|
+             -> f64 {
                 match (inline, from_cat) {
                     (Some(v), _) => {
                         let v = ck.non_negative(&format!("costs.{name}"), v);
@@ -792,7 +930,9 @@ fn costs(ck: &mut Checker, c: &CostsSpec, catalog: Option<&Catalog>, sources: &m
                             source: format!(
                                 "{} — {}",
                                 cat.label,
-                                comp.source.clone().unwrap_or_else(|| cat.spec.source.clone())
+                                comp.source
+                                    .clone()
+                                    .unwrap_or_else(|| cat.spec.source.clone())
                             ),
                             as_of: Some(cat.spec.as_of.clone()),
                         });
@@ -824,30 +964,46 @@ fn costs(ck: &mut Checker, c: &CostsSpec, catalog: Option<&Catalog>, sources: &m
                 sources.push(PriceSource {
                     item: f.name.clone(),
                     price: d.mean(),
-                    unit: if d.is_fixed() { "per month".into() } else { "per month (mean of a range)".into() },
+                    unit: if d.is_fixed() {
+                        "per month".into()
+                    } else {
+                        "per month (mean of a range)".into()
+                    },
                     source: "inline in the scenario".into(),
                     as_of: None,
                 });
                 d
             }
-            (None, Some(k)) => match catalog.and_then(|cat| cat.spec.fixed.get(k).map(|e| (cat, e))) {
-                Some((cat, e)) => {
-                    sources.push(PriceSource {
-                        item: f.name.clone(),
-                        price: e.monthly,
-                        unit: "per month".into(),
-                        source: format!("{} — {}", cat.label, e.source.clone().unwrap_or_default()),
-                        as_of: Some(cat.spec.as_of.clone()),
-                    });
-                    Dist::Fixed(e.monthly)
+            (None, Some(k)) => {
+                match catalog.and_then(|cat| cat.spec.fixed.get(k).map(|e| (cat, e))) {
+                    Some((cat, e)) => {
+                        sources.push(PriceSource {
+                            item: f.name.clone(),
+                            price: e.monthly,
+                            unit: "per month".into(),
+                            source: format!(
+                                "{} — {}",
+                                cat.label,
+                                e.source.clone().unwrap_or_default()
+                            ),
+                            as_of: Some(cat.spec.as_of.clone()),
+                        });
+                        Dist::Fixed(e.monthly)
+                    }
+                    None => {
+                        ck.err(
+                            &format!("{key}.price"),
+                            format!("no [fixed.{k}] in the scenario's pricing catalog"),
+                        );
+                        Dist::Fixed(0.0)
+                    }
                 }
-                None => {
-                    ck.err(&format!("{key}.price"), format!("no [fixed.{k}] in the scenario's pricing catalog"));
-                    Dist::Fixed(0.0)
-                }
-            },
+            }
             _ => {
-                ck.err(&key, "needs exactly one of monthly = <amount> or price = \"<catalog key>\"");
+                ck.err(
+                    &key,
+                    "needs exactly one of monthly = <amount> or price = \"<catalog key>\"",
+                );
                 Dist::Fixed(0.0)
             }
         };
@@ -877,5 +1033,9 @@ fn costs(ck: &mut Checker, c: &CostsSpec, catalog: Option<&Catalog>, sources: &m
             }
         })
         .collect();
-    Costs { compute, fixed, one_time }
+    Costs {
+        compute,
+        fixed,
+        one_time,
+    }
 }

@@ -1,0 +1,54 @@
+//! Helpers shared by the integration tests.
+
+use headroom::aggregate::Aggregate;
+use headroom::engine::{self, RunConfig};
+use headroom::model::metrics::Metric;
+use headroom::scenario::{self, Scenario};
+use std::path::{Path, PathBuf};
+
+/// The package root (tests run there, but be explicit).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Loads a scenario relative to the package root, panicking with the problems if it fails.
+pub fn load(rel: &str) -> Scenario {
+    let path = root().join(rel);
+    scenario::load(&path).unwrap_or_else(|e| panic!("{rel} should load:\n{e}"))
+}
+
+/// Loads a scenario written inline into a temporary folder.
+pub fn load_text(dir: &Path, name: &str, text: &str) -> Scenario {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    scenario::load(&path).unwrap_or_else(|e| panic!("{name} should load:\n{e}"))
+}
+
+/// Runs a scenario with a fixed seed.
+pub fn run(s: &Scenario, trials: u64, seed: u64, threads: Option<usize>) -> Aggregate {
+    let cfg = RunConfig {
+        trials,
+        seed,
+        threads,
+        max_users: s.max_users,
+    };
+    engine::run(&s.model, &cfg, &|_| {}).unwrap()
+}
+
+/// The mean of a metric in a month.
+pub fn mean(agg: &Aggregate, month: usize, metric: Metric) -> f64 {
+    agg.cell(month, metric).mean()
+}
+
+/// Asserts two numbers agree to `tol`.
+#[track_caller]
+pub fn close(got: f64, want: f64, tol: f64) {
+    assert!((got - want).abs() <= tol, "got {got}, want {want} ± {tol}");
+}
+
+/// The `headroom` binary.
+pub fn headroom() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("headroom").unwrap();
+    cmd.current_dir(root());
+    cmd
+}
