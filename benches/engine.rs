@@ -76,13 +76,17 @@ fn engine_throughput(c: &mut Criterion) {
         b.iter(|| black_box(engine::run(&s.model, &cfg, &|_| {}).unwrap()))
     });
     group.finish();
-    let bytes: usize = (0..=36)
-        .flat_map(|m| Metric::ALL.iter().map(move |&k| (m, k)))
-        .map(|(m, k)| std::mem::size_of_val(probe.cell(m, k)))
-        .sum();
+    // Memory: the aggregate of 256 and of 4,096 trials (it must not grow with trials), and the
+    // per-worker trial state (columns of the ~330 live volumes, reused from trial to trial).
+    for n in [256, 4096] {
+        let agg = engine::run(&s.model, &RunConfig { trials: n, ..cfg }, &|_| {}).unwrap();
+        eprintln!("aggregate of {n} trials: {} KiB", agg.memory_bytes() / 1024);
+    }
+    let volumes = probe.cell(36, Metric::Volumes).mean();
     eprintln!(
-        "aggregate: {} sketches, ≥ {bytes} bytes of headers (bins grow with the spread of values, not with trials)",
-        37 * Metric::ALL.len()
+        "trial state: ~{:.0} volumes × 17 bytes (size, used, exists) + 4 bytes per user ≈ {:.1} KiB per worker",
+        volumes,
+        volumes * 21.0 / 1024.0
     );
 }
 

@@ -127,6 +127,13 @@ impl Aggregate {
         &self.cells[month * N_METRICS + metric.index()]
     }
 
+    /// Bytes the aggregate holds: it depends on the horizon and the spread of the values, not
+    /// on the number of trials.
+    pub fn memory_bytes(&self) -> usize {
+        self.cells.iter().map(Sketch::memory_bytes).sum::<usize>()
+            + self.first.iter().map(|f| 8 * f.capacity()).sum::<usize>()
+    }
+
     /// Trials in which the population hit its cap.
     pub fn capped_trials(&self) -> u64 {
         self.capped

@@ -110,6 +110,12 @@ impl Sketch {
         self.max = self.max.max(other.max);
     }
 
+    /// Bytes this sketch holds, bins included.
+    pub fn memory_bytes(&self) -> usize {
+        std::mem::size_of::<Sketch>()
+            + 8 * (self.positive.counts.capacity() + self.negative.counts.capacity())
+    }
+
     /// Values added.
     pub fn count(&self) -> u64 {
         self.count
