@@ -2,6 +2,7 @@
 //! count and a histogram of first months. Memory depends on the horizon, not on the number of
 //! trials, and merging is exact, so the result is the same whatever the thread count.
 
+pub mod paired;
 pub mod sketch;
 
 use crate::model::metrics::{Metric, N_METRICS};

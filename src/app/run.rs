@@ -72,9 +72,20 @@ pub fn write_reports(sim: &Simulated, dir: &Path) -> Result<Summary, AppError> {
     let summary = Summary::build(model, &sim.aggregate, sim.seed);
     let csv =
         report::timeseries::to_csv(model, &sim.aggregate).context("formatting timeseries.csv")?;
-    for (name, bytes) in [("summary.json", summary.to_json()), ("timeseries.csv", csv)] {
+    let mut files = vec![
+        ("summary.json".to_string(), summary.to_json()),
+        ("timeseries.csv".to_string(), csv),
+    ];
+    let charts = report::charts::run_charts(model, &sim.aggregate).context("drawing charts")?;
+    let names: Vec<String> = charts.iter().map(|(n, _)| n.clone()).collect();
+    files.extend(charts);
+    files.push((
+        "report.md".to_string(),
+        report::markdown::run_report(model, &summary, &names).into_bytes(),
+    ));
+    for (name, bytes) in &files {
         let path = dir.join(name);
-        report::write_atomic(&path, &bytes)
+        report::write_atomic(&path, bytes)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(summary)
@@ -108,7 +119,10 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, AppError> {
         if !args.sim.quiet {
             let initial = sim.aggregate.cell(0, Metric::CostTotal).mean();
             print!("{}", report::table::render(&summary, initial));
-            println!("  wrote {}/summary.json, timeseries.csv\n", dir.display());
+            println!(
+                "  wrote {}/ (summary.json, timeseries.csv, report.md, charts)\n",
+                dir.display()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

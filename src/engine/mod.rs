@@ -7,6 +7,7 @@
 pub mod seed;
 
 use crate::aggregate::Aggregate;
+use crate::aggregate::paired::PairedDiff;
 use crate::model::Model;
 use crate::model::trial::{Simulator, TrialRecord, TrialRngs};
 use rayon::prelude::*;
@@ -56,22 +57,103 @@ pub fn replay_trial(model: &Model, seed: u64, trial: u64, max_users: u64) -> Tri
     record
 }
 
-fn run_chunk(model: &Model, cfg: &RunConfig, chunk: u64) -> Aggregate {
-    let mut aggregate = Aggregate::new(model.horizon_months);
-    let mut simulator = Simulator::new(model, cfg.max_users);
-    let mut record = TrialRecord::new(model.horizon_months);
+/// The results of several variants played on the same trials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// One aggregate per variant, in the order given.
+    pub aggregates: Vec<Aggregate>,
+    /// Paired differences of variant i + 1 against variant 0.
+    pub diffs: Vec<PairedDiff>,
+}
+
+impl Comparison {
+    fn new(variants: &[(&Model, u64)]) -> Comparison {
+        let horizon = variants.first().map_or(0, |v| v.0.horizon_months);
+        Comparison {
+            aggregates: variants
+                .iter()
+                .map(|v| Aggregate::new(v.0.horizon_months))
+                .collect(),
+            diffs: variants
+                .iter()
+                .skip(1)
+                .map(|_| PairedDiff::new(horizon))
+                .collect(),
+        }
+    }
+
+    fn merge(mut self, other: Comparison) -> Comparison {
+        self.aggregates = self
+            .aggregates
+            .into_iter()
+            .zip(other.aggregates)
+            .map(|(a, b)| a.merge(b))
+            .collect();
+        self.diffs = self
+            .diffs
+            .into_iter()
+            .zip(other.diffs)
+            .map(|(a, b)| a.merge(b))
+            .collect();
+        self
+    }
+}
+
+fn run_chunk(variants: &[(&Model, u64)], cfg: &RunConfig, chunk: u64) -> Comparison {
+    let mut out = Comparison::new(variants);
+    let mut sims: Vec<Simulator> = variants
+        .iter()
+        .map(|(m, cap)| Simulator::new(m, *cap))
+        .collect();
+    let mut records: Vec<TrialRecord> = variants
+        .iter()
+        .map(|(m, _)| TrialRecord::new(m.horizon_months))
+        .collect();
     let mut rngs = TrialRngs {
         population: seed::trial_rng(cfg.seed, seed::POPULATION, 0),
         costs: seed::trial_rng(cfg.seed, seed::COSTS, 0),
-        volumes: Vec::with_capacity(model.volumes.len()),
+        volumes: Vec::new(),
     };
     let end = ((chunk + 1) * CHUNK).min(cfg.trials);
     for trial in chunk * CHUNK..end {
-        trial_rngs(model, cfg.seed, trial, &mut rngs);
-        simulator.run(&mut rngs, &mut record);
-        aggregate.add(&record);
+        for (v, (model, _)) in variants.iter().enumerate() {
+            trial_rngs(model, cfg.seed, trial, &mut rngs);
+            sims[v].run(&mut rngs, &mut records[v]);
+            out.aggregates[v].add(&records[v]);
+        }
+        for (d, diff) in out.diffs.iter_mut().enumerate() {
+            diff.add(&records[d + 1], &records[0]);
+        }
     }
-    aggregate
+    out
+}
+
+/// Plays the same `cfg.trials` trials (same seed, same streams) of every variant, each with
+/// its own population cap, and aggregates them with their paired differences against the
+/// first. `cfg.max_users` is not used. The variants must share a horizon.
+pub fn run_variants(
+    variants: &[(&Model, u64)],
+    cfg: &RunConfig,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Comparison, rayon::ThreadPoolBuildError> {
+    let chunks = cfg.trials.div_ceil(CHUNK);
+    let work = || {
+        (0..chunks)
+            .into_par_iter()
+            .map(|chunk| {
+                let c = run_chunk(variants, cfg, chunk);
+                progress(c.aggregates.first().map_or(0, Aggregate::trials));
+                c
+            })
+            .reduce(|| Comparison::new(variants), Comparison::merge)
+    };
+    match cfg.threads {
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()?
+            .install(work)),
+        None => Ok(work()),
+    }
 }
 
 /// Runs `cfg.trials` trials of `model` and aggregates them. `progress` is called with the
@@ -81,22 +163,6 @@ pub fn run(
     cfg: &RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Aggregate, rayon::ThreadPoolBuildError> {
-    let chunks = cfg.trials.div_ceil(CHUNK);
-    let work = || {
-        (0..chunks)
-            .into_par_iter()
-            .map(|chunk| {
-                let a = run_chunk(model, cfg, chunk);
-                progress(a.trials());
-                a
-            })
-            .reduce(|| Aggregate::new(model.horizon_months), Aggregate::merge)
-    };
-    match cfg.threads {
-        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()?
-            .install(work)),
-        None => Ok(work()),
-    }
+    let mut c = run_variants(&[(model, cfg.max_users)], cfg, progress)?;
+    Ok(c.aggregates.remove(0))
 }

@@ -2,6 +2,8 @@
 //! terminal table. Building a summary and serializing it are pure; [`write_atomic`] is the only
 //! function here that touches the file system.
 
+pub mod charts;
+pub mod markdown;
 pub mod summary;
 pub mod table;
 pub mod timeseries;
