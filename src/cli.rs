@@ -17,6 +17,8 @@ pub struct Cli {
 pub enum Command {
     /// Simulate scenarios; write summary.json and timeseries.csv; print a short table.
     Run(RunArgs),
+    /// Compare variants on the same simulated futures; paired differences, charts, report.md.
+    Compare(CompareArgs),
     /// Check scenario files and print every problem (exit 2 if any).
     Validate(ValidateArgs),
 }
@@ -45,6 +47,20 @@ pub struct RunArgs {
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
     /// Output folder (default: reports/<scenario>/; with several scenarios, DIR/<scenario>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Simulation options.
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// `headroom compare`.
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Scenario files: the first is the baseline the others are compared with.
+    #[arg(required = true, num_args = 2..)]
+    pub scenarios: Vec<PathBuf>,
+    /// Output folder (default: reports/compare-<A>-vs-<B>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Simulation options.

@@ -116,6 +116,11 @@ impl Sketch {
             + 8 * (self.positive.counts.capacity() + self.negative.counts.capacity())
     }
 
+    /// Values added that are below zero (exact).
+    pub fn count_negative(&self) -> u64 {
+        self.negative.counts.iter().sum()
+    }
+
     /// Values added.
     pub fn count(&self) -> u64 {
         self.count

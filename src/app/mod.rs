@@ -2,6 +2,7 @@
 //! them to exit codes: 0 success, 1 a check that ran and failed (the future `gate`), 2 bad input
 //! or an I/O error, with a message that says what and where, never a panic.
 
+pub mod compare;
 pub mod run;
 pub mod validate;
 
@@ -24,6 +25,7 @@ pub enum AppError {
 pub fn main(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::execute(&args),
+        Command::Compare(args) => compare::execute(&args),
         Command::Validate(args) => validate::execute(&args),
     };
     match result {

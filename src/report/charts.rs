@@ -91,6 +91,18 @@ impl Band {
             .map(|q| q[4].max(q[5]).max(q[6]))
             .fold(0.0, f64::max)
     }
+
+    fn min(&self) -> f64 {
+        self.q.iter().map(|q| q[0].min(q[6])).fold(0.0, f64::min)
+    }
+
+    /// A band from per-month quantile rows (P5, P25, P50, P75, P95, P90, mean).
+    pub fn from_rows(q: Vec<[f64; 7]>) -> Band {
+        Band {
+            months: (0..q.len()).map(|m| m as f64).collect(),
+            q,
+        }
+    }
 }
 
 /// How the x axis names months.
@@ -203,17 +215,18 @@ pub fn fan_chart(
         root.fill(&WHITE).map_err(err(name))?;
         let ymax = fans
             .iter()
-            .map(|f| f.band.max())
+            .map(|f| if f.bands { f.band.max() } else { f.band.line(2).iter().map(|p| p.1).fold(0.0, f64::max) })
             .chain(rules.iter().map(|r| r.y))
             .fold(0.0, f64::max)
             .max(1e-9)
             * 1.08;
+        let ymin = fans.iter().map(|f| f.band.min()).fold(0.0, f64::min) * 1.08;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FAMILY, 22))
             .margin(14)
             .x_label_area_size(44)
             .y_label_area_size(74)
-            .build_cartesian_2d(0f64..axis.horizon.max(1) as f64, 0f64..ymax)
+            .build_cartesian_2d(0f64..axis.horizon.max(1) as f64, ymin..ymax)
             .map_err(err(name))?;
         let ylabel = |y: &f64| {
             if percent {
@@ -252,17 +265,20 @@ pub fn fan_chart(
                     .map_err(err(name))?;
             }
             let c = fan.colour;
-            chart
-                .draw_series(LineSeries::new(fan.band.line(2), c.stroke_width(3)))
-                .map_err(err(name))?
-                .label(if fan.bands {
-                    format!("{} (P50, P25–P75, P5–P95)", fan.label)
-                } else {
-                    format!("{} (P50)", fan.label)
-                })
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3))
-                });
+            if fan.bands {
+                chart
+                    .draw_series(LineSeries::new(fan.band.line(2), c.stroke_width(3)))
+                    .map_err(err(name))?
+                    .label(format!("{} (P50, P25–P75, P5–P95)", fan.label))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3)));
+            } else {
+                // A line without bands is dashed, in the colour of the fan it belongs with.
+                chart
+                    .draw_series(DashedLineSeries::new(fan.band.line(2), 10, 6, c.stroke_width(3)))
+                    .map_err(err(name))?
+                    .label(format!("{} (P50)", fan.label))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], c.stroke_width(3)));
+            }
         }
         for rule in rules {
             let c = rule.colour;

@@ -3,6 +3,7 @@
 //! function here that touches the file system.
 
 pub mod charts;
+pub mod compare;
 pub mod markdown;
 pub mod summary;
 pub mod table;
