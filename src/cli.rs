@@ -49,6 +49,12 @@ pub struct RunArgs {
     /// Output folder (default: reports/<scenario>/; with several scenarios, DIR/<scenario>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write one row per trial (the horizon month) to this Parquet file.
+    #[arg(long, value_name = "FILE")]
+    pub export_trials: Option<PathBuf>,
+    /// With --export-trials: one row per trial and month.
+    #[arg(long, requires = "export_trials")]
+    pub per_month: bool,
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimArgs,

@@ -5,4 +5,5 @@ mod common;
 mod cli;
 mod determinism;
 mod golden;
+mod reports;
 mod statistics;

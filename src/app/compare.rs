@@ -8,8 +8,6 @@ use crate::engine::{self, RunConfig};
 use crate::report::{self, compare::ComparisonSummary};
 use crate::scenario::{self, Problem, ScenarioError};
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,8 +27,16 @@ pub fn load_variants(paths: &[PathBuf]) -> Result<Vec<scenario::Scenario>, Scena
     let first = &loaded[0];
     for s in &loaded[1..] {
         for (key, a, b) in [
-            ("horizon_months", first.model.horizon_months.to_string(), s.model.horizon_months.to_string()),
-            ("currency", first.model.currency.clone(), s.model.currency.clone()),
+            (
+                "horizon_months",
+                first.model.horizon_months.to_string(),
+                s.model.horizon_months.to_string(),
+            ),
+            (
+                "currency",
+                first.model.currency.clone(),
+                s.model.currency.clone(),
+            ),
         ] {
             if a != b {
                 problems.push(Problem {
@@ -45,18 +51,20 @@ pub fn load_variants(paths: &[PathBuf]) -> Result<Vec<scenario::Scenario>, Scena
             }
         }
     }
-    let mut names = std::collections::BTreeSet::new();
-    for s in &loaded {
-        if !names.insert(s.model.name.clone()) {
-            problems.push(Problem {
-                file: s.path.clone(),
-                line: None,
-                key: "name".into(),
-                message: format!("{:?} is the name of another variant: give each variant its own name", s.model.name),
-            });
+    // The same scenario twice (a sanity check, or two files with one name): label them apart.
+    let mut seen = std::collections::BTreeMap::new();
+    for s in &mut loaded {
+        let n = seen.entry(s.model.name.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            s.model.name = format!("{} ({})", s.model.name, n);
         }
     }
-    if problems.is_empty() { Ok(loaded) } else { Err(ScenarioError { problems }) }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(ScenarioError { problems })
+    }
 }
 
 /// Runs the comparison, writes its files and prints the headline.
@@ -70,24 +78,22 @@ pub fn execute(args: &CompareArgs) -> Result<ExitCode, AppError> {
         max_users: variants[0].max_users,
     };
     let models: Vec<&crate::model::Model> = variants.iter().map(|s| &s.model).collect();
-    let pairs: Vec<(&crate::model::Model, u64)> = variants.iter().map(|s| (&s.model, s.max_users)).collect();
-    let bar = if args.sim.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::with_draw_target(Some(cfg.trials), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("compare [{bar:30}] {pos}/{len} trials ({eta})") {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar
-    };
-    let comparison = engine::run_variants(&pairs, &cfg, &|n| bar.inc(n)).context("starting the worker threads")?;
+    let pairs: Vec<(&crate::model::Model, u64)> =
+        variants.iter().map(|s| (&s.model, s.max_users)).collect();
+    let bar = super::progress_bar(cfg.trials, args.sim.quiet, "compare");
+    let comparison = engine::run_variants(&pairs, &cfg, &|n| bar.inc(n))
+        .context("starting the worker threads")?;
     bar.finish_and_clear();
 
     let summary = ComparisonSummary::build(&models, &comparison, seed);
     let dir = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("reports").join(format!(
             "compare-{}",
-            models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("-vs-")
+            models
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join("-vs-")
         ))
     });
     let mut files = vec![
@@ -104,7 +110,8 @@ pub fn execute(args: &CompareArgs) -> Result<ExitCode, AppError> {
     files.push(("report.md".to_string(), markdown.clone().into_bytes()));
     for (name, bytes) in &files {
         let path = dir.join(name);
-        report::write_atomic(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        report::write_atomic(&path, bytes)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if !args.sim.quiet {
         let answer = markdown
@@ -114,14 +121,21 @@ pub fn execute(args: &CompareArgs) -> Result<ExitCode, AppError> {
             .unwrap_or("");
         println!(
             "{} — {} trials each, seed {}, {} months, {}\n",
-            models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(" vs "),
+            models
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" vs "),
             summary.trials,
             seed,
             summary.horizon_months,
             summary.currency
         );
         println!("{}", answer.replace("**", "").trim_end());
-        println!("\n  wrote {}/ (comparison.json, comparison.csv, report.md, charts)", dir.display());
+        println!(
+            "\n  wrote {}/ (comparison.json, comparison.csv, report.md, charts)",
+            dir.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

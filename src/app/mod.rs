@@ -8,6 +8,8 @@ pub mod validate;
 
 use crate::cli::{Cli, Command};
 use crate::scenario::ScenarioError;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Why a command could not do its job.
@@ -19,6 +21,20 @@ pub enum AppError {
     /// Anything else (writing reports, thread pool), with its context chain.
     #[error("{0:#}")]
     Other(#[from] anyhow::Error),
+}
+
+/// A progress bar over `len` trials on stderr, hidden with `--quiet` or when stderr is not a
+/// terminal (indicatif draws to stderr, so piped output stays clean).
+pub fn progress_bar(len: u64, quiet: bool, message: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} trials ({eta})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message.to_string());
+    bar
 }
 
 /// Runs the parsed command line and returns the process exit code.

@@ -3,13 +3,11 @@
 use super::AppError;
 use crate::aggregate::Aggregate;
 use crate::cli::{RunArgs, SimArgs};
-use crate::engine::{self, RunConfig};
+use crate::engine::{self, Keep, RunConfig, TrialRow};
 use crate::model::metrics::Metric;
 use crate::report::{self, Summary};
 use crate::scenario::{self, Scenario};
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -37,6 +35,15 @@ pub fn choose_seed(flag: Option<u64>, scenario: Option<u64>) -> u64 {
 
 /// Simulates one loaded scenario with the command-line options.
 pub fn simulate(scenario: Scenario, sim: &SimArgs) -> Result<Simulated, AppError> {
+    Ok(simulate_keeping(scenario, sim, Keep::Nothing)?.0)
+}
+
+/// Simulates one loaded scenario, keeping trial rows as asked.
+pub fn simulate_keeping(
+    scenario: Scenario,
+    sim: &SimArgs,
+    keep: Keep,
+) -> Result<(Simulated, Vec<TrialRow>), AppError> {
     let seed = choose_seed(sim.seed, scenario.seed);
     let cfg = RunConfig {
         trials: sim.trials.unwrap_or(scenario.trials).max(1),
@@ -44,26 +51,18 @@ pub fn simulate(scenario: Scenario, sim: &SimArgs) -> Result<Simulated, AppError
         threads: sim.threads,
         max_users: scenario.max_users,
     };
-    let bar = if sim.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::with_draw_target(Some(cfg.trials), ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} trials ({eta})")
-        {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message(scenario.model.name.clone());
-        bar
-    };
-    let aggregate = engine::run(&scenario.model, &cfg, &|n| bar.inc(n))
+    let bar = super::progress_bar(cfg.trials, sim.quiet, &scenario.model.name);
+    let (aggregate, rows) = engine::run_keeping(&scenario.model, &cfg, keep, &|n| bar.inc(n))
         .context("starting the worker threads")?;
     bar.finish_and_clear();
-    Ok(Simulated {
-        scenario,
-        aggregate,
-        seed,
-    })
+    Ok((
+        Simulated {
+            scenario,
+            aggregate,
+            seed,
+        },
+        rows,
+    ))
 }
 
 /// Writes `summary.json` and `timeseries.csv` of a simulation into `dir`.
@@ -112,8 +111,17 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, AppError> {
     if !problems.is_empty() {
         return Err(scenario::ScenarioError { problems }.into());
     }
+    let keep = match (&args.export_trials, args.per_month) {
+        (None, _) => Keep::Nothing,
+        (Some(_), false) => Keep::Final,
+        (Some(_), true) => Keep::PerMonth,
+    };
+    let mut exported = Vec::new();
     for s in loaded {
-        let sim = simulate(s, &args.sim)?;
+        let (sim, rows) = simulate_keeping(s, &args.sim, keep)?;
+        if keep != Keep::Nothing {
+            exported.push((sim.scenario.model.name.clone(), rows));
+        }
         let dir = out_dir(args, &sim.scenario.model.name);
         let summary = write_reports(&sim, &dir)?;
         if !args.sim.quiet {
@@ -123,6 +131,16 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, AppError> {
                 "  wrote {}/ (summary.json, timeseries.csv, report.md, charts)\n",
                 dir.display()
             );
+        }
+    }
+    if let Some(path) = &args.export_trials {
+        let bytes =
+            report::trials::to_parquet(&exported).context("encoding the trials as Parquet")?;
+        report::write_atomic(path, &bytes)
+            .with_context(|| format!("writing {}", path.display()))?;
+        if !args.sim.quiet {
+            let rows: usize = exported.iter().map(|(_, r)| r.len()).sum();
+            println!("wrote {} ({rows} rows)", path.display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -9,6 +9,7 @@ pub mod seed;
 use crate::aggregate::Aggregate;
 use crate::aggregate::paired::PairedDiff;
 use crate::model::Model;
+use crate::model::metrics::N_METRICS;
 use crate::model::trial::{Simulator, TrialRecord, TrialRngs};
 use rayon::prelude::*;
 
@@ -99,8 +100,64 @@ impl Comparison {
     }
 }
 
-fn run_chunk(variants: &[(&Model, u64)], cfg: &RunConfig, chunk: u64) -> Comparison {
+/// One trial's recorded values, kept for export (`--export-trials`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialRow {
+    /// Trial index.
+    pub trial: u64,
+    /// Month of the values.
+    pub month: u32,
+    /// Every metric in [`crate::model::metrics::Metric::ALL`] order.
+    pub values: [f64; N_METRICS],
+    /// First month of each event in [`crate::aggregate::Event::ALL`] order (None: never).
+    pub first: [Option<u32>; 5],
+}
+
+/// Which trial values to keep beside the aggregate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// None (the default: memory independent of the trial count).
+    Nothing,
+    /// The horizon month of every trial.
+    Final,
+    /// Every month of every trial.
+    PerMonth,
+}
+
+fn keep_rows(record: &TrialRecord, trial: u64, keep: Keep, rows: &mut Vec<TrialRow>) {
+    let months: Vec<usize> = match keep {
+        Keep::Nothing => return,
+        Keep::Final => vec![record.months() - 1],
+        Keep::PerMonth => (0..record.months()).collect(),
+    };
+    let first = [
+        record.first_volume_full,
+        record.first_ceph_nearfull,
+        record.first_ceph_full,
+        record.first_ceph_order,
+        record.first_budget_exceeded,
+    ]
+    .map(|m| (m != crate::model::trial::NEVER).then_some(m));
+    for m in months {
+        let mut values = [0.0; N_METRICS];
+        values.copy_from_slice(&record.values[m * N_METRICS..(m + 1) * N_METRICS]);
+        rows.push(TrialRow {
+            trial,
+            month: m as u32,
+            values,
+            first,
+        });
+    }
+}
+
+fn run_chunk(
+    variants: &[(&Model, u64)],
+    cfg: &RunConfig,
+    chunk: u64,
+    keep: Keep,
+) -> (Comparison, Vec<TrialRow>) {
     let mut out = Comparison::new(variants);
+    let mut rows = Vec::new();
     let mut sims: Vec<Simulator> = variants
         .iter()
         .map(|(m, cap)| Simulator::new(m, *cap))
@@ -121,11 +178,58 @@ fn run_chunk(variants: &[(&Model, u64)], cfg: &RunConfig, chunk: u64) -> Compari
             sims[v].run(&mut rngs, &mut records[v]);
             out.aggregates[v].add(&records[v]);
         }
+        keep_rows(&records[0], trial, keep, &mut rows);
         for (d, diff) in out.diffs.iter_mut().enumerate() {
             diff.add(&records[d + 1], &records[0]);
         }
     }
-    out
+    (out, rows)
+}
+
+fn run_all(
+    variants: &[(&Model, u64)],
+    cfg: &RunConfig,
+    keep: Keep,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Comparison, Vec<TrialRow>), rayon::ThreadPoolBuildError> {
+    let chunks = cfg.trials.div_ceil(CHUNK);
+    let work = || {
+        (0..chunks)
+            .into_par_iter()
+            .map(|chunk| {
+                let (c, rows) = run_chunk(variants, cfg, chunk, keep);
+                progress(c.aggregates.first().map_or(0, Aggregate::trials));
+                (c, rows)
+            })
+            .reduce(
+                || (Comparison::new(variants), Vec::new()),
+                |(a, mut ra), (b, rb)| {
+                    ra.extend(rb);
+                    (a.merge(b), ra)
+                },
+            )
+    };
+    let (c, mut rows) = match cfg.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()?
+            .install(work),
+        None => work(),
+    };
+    rows.sort_by_key(|r| (r.trial, r.month));
+    Ok((c, rows))
+}
+
+/// Runs one model keeping each trial's values (the horizon month, or every month) beside the
+/// aggregate, sorted by trial and month. Memory grows with trials: for exports only.
+pub fn run_keeping(
+    model: &Model,
+    cfg: &RunConfig,
+    keep: Keep,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Aggregate, Vec<TrialRow>), rayon::ThreadPoolBuildError> {
+    let (mut c, rows) = run_all(&[(model, cfg.max_users)], cfg, keep, progress)?;
+    Ok((c.aggregates.remove(0), rows))
 }
 
 /// Plays the same `cfg.trials` trials (same seed, same streams) of every variant, each with
@@ -136,24 +240,7 @@ pub fn run_variants(
     cfg: &RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Comparison, rayon::ThreadPoolBuildError> {
-    let chunks = cfg.trials.div_ceil(CHUNK);
-    let work = || {
-        (0..chunks)
-            .into_par_iter()
-            .map(|chunk| {
-                let c = run_chunk(variants, cfg, chunk);
-                progress(c.aggregates.first().map_or(0, Aggregate::trials));
-                c
-            })
-            .reduce(|| Comparison::new(variants), Comparison::merge)
-    };
-    match cfg.threads {
-        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()?
-            .install(work)),
-        None => Ok(work()),
-    }
+    Ok(run_all(variants, cfg, Keep::Nothing, progress)?.0)
 }
 
 /// Runs `cfg.trials` trials of `model` and aggregates them. `progress` is called with the

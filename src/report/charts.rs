@@ -215,7 +215,13 @@ pub fn fan_chart(
         root.fill(&WHITE).map_err(err(name))?;
         let ymax = fans
             .iter()
-            .map(|f| if f.bands { f.band.max() } else { f.band.line(2).iter().map(|p| p.1).fold(0.0, f64::max) })
+            .map(|f| {
+                if f.bands {
+                    f.band.max()
+                } else {
+                    f.band.line(2).iter().map(|p| p.1).fold(0.0, f64::max)
+                }
+            })
             .chain(rules.iter().map(|r| r.y))
             .fold(0.0, f64::max)
             .max(1e-9)
@@ -270,14 +276,23 @@ pub fn fan_chart(
                     .draw_series(LineSeries::new(fan.band.line(2), c.stroke_width(3)))
                     .map_err(err(name))?
                     .label(format!("{} (P50, P25–P75, P5–P95)", fan.label))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3)));
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3))
+                    });
             } else {
                 // A line without bands is dashed, in the colour of the fan it belongs with.
                 chart
-                    .draw_series(DashedLineSeries::new(fan.band.line(2), 10, 6, c.stroke_width(3)))
+                    .draw_series(DashedLineSeries::new(
+                        fan.band.line(2),
+                        10,
+                        6,
+                        c.stroke_width(3),
+                    ))
                     .map_err(err(name))?
                     .label(format!("{} (P50)", fan.label))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], c.stroke_width(3)));
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 8, y)], c.stroke_width(3))
+                    });
             }
         }
         for rule in rules {
@@ -334,9 +349,9 @@ pub fn cost_chart(agg: &Aggregate, axis: Axis, currency: &str) -> Result<Vec<u8>
     let months = agg.months();
     let mut stacked = vec![vec![0.0; months]; components.len() + 1];
     for (k, (metric, _)) in components.iter().enumerate() {
-        for m in 0..months {
-            stacked[k + 1][m] = stacked[k][m] + agg.cell(m, *metric).mean();
-        }
+        stacked[k + 1] = (0..months)
+            .map(|m| stacked[k][m] + agg.cell(m, *metric).mean())
+            .collect();
     }
     let ymax = total
         .max()

@@ -125,7 +125,11 @@ fn per_100(agg: &Aggregate, metric: Metric) -> f64 {
         events += agg.cell(m, metric).mean();
         volumes += agg.cell(m, Metric::Volumes).mean();
     }
-    if volumes > 0.0 { 100.0 * events / volumes } else { 0.0 }
+    if volumes > 0.0 {
+        100.0 * events / volumes
+    } else {
+        0.0
+    }
 }
 
 fn probabilities(model: &Model, agg: &Aggregate) -> BTreeMap<String, ProbabilityOut> {
@@ -181,7 +185,15 @@ impl ComparisonSummary {
             .map(|(i, d)| {
                 let v = &variants[i + 1];
                 let b = &variants[0];
-                let pick = |a: f64, z: f64| if a < z { v.name.clone() } else if z < a { b.name.clone() } else { "neither".into() };
+                let pick = |a: f64, z: f64| {
+                    if a < z {
+                        v.name.clone()
+                    } else if z < a {
+                        b.name.clone()
+                    } else {
+                        "neither".into()
+                    }
+                };
                 Difference {
                     variant: v.name.clone(),
                     versus: b.name.clone(),
@@ -191,7 +203,8 @@ impl ComparisonSummary {
                     cheaper_at_p50: pick(v.cost_total.p50, b.cost_total.p50),
                     cheaper_at_p90: pick(v.cost_total.p90, b.cost_total.p90),
                     break_even: d.break_even(),
-                    variant_starts_higher: d.starts_higher() as f64 / c.aggregates[0].trials().max(1) as f64,
+                    variant_starts_higher: d.starts_higher() as f64
+                        / c.aggregates[0].trials().max(1) as f64,
                 }
             })
             .collect();
@@ -254,7 +267,10 @@ pub fn to_csv(models: &[&Model], c: &Comparison) -> Result<Vec<u8>, csv::Error> 
     for (i, d) in c.diffs.iter().enumerate() {
         let name = format!("{} minus {}", models[i + 1].name, models[0].name);
         for month in 0..c.aggregates[0].months() {
-            for (metric, m) in [("cost_total", d.monthly(month)), ("cost_cumulative", d.cumulative(month))] {
+            for (metric, m) in [
+                ("cost_total", d.monthly(month)),
+                ("cost_cumulative", d.cumulative(month)),
+            ] {
                 let s = Stats::of(m.sketch());
                 w.serialize(Row {
                     variant: &name,
@@ -293,12 +309,19 @@ fn diff_band(d: &PairedDiff, months: usize) -> Band {
 }
 
 /// The side-by-side charts: (file name, PNG bytes).
-pub fn charts(models: &[&Model], c: &Comparison) -> Result<Vec<(String, Vec<u8>)>, charts::ChartError> {
+pub fn charts(
+    models: &[&Model],
+    c: &Comparison,
+) -> Result<Vec<(String, Vec<u8>)>, charts::ChartError> {
     let axis = Axis::of(models[0]);
     let cur = &models[0].currency;
     let mut out = Vec::new();
     let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
-    let cost: Vec<Band> = c.aggregates.iter().map(|a| Band::of(a, Metric::CostTotal, 1.0)).collect();
+    let cost: Vec<Band> = c
+        .aggregates
+        .iter()
+        .map(|a| Band::of(a, Metric::CostTotal, 1.0))
+        .collect();
     let fans: Vec<Fan> = cost
         .iter()
         .enumerate()
@@ -311,10 +334,27 @@ pub fn charts(models: &[&Model], c: &Comparison) -> Result<Vec<(String, Vec<u8>)
         .collect();
     out.push((
         "compare_cost.png".to_string(),
-        charts::fan_chart("compare_cost.png", "Monthly cost per variant", &format!("{cur} per month"), axis, &fans, &[], &[], false)?,
+        charts::fan_chart(
+            "compare_cost.png",
+            "Monthly cost per variant",
+            &format!("{cur} per month"),
+            axis,
+            &fans,
+            &[],
+            &[],
+            false,
+        )?,
     ));
-    let used: Vec<Band> = c.aggregates.iter().map(|a| Band::of(a, Metric::UsedGib, 1.0)).collect();
-    let provisioned: Vec<Band> = c.aggregates.iter().map(|a| Band::of(a, Metric::ProvisionedGib, 1.0)).collect();
+    let used: Vec<Band> = c
+        .aggregates
+        .iter()
+        .map(|a| Band::of(a, Metric::UsedGib, 1.0))
+        .collect();
+    let provisioned: Vec<Band> = c
+        .aggregates
+        .iter()
+        .map(|a| Band::of(a, Metric::ProvisionedGib, 1.0))
+        .collect();
     let mut fans: Vec<Fan> = Vec::new();
     for i in 0..models.len() {
         fans.push(Fan {
@@ -332,7 +372,16 @@ pub fn charts(models: &[&Model], c: &Comparison) -> Result<Vec<(String, Vec<u8>)
     }
     out.push((
         "compare_fill.png".to_string(),
-        charts::fan_chart("compare_fill.png", "Storage used and provisioned per variant", "GiB", axis, &fans, &[], &[], false)?,
+        charts::fan_chart(
+            "compare_fill.png",
+            "Storage used and provisioned per variant",
+            "GiB",
+            axis,
+            &fans,
+            &[],
+            &[],
+            false,
+        )?,
     ));
     let months = c.aggregates[0].months();
     let diffs: Vec<Band> = c.diffs.iter().map(|d| diff_band(d, months)).collect();
@@ -368,7 +417,11 @@ pub fn charts(models: &[&Model], c: &Comparison) -> Result<Vec<(String, Vec<u8>)
 }
 
 fn signed(x: f64) -> String {
-    if x < 0.0 { format!("−{}", money(-x)) } else { format!("+{}", money(x)) }
+    if x < 0.0 {
+        format!("−{}", money(-x))
+    } else {
+        format!("+{}", money(x))
+    }
 }
 
 /// `report.md` of a comparison.
@@ -391,9 +444,21 @@ pub fn report(models: &[&Model], s: &ComparisonSummary, chart_names: &[String]) 
         let b = s.variants.iter().find(|x| x.name == d.versus);
         let (Some(v), Some(b)) = (v, b) else { continue };
         let total = d.total_cost;
-        let (cheap, dear, saving) = if total.mean <= 0.0 { (v, b, -total.mean) } else { (b, v, total.mean) };
-        let ci = if total.mean <= 0.0 { [-total.ci95[1], -total.ci95[0]] } else { total.ci95 };
-        let share = if total.mean <= 0.0 { total.share_cheaper } else { 1.0 - total.share_cheaper };
+        let (cheap, dear, saving) = if total.mean <= 0.0 {
+            (v, b, -total.mean)
+        } else {
+            (b, v, total.mean)
+        };
+        let ci = if total.mean <= 0.0 {
+            [-total.ci95[1], -total.ci95[0]]
+        } else {
+            total.ci95
+        };
+        let share = if total.mean <= 0.0 {
+            total.share_cheaper
+        } else {
+            1.0 - total.share_cheaper
+        };
         let monthly = d.monthly_cost_at_horizon;
         let _ = writeln!(
             out,
@@ -417,7 +482,10 @@ pub fn report(models: &[&Model], s: &ComparisonSummary, chart_names: &[String]) 
             signed(d.monthly_cost_month0.mean),
         );
         let risk = |x: &VariantSummary| {
-            let p = x.probabilities.get("volume_full").and_then(|p| p.p.zip(p.se));
+            let p = x
+                .probabilities
+                .get("volume_full")
+                .and_then(|p| p.p.zip(p.se));
             match p {
                 Some((p, se)) => format!(
                     "{}: some volume fills in {} of futures ({:.2} full and {:.2} resize events per 100 volume-months)",
@@ -429,12 +497,22 @@ pub fn report(models: &[&Model], s: &ComparisonSummary, chart_names: &[String]) 
                 None => x.name.clone(),
             }
         };
-        let _ = writeln!(out, "The risk that comes with it: {}; {}.\n", risk(cheap), risk(dear));
+        let _ = writeln!(
+            out,
+            "The risk that comes with it: {}; {}.\n",
+            risk(cheap),
+            risk(dear)
+        );
         let capex = v.one_time_total > 0.0 || b.one_time_total > 0.0;
         let be = d.break_even;
         if capex || be.never < 0.95 {
-            let m = |x: Option<u32>| x.map_or("later than the horizon".to_string(), |k| when(start, k));
-            let (first, second) = if d.variant_starts_higher >= 0.5 { (v, b) } else { (b, v) };
+            let m =
+                |x: Option<u32>| x.map_or("later than the horizon".to_string(), |k| when(start, k));
+            let (first, second) = if d.variant_starts_higher >= 0.5 {
+                (v, b)
+            } else {
+                (b, v)
+            };
             let _ = writeln!(
                 out,
                 "**Break-even.** {} costs more at first ({} {cur} of one-time costs against {}); its cumulative cost falls to {}'s at {} at the median (P5 {}, P95 {}), and not within {h} months in {:.0}% of futures.\n",
@@ -463,16 +541,48 @@ pub fn report(models: &[&Model], s: &ComparisonSummary, chart_names: &[String]) 
             s.variants.iter().map(f).collect::<Vec<_>>().join(" | ")
         );
     };
-    row(&mut out, &format!("cost per month, month 0 ({cur})"), &|v| money(v.month0_cost));
-    row(&mut out, &format!("cost per month at {at}, P50 ({cur})"), &|v| money(v.cost_total.p50));
-    row(&mut out, &format!("cost per month at {at}, P90 ({cur})"), &|v| money(v.cost_total.p90));
-    row(&mut out, &format!("total over {h} months, P50 ({cur})"), &|v| money(v.cost_cumulative.p50));
-    row(&mut out, &format!("total over {h} months, P90 ({cur})"), &|v| money(v.cost_cumulative.p90));
-    row(&mut out, &format!("one-time costs ({cur})"), &|v| money(v.one_time_total));
-    row(&mut out, "used at the horizon, P50", &|v| gib(v.used_gib.p50));
-    row(&mut out, "provisioned at the horizon, P50", &|v| gib(v.provisioned_gib.p50));
-    for (key, label) in [("volume_full", "P(some volume fills)"), ("ceph_nearfull", "P(Ceph nearfull)")] {
-        if s.variants.iter().any(|v| v.probabilities.get(key).is_some_and(|p| p.p.is_some())) {
+    row(
+        &mut out,
+        &format!("cost per month, month 0 ({cur})"),
+        &|v| money(v.month0_cost),
+    );
+    row(
+        &mut out,
+        &format!("cost per month at {at}, P50 ({cur})"),
+        &|v| money(v.cost_total.p50),
+    );
+    row(
+        &mut out,
+        &format!("cost per month at {at}, P90 ({cur})"),
+        &|v| money(v.cost_total.p90),
+    );
+    row(
+        &mut out,
+        &format!("total over {h} months, P50 ({cur})"),
+        &|v| money(v.cost_cumulative.p50),
+    );
+    row(
+        &mut out,
+        &format!("total over {h} months, P90 ({cur})"),
+        &|v| money(v.cost_cumulative.p90),
+    );
+    row(&mut out, &format!("one-time costs ({cur})"), &|v| {
+        money(v.one_time_total)
+    });
+    row(&mut out, "used at the horizon, P50", &|v| {
+        gib(v.used_gib.p50)
+    });
+    row(&mut out, "provisioned at the horizon, P50", &|v| {
+        gib(v.provisioned_gib.p50)
+    });
+    for (key, label) in [
+        ("volume_full", "P(some volume fills)"),
+        ("ceph_nearfull", "P(Ceph nearfull)"),
+    ] {
+        if s.variants
+            .iter()
+            .any(|v| v.probabilities.get(key).is_some_and(|p| p.p.is_some()))
+        {
             row(&mut out, label, &|v| {
                 v.probabilities
                     .get(key)
@@ -481,14 +591,22 @@ pub fn report(models: &[&Model], s: &ComparisonSummary, chart_names: &[String]) 
             });
         }
     }
-    row(&mut out, "full events per 100 volume-months", &|v| format!("{:.2}", v.full_events_per_100_volume_months));
-    row(&mut out, "resizes per 100 volume-months", &|v| format!("{:.2}", v.resize_events_per_100_volume_months));
+    row(&mut out, "full events per 100 volume-months", &|v| {
+        format!("{:.2}", v.full_events_per_100_volume_months)
+    });
+    row(&mut out, "resizes per 100 volume-months", &|v| {
+        format!("{:.2}", v.resize_events_per_100_volume_months)
+    });
     out.push('\n');
 
     if !chart_names.is_empty() {
         let _ = writeln!(out, "## Charts\n");
         for c in chart_names {
-            let _ = writeln!(out, "![{}]({c})\n", c.trim_end_matches(".png").replace('_', " "));
+            let _ = writeln!(
+                out,
+                "![{}]({c})\n",
+                c.trim_end_matches(".png").replace('_', " ")
+            );
         }
     }
     let _ = writeln!(out, "## Assumptions\n");
@@ -507,7 +625,10 @@ pub fn report(models: &[&Model], s: &ComparisonSummary, chart_names: &[String]) 
                 p.price,
                 p.unit,
                 p.source,
-                p.as_of.as_deref().map(|d| format!(", as of {d}")).unwrap_or_default()
+                p.as_of
+                    .as_deref()
+                    .map(|d| format!(", as of {d}"))
+                    .unwrap_or_default()
             );
         }
     }

@@ -105,15 +105,12 @@ pub fn run_report(model: &Model, s: &Summary, charts: &[String]) -> String {
             gib(u.p90),
             gib(p.p50)
         );
-        match full {
-            Some((p, se)) => {
-                let _ = write!(
-                    out,
-                    "; some volume fills in **{}** of futures",
-                    percent_with_se(p, se)
-                );
-            }
-            None => {}
+        if let Some((p, se)) = full {
+            let _ = write!(
+                out,
+                "; some volume fills in **{}** of futures",
+                percent_with_se(p, se)
+            );
         }
     }
     if let (Some(util), Some(cluster)) = (
@@ -161,7 +158,8 @@ pub fn run_report(model: &Model, s: &Summary, charts: &[String]) -> String {
     let _ = writeln!(out, "## Key numbers\n");
     let _ = writeln!(out, "| metric | month 0 | P50 at {at} | P90 | P95 |");
     let _ = writeln!(out, "|---|---:|---:|---:|---:|");
-    let rows: [(&str, &str, fn(f64) -> String); 11] = [
+    type Row = (&'static str, &'static str, fn(f64) -> String);
+    let rows: [Row; 11] = [
         ("cost_total", "cost per month", money),
         ("cost_storage", "storage cost per month", money),
         ("cost_cumulative", "cumulative cost", money),

@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod summary;
 pub mod table;
 pub mod timeseries;
+pub mod trials;
 
 use std::io::Write;
 use std::path::Path;
