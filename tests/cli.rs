@@ -193,3 +193,47 @@ fn same_seed_same_files_on_1_and_2_threads() {
         assert!(a == b, "{file} differs between 1 and 2 threads");
     }
 }
+
+/// A variant's error points at the variant's own line and index, although its entry merges
+/// into the base's second volume.
+#[test]
+fn errors_in_a_variant_point_into_the_variant() {
+    headroom()
+        .args(["validate", "tests/fixtures/bad-variant.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad-variant.toml:8: volumes[0].size: \"5GG\" is not a Kubernetes quantity",
+        ));
+}
+
+/// Every bundled catalog loads, and every price in it names its source.
+#[test]
+fn catalogs_load_and_cite_sources() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(root().join("pricing")).unwrap() {
+        let path = entry.unwrap().path();
+        let (cat, _) = headroom::scenario::load_catalog(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !cat.source.is_empty() && !cat.as_of.is_empty(),
+            "{}",
+            path.display()
+        );
+        for (key, s) in &cat.storage {
+            assert!(
+                s.source.as_deref().is_some_and(|s| s.len() > 10),
+                "{}: storage.{key}",
+                path.display()
+            );
+        }
+        for (key, f) in &cat.fixed {
+            assert!(
+                f.source.as_deref().is_some_and(|s| s.len() > 10),
+                "{}: fixed.{key}",
+                path.display()
+            );
+        }
+        n += 1;
+    }
+    assert!(n >= 5);
+}

@@ -558,28 +558,34 @@ pub fn run_charts(model: &Model, agg: &Aggregate) -> Result<Vec<(String, Vec<u8>
     ));
     let users = Band::of(agg, Metric::Users, 1.0);
     let pods = Band::of(agg, Metric::Pods, 1.0);
-    if users.max() > 0.0 || pods.max() > 0.0 {
+    let mut fans = Vec::new();
+    for (label, band, c) in [("users", &users, 0), ("pods", &pods, 3)] {
+        if band.max() > 0.0 {
+            fans.push(Fan {
+                label: label.into(),
+                band,
+                colour: colour(c),
+                bands: true,
+            });
+        }
+    }
+    if !fans.is_empty() {
+        let title = format!(
+            "{}: {}",
+            model.name,
+            fans.iter()
+                .map(|f| f.label.as_str())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        );
         out.push((
             "population.png".to_string(),
             fan_chart(
                 "population.png",
-                &format!("{}: users and pods", model.name),
+                &title,
                 "count",
                 axis,
-                &[
-                    Fan {
-                        label: "users".into(),
-                        band: &users,
-                        colour: colour(0),
-                        bands: true,
-                    },
-                    Fan {
-                        label: "pods".into(),
-                        band: &pods,
-                        colour: colour(3),
-                        bands: true,
-                    },
-                ],
+                &fans,
                 &[],
                 &[],
                 false,

@@ -96,6 +96,8 @@ pub struct Scenario {
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     files: Vec<(PathBuf, String)>,
+    /// The merged document, to map `volumes[i]` to each file's own index by `name`.
+    merged: toml::Table,
 }
 
 impl Sources {
@@ -104,27 +106,76 @@ impl Sources {
         &self.files[0].0
     }
 
-    /// A problem at `key`, located in the first file that writes it.
+    /// `key` as written in `text`: entries of arrays of named tables (`volumes[2]`) merge by
+    /// name under `extends`, so the merged index becomes that file's index of the same name.
+    /// None when the file does not write that entry.
+    fn key_in(&self, key: &str, text: &str) -> Option<String> {
+        if !key.contains('[') {
+            return Some(key.to_string());
+        }
+        let file: toml::Table = text.parse().ok()?;
+        let mut merged = Some(toml::Value::Table(self.merged.clone()));
+        let mut here = Some(toml::Value::Table(file));
+        let mut out = Vec::new();
+        for part in key.split('.') {
+            let (name, index) = match part.split_once('[') {
+                Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
+                None => (part, None),
+            };
+            let get = |v: &Option<toml::Value>| v.as_ref().and_then(|v| v.get(name)).cloned();
+            let (m, h) = (get(&merged), get(&here));
+            match index {
+                None => {
+                    out.push(part.to_string());
+                    merged = m;
+                    here = h;
+                }
+                Some(i) => {
+                    let m = m.and_then(|a| a.get(i).cloned());
+                    let entry = m
+                        .as_ref()
+                        .and_then(|t| t.get("name"))
+                        .and_then(|n| n.as_str().map(str::to_string));
+                    let j = match (&entry, h.as_ref().and_then(|a| a.as_array())) {
+                        (Some(n), Some(arr)) => arr
+                            .iter()
+                            .position(|t| t.get("name").and_then(|x| x.as_str()) == Some(n))?,
+                        _ => i,
+                    };
+                    out.push(format!("{name}[{j}]"));
+                    here = h.and_then(|a| a.get(j).cloned());
+                    merged = m;
+                }
+            }
+        }
+        Some(out.join("."))
+    }
+
+    /// A problem at `key`, located in the first file that writes it (and named as that file
+    /// writes it: `volumes[0]` of a variant may be `volumes[1]` of the merged scenario).
     pub fn problem(&self, key: &str, message: impl Into<String>) -> Problem {
-        let mut best: Option<(PathBuf, usize)> = None;
+        let mut best: Option<(PathBuf, usize, String)> = None;
         for (path, text) in &self.files {
-            match locate::line_of(text, key) {
+            let Some(local) = self.key_in(key, text) else {
+                continue;
+            };
+            match locate::line_of(text, &local) {
                 Some((line, true)) => {
-                    best = Some((path.clone(), line));
+                    best = Some((path.clone(), line, local));
                     break;
                 }
-                Some((line, false)) if best.is_none() => best = Some((path.clone(), line)),
+                Some((line, false)) if best.is_none() => best = Some((path.clone(), line, local)),
                 _ => {}
             }
         }
-        let (file, line) = match best {
-            Some((f, l)) => (f, Some(l)),
-            None => (self.main().to_path_buf(), None),
+        let (file, line, key) = match best {
+            Some((f, l, k)) => (f, Some(l), k),
+            None => (self.main().to_path_buf(), None, key.to_string()),
         };
         Problem {
             file,
             line,
-            key: key.to_string(),
+            key,
             message: message.into(),
         }
     }
@@ -248,6 +299,7 @@ fn read_with_extends(path: &Path) -> Result<(toml::Table, Sources), ScenarioErro
         sources.files.insert(0, (path, text));
     }
     merged.remove("extends");
+    sources.merged = merged.clone();
     Ok((merged, sources))
 }
 
@@ -301,6 +353,7 @@ pub fn load_catalog(path: &Path) -> Result<(schema::CatalogSpec, Sources), Scena
     let table = parse_table(path, &text)?;
     let sources = Sources {
         files: vec![(path.to_path_buf(), text)],
+        merged: table.clone(),
     };
     let spec = deserialize(table, &sources)?;
     Ok((spec, sources))
