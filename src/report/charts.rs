@@ -8,6 +8,7 @@ use crate::aggregate::Aggregate;
 use crate::model::Model;
 use crate::model::metrics::Metric;
 use crate::report::summary::calendar;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 use std::sync::Once;
@@ -195,44 +196,33 @@ fn err<E: std::fmt::Display>(name: &str) -> impl Fn(E) -> ChartError + '_ {
     }
 }
 
-/// Fans over months with optional reference lines and markers (x, y, legend label; the first
-/// marker's label names them all), as PNG bytes.
+/// The drawing surface every chart gets: months across, a linear y axis.
+pub type Chart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws a chart's frame (title, axes with units and calendar months, grid), lets `draw` add
+/// the series, adds the legend and encodes the PNG.
 #[allow(clippy::too_many_arguments)]
-pub fn fan_chart(
+fn render(
     name: &str,
     title: &str,
-    y_desc: &str,
     axis: Axis,
-    fans: &[Fan],
-    rules: &[Rule],
-    markers: &[(f64, f64, String)],
+    y: (f64, f64),
+    y_desc: &str,
     percent: bool,
+    draw: impl FnOnce(&mut Chart) -> Result<(), ChartError>,
 ) -> Result<Vec<u8>, ChartError> {
     ensure_font();
     let mut buf = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(err(name))?;
-        let ymax = fans
-            .iter()
-            .map(|f| {
-                if f.bands {
-                    f.band.max()
-                } else {
-                    f.band.line(2).iter().map(|p| p.1).fold(0.0, f64::max)
-                }
-            })
-            .chain(rules.iter().map(|r| r.y))
-            .fold(0.0, f64::max)
-            .max(1e-9)
-            * 1.08;
-        let ymin = fans.iter().map(|f| f.band.min()).fold(0.0, f64::min) * 1.08;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FAMILY, 22))
             .margin(14)
             .x_label_area_size(44)
             .y_label_area_size(74)
-            .build_cartesian_2d(0f64..axis.horizon.max(1) as f64, ymin..ymax)
+            .build_cartesian_2d(0f64..axis.horizon.max(1) as f64, y.0..y.1)
             .map_err(err(name))?;
         let ylabel = |y: &f64| {
             if percent {
@@ -255,23 +245,63 @@ pub fn fan_chart(
             .axis_desc_style((FAMILY, 15))
             .draw()
             .map_err(err(name))?;
+        draw(&mut chart)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font((FAMILY, 13))
+            .draw()
+            .map_err(err(name))?;
+        root.present().map_err(err(name))?;
+    }
+    encode(name, &buf)
+}
+
+/// Fans over months with optional reference lines and markers (x, y, legend label; the first
+/// marker's label names them all), as PNG bytes.
+#[allow(clippy::too_many_arguments)]
+pub fn fan_chart(
+    name: &str,
+    title: &str,
+    y_desc: &str,
+    axis: Axis,
+    fans: &[Fan],
+    rules: &[Rule],
+    markers: &[(f64, f64, String)],
+    percent: bool,
+) -> Result<Vec<u8>, ChartError> {
+    let ymax = fans
+        .iter()
+        .map(|f| {
+            if f.bands {
+                f.band.max()
+            } else {
+                f.band.line(2).iter().map(|p| p.1).fold(0.0, f64::max)
+            }
+        })
+        .chain(rules.iter().map(|r| r.y))
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.08;
+    let ymin = fans.iter().map(|f| f.band.min()).fold(0.0, f64::min) * 1.08;
+    render(name, title, axis, (ymin, ymax), y_desc, percent, |chart| {
         for fan in fans {
+            let c = fan.colour;
             if fan.bands {
                 chart
                     .draw_series(std::iter::once(Polygon::new(
                         fan.band.polygon(0, 4),
-                        fan.colour.mix(0.15),
+                        c.mix(0.15),
                     )))
                     .map_err(err(name))?;
                 chart
                     .draw_series(std::iter::once(Polygon::new(
                         fan.band.polygon(1, 3),
-                        fan.colour.mix(0.3),
+                        c.mix(0.3),
                     )))
                     .map_err(err(name))?;
-            }
-            let c = fan.colour;
-            if fan.bands {
                 chart
                     .draw_series(LineSeries::new(fan.band.line(2), c.stroke_width(3)))
                     .map_err(err(name))?
@@ -321,23 +351,13 @@ pub fn fan_chart(
                 .label(label.clone())
                 .legend(|(x, y)| TriangleMarker::new((x + 11, y), 6, BLACK.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font((FAMILY, 13))
-            .draw()
-            .map_err(err(name))?;
-        root.present().map_err(err(name))?;
-    }
-    encode(name, &buf)
+        Ok(())
+    })
 }
 
 /// Monthly cost by component, stacked (means), with the P50 and P90 of the total.
 pub fn cost_chart(agg: &Aggregate, axis: Axis, currency: &str) -> Result<Vec<u8>, ChartError> {
     let name = "cost.png";
-    ensure_font();
     let components = [
         (Metric::CostStorage, "storage"),
         (Metric::CostSnapshots, "snapshots"),
@@ -353,44 +373,14 @@ pub fn cost_chart(agg: &Aggregate, axis: Axis, currency: &str) -> Result<Vec<u8>
             .map(|m| stacked[k][m] + agg.cell(m, *metric).mean())
             .collect();
     }
-    let ymax = total
-        .max()
-        .max(
-            stacked[components.len()]
-                .iter()
-                .cloned()
-                .fold(0.0, f64::max),
-        )
-        .max(1e-9)
-        * 1.1;
-    let mut buf = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(err(name))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("Monthly cost by component ({currency})"),
-                (FAMILY, 22),
-            )
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(74)
-            .build_cartesian_2d(0f64..axis.horizon.max(1) as f64, 0f64..ymax)
-            .map_err(err(name))?;
-        let xlabel = |x: &f64| axis.label(*x);
-        let ylabel = |y: &f64| format_si(*y);
-        chart
-            .configure_mesh()
-            .x_desc(axis.desc())
-            .y_desc(format!("{currency} per month"))
-            .x_labels(12)
-            .x_label_formatter(&xlabel)
-            .y_label_formatter(&ylabel)
-            .light_line_style(RGBColor(235, 235, 235))
-            .label_style((FAMILY, 13))
-            .axis_desc_style((FAMILY, 15))
-            .draw()
-            .map_err(err(name))?;
+    let top = stacked[components.len()]
+        .iter()
+        .cloned()
+        .fold(0.0, f64::max);
+    let ymax = total.max().max(top).max(1e-9) * 1.1;
+    let title = format!("Monthly cost by component ({currency})");
+    let y_desc = format!("{currency} per month");
+    render(name, &title, axis, (0.0, ymax), &y_desc, false, |chart| {
         for (k, (_, label)) in components.iter().enumerate() {
             if stacked[k + 1]
                 .iter()
@@ -415,24 +405,14 @@ pub fn cost_chart(agg: &Aggregate, axis: Axis, currency: &str) -> Result<Vec<u8>
             (2usize, "total P50", BLACK.stroke_width(2)),
             (5, "total P90", RED.stroke_width(2)),
         ] {
-            let s = style;
             chart
-                .draw_series(LineSeries::new(total.line(i), s))
+                .draw_series(LineSeries::new(total.line(i), style))
                 .map_err(err(name))?
                 .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], s));
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font((FAMILY, 13))
-            .draw()
-            .map_err(err(name))?;
-        root.present().map_err(err(name))?;
-    }
-    encode(name, &buf)
+        Ok(())
+    })
 }
 
 /// 1234 → "1.2k", 0.5 → "0.5": short axis labels.

@@ -3,7 +3,7 @@
 
 use super::charts::{self, Axis, Band, Fan, Rule};
 use super::markdown::{gib, money, when};
-use super::summary::{ProbabilityOut, Stats, metrics_of, percent_with_se};
+use super::summary::{ProbabilityOut, Stats, percent_with_se};
 use crate::aggregate::paired::{Moments, PairedDiff};
 use crate::aggregate::{Aggregate, Event, TimeTo};
 use crate::engine::Comparison;
@@ -229,64 +229,26 @@ impl ComparisonSummary {
     }
 }
 
-#[derive(Serialize)]
-struct Row<'a> {
-    variant: &'a str,
-    month: usize,
-    metric: &'a str,
-    mean: f64,
-    p5: f64,
-    p50: f64,
-    p90: f64,
-    p95: f64,
-    p99: f64,
-}
-
 /// `comparison.csv`: every variant's metrics, then the paired differences as variant
 /// `"<variant> minus <baseline>"` with metrics `cost_total` and `cost_cumulative`.
 pub fn to_csv(models: &[&Model], c: &Comparison) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for (model, agg) in models.iter().zip(&c.aggregates) {
-        for month in 0..agg.months() {
-            for metric in metrics_of(model) {
-                let s = Stats::of(agg.cell(month, metric));
-                w.serialize(Row {
-                    variant: &model.name,
-                    month,
-                    metric: metric.name(),
-                    mean: s.mean,
-                    p5: s.p5,
-                    p50: s.p50,
-                    p90: s.p90,
-                    p95: s.p95,
-                    p99: s.p99,
-                })?;
-            }
-        }
-    }
-    for (i, d) in c.diffs.iter().enumerate() {
-        let name = format!("{} minus {}", models[i + 1].name, models[0].name);
-        for month in 0..c.aggregates[0].months() {
-            for (metric, m) in [
+    let diff_names: Vec<String> = (1..models.len())
+        .map(|i| format!("{} minus {}", models[i].name, models[0].name))
+        .collect();
+    let variants = models
+        .iter()
+        .zip(&c.aggregates)
+        .flat_map(|(m, agg)| super::timeseries::rows(&m.name, m, agg));
+    let diffs = c.diffs.iter().zip(&diff_names).flat_map(|(d, name)| {
+        (0..c.aggregates[0].months()).flat_map(move |month| {
+            [
                 ("cost_total", d.monthly(month)),
                 ("cost_cumulative", d.cumulative(month)),
-            ] {
-                let s = Stats::of(m.sketch());
-                w.serialize(Row {
-                    variant: &name,
-                    month,
-                    metric,
-                    mean: s.mean,
-                    p5: s.p5,
-                    p50: s.p50,
-                    p90: s.p90,
-                    p95: s.p95,
-                    p99: s.p99,
-                })?;
-            }
-        }
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
+            ]
+            .map(|(metric, m)| (name.as_str(), month, metric, Stats::of(m.sketch())))
+        })
+    });
+    super::timeseries::tidy_csv("variant", variants.chain(diffs))
 }
 
 fn diff_band(d: &PairedDiff, months: usize) -> Band {
