@@ -465,6 +465,19 @@ pub fn report(models: &[&Model], s: &ComparisonSummary, chart_names: &[String]) 
             risk(cheap),
             risk(dear)
         );
+        let fills = |x: &VariantSummary| {
+            x.probabilities
+                .get("volume_full")
+                .and_then(|p| p.p)
+                .unwrap_or(0.0)
+        };
+        if fills(cheap) > 0.5 && fills(cheap) > fills(dear) {
+            let _ = writeln!(
+                out,
+                "Part of that saving is data that could not be written: {}'s volumes fill, and a full volume bills no more than its size. Compare it with a variant that expands (pvc-autoresizer) before taking the saving.\n",
+                cheap.name
+            );
+        }
         let capex = v.one_time_total > 0.0 || b.one_time_total > 0.0;
         let be = d.break_even;
         if capex || be.never < 0.95 {
