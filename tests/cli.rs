@@ -237,3 +237,38 @@ fn catalogs_load_and_cite_sources() {
     }
     assert!(n >= 5);
 }
+
+#[test]
+fn wrong_type_names_the_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typed.toml");
+    std::fs::write(&path, "name = \"t\"\n\nhorizon_months = \"twelve\"\n").unwrap();
+    headroom()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "typed.toml:3: horizon_months: invalid type: string \"twelve\"",
+        ));
+}
+
+#[test]
+fn unwritable_output_is_exit_2_not_a_panic() {
+    headroom()
+        .args([
+            "run",
+            "scenarios/coditect-hybrid.toml",
+            "--trials",
+            "10",
+            "--quiet",
+            "--out",
+            "Cargo.toml/reports",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: writing Cargo.toml/reports/summary.json",
+        ))
+        .stderr(predicate::str::contains("panicked").not());
+}
