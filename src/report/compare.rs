@@ -574,16 +574,7 @@ pub fn report(models: &[&Model], s: &ComparisonSummary, chart_names: &[String]) 
     });
     out.push('\n');
 
-    if !chart_names.is_empty() {
-        let _ = writeln!(out, "## Charts\n");
-        for c in chart_names {
-            let _ = writeln!(
-                out,
-                "![{}]({c})\n",
-                c.trim_end_matches(".png").replace('_', " ")
-            );
-        }
-    }
+    super::markdown::charts_section(&mut out, chart_names);
     let _ = writeln!(out, "## Assumptions\n");
     let _ = writeln!(
         out,

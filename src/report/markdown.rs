@@ -47,6 +47,21 @@ fn stat<'a>(s: &'a Summary, table: &str, metric: &str) -> Option<&'a Stats> {
     }
 }
 
+/// A `## Charts` section embedding the PNG files written beside the report (none: nothing).
+pub fn charts_section(out: &mut String, charts: &[String]) {
+    if charts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Charts\n");
+    for c in charts {
+        let _ = writeln!(
+            out,
+            "![{}]({c})\n",
+            c.trim_end_matches(".png").replace('_', " ")
+        );
+    }
+}
+
 /// The report of one run; `charts` are the PNG file names written beside it.
 pub fn run_report(model: &Model, s: &Summary, charts: &[String]) -> String {
     let mut out = String::new();
@@ -210,16 +225,7 @@ pub fn run_report(model: &Model, s: &Summary, charts: &[String]) -> String {
     }
     let _ = writeln!(out);
 
-    if !charts.is_empty() {
-        let _ = writeln!(out, "## Charts\n");
-        for c in charts {
-            let _ = writeln!(
-                out,
-                "![{}]({c})\n",
-                c.trim_end_matches(".png").replace('_', " ")
-            );
-        }
-    }
+    charts_section(&mut out, charts);
 
     let _ = writeln!(out, "## Warnings\n");
     if s.warnings.is_empty() {
