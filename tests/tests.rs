@@ -5,5 +5,6 @@ mod common;
 mod cli;
 mod determinism;
 mod golden;
+mod pinned;
 mod reports;
 mod statistics;
