@@ -59,7 +59,6 @@ fn engine_throughput(c: &mut Criterion) {
         trials,
         seed: 1,
         threads: Some(1),
-        max_users: s.max_users,
     };
     // Volume-steps of one run: Σ over months 1…36 of the mean number of volumes.
     let probe = engine::run(&s.model, &cfg, &|_| {}).unwrap();

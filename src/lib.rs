@@ -5,11 +5,14 @@
 //! headroom with their uncertainty.
 //!
 //! Layers, from the inside out:
-//! - [`model`]: the pure storage model and one trial of it (no I/O);
-//! - [`engine`]: seeding and parallel trials; [`aggregate`]: streaming statistics;
+//! - [`model`]: the pure storage model, its metrics and events, and one trial of it (no I/O);
+//! - [`engine`]: seeding and parallel trials, the only module that knows about threads;
+//! - [`aggregate`]: streaming, exactly mergeable statistics of trials and of paired variants;
 //! - [`scenario`]: the only reader of scenario and pricing files;
-//! - [`report`]: the writers of `summary.json`, `timeseries.csv` and the terminal table;
-//! - [`app`]: the commands behind the CLI.
+//! - [`report`]: a command's report as data, rendered by one module per output format (JSON,
+//!   CSV, PNG, Markdown, Parquet) into named files, without touching the file system;
+//! - [`app`]: the commands behind the CLI, the terminal, and the one writer that replaces a
+//!   report folder as a whole.
 #![warn(missing_docs)]
 
 pub mod aggregate;

@@ -81,10 +81,8 @@ fn run_writes_summary_and_timeseries() {
             "200",
             "--seed",
             "7",
-            "--threads",
-            "2",
-            "--out",
         ])
+        .args(["--threads", "2", "--out"])
         .arg(&out)
         .assert()
         .success()
@@ -94,8 +92,7 @@ fn run_writes_summary_and_timeseries() {
         .stdout(predicate::str::contains(
             "P(ceph_nearfull) within 24 months",
         ));
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = read_json(&out.join("summary.json"));
     assert_eq!(summary["scenario"], "contabo-ceph");
     assert_eq!(summary["trials"], 200);
     assert_eq!(summary["seed"], 7);
@@ -169,23 +166,16 @@ fn run_writes_summary_and_timeseries() {
 fn same_seed_same_files_on_1_and_2_threads() {
     let dir = tempfile::tempdir().unwrap();
     for threads in ["1", "2"] {
-        headroom()
-            .args([
-                "run",
-                "scenarios/example.toml",
-                "--trials",
-                "150",
-                "--seed",
-                "9",
-                "--quiet",
-                "--threads",
-                threads,
-                "--out",
-            ])
-            .arg(dir.path().join(threads))
-            .assert()
-            .success()
-            .stdout("");
+        simulate_into(
+            &["run", "scenarios/example.toml"],
+            150,
+            9,
+            &dir.path().join(threads),
+        )
+        .args(["--threads", threads])
+        .assert()
+        .success()
+        .stdout("");
     }
     for file in ["summary.json", "timeseries.csv"] {
         let a = std::fs::read(dir.path().join("1").join(file)).unwrap();
@@ -268,7 +258,7 @@ fn unwritable_output_is_exit_2_not_a_panic() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "error: writing Cargo.toml/reports/summary.json",
+            "error: writing Cargo.toml/reports: Cargo.toml is a file, not a folder",
         ))
         .stderr(predicate::str::contains("panicked").not());
 }

@@ -1,7 +1,7 @@
 //! Bit-identical results for the same seed, whatever the thread count.
 
 use crate::common::*;
-use headroom::report::{Summary, timeseries};
+use headroom::report::run::RunReport;
 
 #[test]
 fn same_seed_same_aggregate_on_1_and_2_threads() {
@@ -18,12 +18,12 @@ fn same_seed_same_aggregate_on_1_and_2_threads() {
             one == two && two == three,
             "{rel}: aggregates differ across thread counts"
         );
-        let csv1 = timeseries::to_csv(&s.model, &one).unwrap();
-        let csv2 = timeseries::to_csv(&s.model, &two).unwrap();
-        assert_eq!(csv1, csv2);
-        let j1 = Summary::build(&s.model, &one, 42).to_json();
-        let j2 = Summary::build(&s.model, &two, 42).to_json();
-        assert_eq!(j1, j2);
+        let files1 = RunReport::build(&s.model, &one, 42).outputs().unwrap();
+        let files2 = RunReport::build(&s.model, &two, 42).outputs().unwrap();
+        assert_eq!(
+            files1, files2,
+            "{rel}: output files differ across thread counts"
+        );
     }
 }
 
@@ -31,8 +31,8 @@ fn same_seed_same_aggregate_on_1_and_2_threads() {
 fn different_seeds_differ_and_a_trial_replays_alone() {
     let s = load("scenarios/coditect-hybrid.toml");
     assert!(run(&s, 128, 1, None) != run(&s, 128, 2, None));
-    let a = headroom::engine::replay_trial(&s.model, 5, 77, s.max_users);
-    let b = headroom::engine::replay_trial(&s.model, 5, 77, s.max_users);
+    let a = headroom::engine::replay_trial(&s.model, 5, 77);
+    let b = headroom::engine::replay_trial(&s.model, 5, 77);
     assert_eq!(a.values, b.values);
 }
 
@@ -43,15 +43,15 @@ fn variants_share_draws() {
     let std = load("scenarios/coditect-standard.toml");
     let auto = load("scenarios/coditect-hybrid-autoresize.toml");
     for t in 0..20 {
-        let a = headroom::engine::replay_trial(&std.model, 42, t, std.max_users);
-        let b = headroom::engine::replay_trial(&auto.model, 42, t, auto.max_users);
-        use headroom::model::metrics::Metric::*;
+        let a = headroom::engine::replay_trial(&std.model, 42, t);
+        let b = headroom::engine::replay_trial(&auto.model, 42, t);
+        use headroom::model::metrics::{Event, Metric::*};
         for m in 0..=24 {
             assert_eq!(a.get(m, Users), b.get(m, Users));
             assert_eq!(a.get(m, Pods), b.get(m, Pods));
         }
         // Neither fills often, and when neither is full the used GiB agree exactly.
-        if a.first_volume_full == u32::MAX && b.first_volume_full == u32::MAX {
+        if a.first(Event::VolumeFull).is_none() && b.first(Event::VolumeFull).is_none() {
             assert_eq!(a.get(24, UsedGib), b.get(24, UsedGib));
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use headroom::model::metrics::Metric;
+use headroom::report::warning::Warning;
 
 /// Month 0 is the initial state: every trial has the same costs, so the mean and every
 /// quantile equal the seed's figure.
@@ -151,7 +152,7 @@ fn contabo_backup_pvc_overcommit() {
         summary
             .warnings
             .iter()
-            .any(|w| w.contains("over-committed")),
+            .any(|w| matches!(w, Warning::Overcommitted { .. })),
         "{:?}",
         summary.warnings
     );

@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const TRIALS: &str = "300";
-const SEED: &str = "11";
+const TRIALS: u64 = 300;
+const SEED: u64 = 11;
 
 /// Files kept whole; every other file is pinned by its hash.
 const WHOLE: [&str; 2] = ["summary.json", "comparison.json"];
@@ -38,12 +38,7 @@ fn sha256(bytes: &[u8]) -> String {
 fn outputs(label: &str, args: &[&str]) -> BTreeMap<String, Vec<u8>> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(label);
-    headroom()
-        .args(args)
-        .args(["--trials", TRIALS, "--seed", SEED, "--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    simulate_into(args, TRIALS, SEED, &out).assert().success();
     let mut files = BTreeMap::new();
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();

@@ -1,10 +1,12 @@
 //! Charts, report.md, compare and the Parquet export.
 
 use crate::common::*;
+use headroom::aggregate::Comparison;
 use headroom::engine::{self, RunConfig};
-use headroom::model::metrics::Metric;
-use headroom::report::compare::ComparisonSummary;
-use headroom::report::markdown::money;
+use headroom::model::metrics::{Event, Metric};
+use headroom::report::compare::CompareReport;
+use headroom::report::comparison::{ComparisonSummary, VariantSummary};
+use headroom::report::format::money;
 use predicates::prelude::*;
 
 fn decode(bytes: &[u8]) -> image::RgbImage {
@@ -19,7 +21,13 @@ fn decode(bytes: &[u8]) -> image::RgbImage {
 fn run_charts_are_drawn_and_deterministic() {
     let s = load("scenarios/contabo-ceph.toml");
     let agg = run(&s, 256, 5, None);
-    let charts = headroom::report::charts::run_charts(&s.model, &agg).unwrap();
+    let draw = |agg: &headroom::aggregate::Aggregate| -> Vec<(String, Vec<u8>)> {
+        headroom::report::charts::run_charts(&s.model, agg)
+            .iter()
+            .map(|c| (c.file.clone(), headroom::report::png::render(c).unwrap()))
+            .collect()
+    };
+    let charts = draw(&agg);
     let names: Vec<&str> = charts.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -40,31 +48,17 @@ fn run_charts_are_drawn_and_deterministic() {
         let dark = img.pixels().filter(|p| p.0.iter().all(|&c| c < 80)).count();
         assert!(dark > 2000, "{name}: {dark} dark pixels");
     }
-    let again = headroom::report::charts::run_charts(&s.model, &run(&s, 256, 5, Some(1))).unwrap();
-    assert_eq!(charts, again);
+    assert_eq!(charts, draw(&run(&s, 256, 5, Some(1))));
 }
 
 /// `run` writes report.md whose numbers are summary.json's.
 #[test]
 fn report_matches_summary() {
     let dir = tempfile::tempdir().unwrap();
-    headroom()
-        .args([
-            "run",
-            "scenarios/example.toml",
-            "--trials",
-            "400",
-            "--seed",
-            "3",
-            "--quiet",
-            "--out",
-        ])
-        .arg(dir.path())
+    simulate_into(&["run", "scenarios/example.toml"], 400, 3, dir.path())
         .assert()
         .success();
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
-            .unwrap();
+    let summary = read_json(&dir.path().join("summary.json"));
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     let f = |k: &str, q: &str| summary["final"][k][q].as_f64().unwrap();
     for want in [
@@ -108,19 +102,15 @@ fn compare(
     paths: &[&str],
     trials: u64,
     seed: u64,
-) -> (
-    Vec<headroom::scenario::Scenario>,
-    headroom::engine::Comparison,
-) {
+) -> (Vec<headroom::scenario::Scenario>, Comparison) {
     let scenarios: Vec<_> = paths.iter().map(|p| load(p)).collect();
-    let pairs: Vec<_> = scenarios.iter().map(|s| (&s.model, s.max_users)).collect();
+    let models: Vec<_> = scenarios.iter().map(|s| &s.model).collect();
     let cfg = RunConfig {
         trials,
         seed,
         threads: None,
-        max_users: 0,
     };
-    let c = engine::run_variants(&pairs, &cfg, &|_| {}).unwrap();
+    let c = engine::run_variants(&models, &cfg, &|_| {}).unwrap();
     (scenarios, c)
 }
 
@@ -199,8 +189,7 @@ fn ten_or_fifty_gib_golden() {
         hybrid.full_events_per_100_volume_months
             > 10.0 * standard.full_events_per_100_volume_months
     );
-    let p =
-        |v: &headroom::report::compare::VariantSummary| v.probabilities["volume_full"].p.unwrap();
+    let p = |v: &VariantSummary| v.probabilities.get(Event::VolumeFull).unwrap().p.unwrap();
     assert!(
         p(hybrid) > 0.9 && p(standard) < 0.1,
         "{} {}",
@@ -222,8 +211,8 @@ fn cloud_or_bare_metal_break_even_golden() {
         1,
     );
     let models: Vec<_> = s.iter().map(|s| &s.model).collect();
-    let summary = ComparisonSummary::build(&models, &c, 1);
-    let d = &summary.differences[0];
+    let report = CompareReport::build(models, &c, 1);
+    let d = &report.summary.differences[0];
     assert_eq!(
         (d.break_even.p5, d.break_even.p50, d.break_even.p95),
         (Some(28), Some(28), Some(28))
@@ -231,11 +220,8 @@ fn cloud_or_bare_metal_break_even_golden() {
     assert_eq!(d.variant_starts_higher, 1.0);
     close(d.monthly_cost_month0.mean, 280.0, 1e-9);
     close(d.total_cost.mean, 3360.0 - 220.0 * 24.0, 1e-6);
-    let report = headroom::report::compare::report(&models, &summary, &[]);
-    assert!(
-        report.contains("at month 28 (2028-02) at the median"),
-        "{report}"
-    );
+    let md = headroom::report::markdown::compare(&report);
+    assert!(md.contains("at month 28 (2028-02) at the median"), "{md}");
 }
 
 #[test]
@@ -299,22 +285,16 @@ fn parquet_export_round_trips() {
     use polars::prelude::*;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("trials.parquet");
-    headroom()
-        .args([
-            "run",
-            "scenarios/contabo-ceph.toml",
-            "--trials",
-            "100",
-            "--seed",
-            "6",
-            "--quiet",
-            "--out",
-        ])
-        .arg(dir.path().join("out"))
-        .arg("--export-trials")
-        .arg(&file)
-        .assert()
-        .success();
+    simulate_into(
+        &["run", "scenarios/contabo-ceph.toml"],
+        100,
+        6,
+        &dir.path().join("out"),
+    )
+    .arg("--export-trials")
+    .arg(&file)
+    .assert()
+    .success();
     let df = ParquetReader::new(std::fs::File::open(&file).unwrap())
         .finish()
         .unwrap();
@@ -327,12 +307,9 @@ fn parquet_export_round_trips() {
     for i in [0usize, 37, 99] {
         let t = trial.get(i).unwrap();
         assert_eq!(t, i as u64);
-        let r = engine::replay_trial(&s.model, 6, t, s.max_users);
+        let r = engine::replay_trial(&s.model, 6, t);
         assert_eq!(cost.get(i).unwrap(), r.get(24, Metric::CostTotal));
-        assert_eq!(
-            nearfull.get(i),
-            (r.first_ceph_nearfull != u32::MAX).then_some(r.first_ceph_nearfull)
-        );
+        assert_eq!(nearfull.get(i), r.first(Event::CephNearfull));
     }
     // Per month: 25 rows a trial.
     let file2 = dir.path().join("per-month.parquet");

@@ -2,14 +2,15 @@
 //! seeds (so they never flake).
 
 use crate::common::*;
-use headroom::engine::{self, DEFAULT_MAX_USERS};
+use headroom::engine;
+use headroom::model::metrics::Event;
 use headroom::model::metrics::Metric;
 use headroom::scenario::Scenario;
 
 /// Sample mean and standard error of a metric over replayed trials.
 fn sample(s: &Scenario, trials: u64, seed: u64, month: usize, metric: Metric) -> (f64, f64) {
     let xs: Vec<f64> = (0..trials)
-        .map(|t| engine::replay_trial(&s.model, seed, t, DEFAULT_MAX_USERS).get(month, metric))
+        .map(|t| engine::replay_trial(&s.model, seed, t).get(month, metric))
         .collect();
     let n = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / n;
@@ -131,7 +132,7 @@ fn autoresize_keeps_headroom() {
             "{HEADER}[[volumes]]\nname = \"v\"\nper = \"cluster\"\ncount = 1\nstorage_class = \"disk\"\nsize = \"10Gi\"\ninitial_used = {{ fixed = 5.0 }}\ngrowth = {{ fixed = 1.0 }}\nexpansion = {{ autoresize = {{ threshold = \"10%\", increase = \"10%\", limit = \"15Gi\" }} }}\n"
         ),
     );
-    let r = engine::replay_trial(&s.model, 1, 0, DEFAULT_MAX_USERS);
+    let r = engine::replay_trial(&s.model, 1, 0);
     // Used 5 + m. Month 5: used 10, free 0 < 1 → 11, free 1 < 1.1 → ceil(12.1) = 13: two
     // resizes. Month 7: used 12, free 1 < 1.3 → ceil(14.3) = 15 = the limit: one more. Month 11
     // wants 16 > 15: full.
@@ -149,7 +150,7 @@ fn autoresize_keeps_headroom() {
     assert_eq!(used[12], 15.0);
     assert_eq!(sizes[5], 13.0);
     assert_eq!(sizes[7], 15.0);
-    assert_eq!(r.first_volume_full, 11);
+    assert_eq!(r.first(Event::VolumeFull), Some(11));
     let resizes: f64 = (0..=12).map(|m| r.get(m, Metric::ResizeEvents)).sum();
     assert_eq!(resizes, 3.0, "sizes {sizes:?}");
 }

@@ -8,3 +8,4 @@ mod golden;
 mod pinned;
 mod reports;
 mod statistics;
+mod writing;

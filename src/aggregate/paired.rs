@@ -5,9 +5,9 @@
 //! noise. Its mean gets a confidence interval from the paired standard deviation. All sums are
 //! integers in fixed point, so merging is exact and order-free, like [`super::Sketch`].
 
-use super::Sketch;
+use super::{MonthHistogram, Sketch, TimeTo};
 use crate::model::metrics::Metric;
-use crate::model::trial::{NEVER, TrialRecord};
+use crate::model::trial::TrialRecord;
 
 /// Fixed-point scale of squares: 2^16.
 const SQ_SCALE: f64 = 65536.0;
@@ -73,9 +73,8 @@ pub struct PairedDiff {
     monthly: Vec<Moments>,
     /// Per month: variant − baseline of `cost_cumulative`.
     cumulative: Vec<Moments>,
-    /// First month (1…) in which the cumulative difference changes sign from month 1's, then
-    /// "never" last.
-    crossing: Vec<u64>,
+    /// First month (1…) in which the cumulative difference changes sign from month 1's.
+    crossing: MonthHistogram,
     /// Trials in which the variant's cumulative cost starts above the baseline's.
     starts_higher: u64,
 }
@@ -88,7 +87,7 @@ impl PairedDiff {
             months,
             monthly: vec![Moments::default(); months],
             cumulative: vec![Moments::default(); months],
-            crossing: vec![0; months + 1],
+            crossing: MonthHistogram::new(months),
             starts_higher: 0,
         }
     }
@@ -96,30 +95,25 @@ impl PairedDiff {
     /// Adds one trial's pair.
     pub fn add(&mut self, variant: &TrialRecord, baseline: &TrialRecord) {
         let mut first_sign = 0.0;
-        let mut crossing = NEVER;
+        let mut crossing = None;
         for m in 0..self.months {
             let d = variant.get(m, Metric::CostTotal) - baseline.get(m, Metric::CostTotal);
             let c =
                 variant.get(m, Metric::CostCumulative) - baseline.get(m, Metric::CostCumulative);
             self.monthly[m].add(d);
             self.cumulative[m].add(c);
-            if m >= 1 && crossing == NEVER {
+            if m >= 1 && crossing.is_none() {
                 if first_sign == 0.0 {
                     first_sign = c.signum() * (c.abs() > 1e-9) as u8 as f64;
                 } else if c * first_sign <= 0.0 {
-                    crossing = m as u32;
+                    crossing = Some(m as u32);
                 }
             }
         }
         if first_sign > 0.0 {
             self.starts_higher += 1;
         }
-        let slot = if crossing == NEVER {
-            self.months
-        } else {
-            crossing as usize
-        };
-        self.crossing[slot] += 1;
+        self.crossing.add(crossing);
     }
 
     /// Adds everything `other` holds.
@@ -130,9 +124,7 @@ impl PairedDiff {
         for (a, b) in self.cumulative.iter_mut().zip(&other.cumulative) {
             a.merge(b);
         }
-        for (a, b) in self.crossing.iter_mut().zip(&other.crossing) {
-            *a += b;
-        }
+        self.crossing.merge(&other.crossing);
         self.starts_higher += other.starts_higher;
         self
     }
@@ -154,28 +146,8 @@ impl PairedDiff {
 
     /// Quantiles of the break-even month (the first month the cumulative difference changes
     /// sign), "never" counting as later than the horizon.
-    pub fn break_even(&self) -> super::TimeTo {
-        let n: u64 = self.crossing.iter().sum();
-        let quantile = |q: f64| -> Option<u32> {
-            if n == 0 {
-                return None;
-            }
-            let rank = (q * (n - 1) as f64).floor() as u64;
-            let mut seen = 0;
-            for (m, &c) in self.crossing[..self.months].iter().enumerate() {
-                seen += c;
-                if seen > rank {
-                    return Some(m as u32);
-                }
-            }
-            None
-        };
-        super::TimeTo {
-            p5: quantile(0.05),
-            p50: quantile(0.5),
-            p95: quantile(0.95),
-            never: self.crossing[self.months] as f64 / n.max(1) as f64,
-        }
+    pub fn break_even(&self) -> TimeTo {
+        self.crossing.time_to()
     }
 }
 

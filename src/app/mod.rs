@@ -1,13 +1,17 @@
-//! The commands behind the CLI. Each returns an [`Outcome`] or an [`AppError`]; [`main`] maps
-//! them to exit codes: 0 success, 1 a check that ran and failed (the future `gate`), 2 bad input
-//! or an I/O error, with a message that says what and where, never a panic.
+//! The commands behind the CLI, and the edges of the program: the clock (a seed when none is
+//! given), the terminal (progress, printed answers) and the file system ([`output`], the one
+//! writer). Each command returns an exit code or an [`AppError`]; [`main`] maps errors to exit
+//! code 2 with a message that says what and where, never a panic. Exit code 1 is kept for
+//! checks that ran and failed (the coming `gate`).
 
 pub mod compare;
+pub mod output;
 pub mod run;
 pub mod validate;
 
-use crate::cli::{Cli, Command};
-use crate::scenario::ScenarioError;
+use crate::cli::{Cli, Command, SimArgs};
+use crate::engine::RunConfig;
+use crate::scenario::{Scenario, ScenarioError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -35,6 +39,29 @@ pub fn progress_bar(len: u64, quiet: bool, message: &str) -> ProgressBar {
     }
     bar.set_message(message.to_string());
     bar
+}
+
+/// The seed of a run: the flag, else the scenario's, else one from the clock (printed and
+/// recorded in the reports, so the run can be replayed).
+pub fn choose_seed(flag: Option<u64>, scenario: Option<u64>) -> u64 {
+    flag.or(scenario).unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+    })
+}
+
+/// The run settings of a scenario under the command-line options: `--trials` else the
+/// scenario's, `--seed` else the scenario's else the clock's, `--threads`.
+impl From<(&SimArgs, &Scenario)> for RunConfig {
+    fn from((sim, scenario): (&SimArgs, &Scenario)) -> RunConfig {
+        RunConfig {
+            trials: sim.trials.unwrap_or(scenario.trials).max(1),
+            seed: choose_seed(sim.seed, scenario.seed),
+            threads: sim.threads,
+        }
+    }
 }
 
 /// Runs the parsed command line and returns the process exit code.

@@ -48,6 +48,19 @@ pub struct CephExpansion {
     pub max_outstanding: u32,
 }
 
+impl ExpansionAdd {
+    /// Raw capacity one order adds to a cluster of `hosts` hosts of `host_capacity` GiB each.
+    pub fn raw_capacity(&self, hosts: u32, host_capacity: f64) -> f64 {
+        match *self {
+            ExpansionAdd::Osds {
+                per_host,
+                osd_size_gib,
+            } => hosts as f64 * per_host as f64 * osd_size_gib,
+            ExpansionAdd::Hosts(n) => n as f64 * host_capacity,
+        }
+    }
+}
+
 impl CephExpansion {
     /// Units (OSDs or hosts) one order adds to a cluster of `hosts` hosts, for pricing.
     pub fn units(&self, hosts: u32) -> u32 {

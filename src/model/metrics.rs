@@ -1,4 +1,6 @@
-//! The metrics recorded for every month of every trial (DESIGN §6), in CSV order.
+//! What a trial records (DESIGN §6): the metrics of every month, in CSV order, and the events
+//! whose first month it notes. Both own their names, so reports look them up by value, never
+//! by a string.
 
 /// One recorded quantity. The discriminant is the column index in a trial's record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,11 +58,14 @@ pub enum Metric {
 }
 
 /// How many metrics a month records.
-pub const N_METRICS: usize = 24;
+pub const N_METRICS: usize = Metric::COUNT;
 
 impl Metric {
+    /// How many metrics a month records.
+    pub const COUNT: usize = 24;
+
     /// Every metric, in column order.
-    pub const ALL: [Metric; N_METRICS] = [
+    pub const ALL: [Metric; Metric::COUNT] = [
         Metric::Users,
         Metric::Pods,
         Metric::Volumes,
@@ -127,6 +132,157 @@ impl Metric {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// The metric of a name (`cost_total`), if there is one.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+/// Events whose first month a trial notes, and whose probability and timing a run reports.
+/// The discriminant indexes every per-event array (`[T; Event::COUNT]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(usize)]
+pub enum Event {
+    /// Some volume full in some month.
+    VolumeFull,
+    /// The fullest OSD at or above nearfull.
+    CephNearfull,
+    /// The fullest OSD at or above full.
+    CephFull,
+    /// An expansion order placed.
+    CephOrder,
+    /// `cost_total` above the monthly budget.
+    BudgetExceeded,
+}
+
+impl Event {
+    /// How many events a trial notes.
+    pub const COUNT: usize = 5;
+
+    /// Every event, in index order (also the order of the Parquet export's columns).
+    pub const ALL: [Event; Event::COUNT] = [
+        Event::VolumeFull,
+        Event::CephNearfull,
+        Event::CephFull,
+        Event::CephOrder,
+        Event::BudgetExceeded,
+    ];
+
+    /// Name in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Event::VolumeFull => "volume_full",
+            Event::CephNearfull => "ceph_nearfull",
+            Event::CephFull => "ceph_full",
+            Event::CephOrder => "ceph_order",
+            Event::BudgetExceeded => "budget_exceeded",
+        }
+    }
+
+    /// Index into per-event arrays.
+    #[inline]
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether the event concerns a Ceph cluster (it cannot happen without one).
+    pub fn is_ceph(self) -> bool {
+        self.name().starts_with("ceph_")
+    }
+
+    /// The event of a name (`ceph_full`), if there is one.
+    pub fn from_name(name: &str) -> Option<Event> {
+        Event::ALL.into_iter().find(|e| e.name() == name)
+    }
+}
+
+/// A metric or an event: something with a stable name and an index.
+pub trait Named: Copy + Eq + std::fmt::Debug + 'static {
+    /// Every value, in index order.
+    const ALL_NAMED: &'static [Self];
+    /// The stable name (CSV, JSON, budget files).
+    fn name(self) -> &'static str;
+    /// Index into per-key arrays.
+    fn index(self) -> usize;
+}
+
+impl Named for Metric {
+    const ALL_NAMED: &'static [Metric] = &Metric::ALL;
+    fn name(self) -> &'static str {
+        Metric::name(self)
+    }
+    fn index(self) -> usize {
+        Metric::index(self)
+    }
+}
+
+impl Named for Event {
+    const ALL_NAMED: &'static [Event] = &Event::ALL;
+    fn name(self) -> &'static str {
+        Event::name(self)
+    }
+    fn index(self) -> usize {
+        Event::index(self)
+    }
+}
+
+/// Values for some metrics or events, looked up by value. Serialized as a map from name to
+/// value in the order of the names (as a `BTreeMap<String, T>` is), leaving out absent keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByName<K: Named, T> {
+    slots: Vec<Option<T>>,
+    _key: std::marker::PhantomData<K>,
+}
+
+impl<K: Named, T> Default for ByName<K, T> {
+    fn default() -> Self {
+        ByName {
+            slots: K::ALL_NAMED.iter().map(|_| None).collect(),
+            _key: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<K: Named, T> ByName<K, T> {
+    /// The value of `key`, if present.
+    pub fn get(&self, key: K) -> Option<&T> {
+        self.slots[key.index()].as_ref()
+    }
+
+    /// Sets the value of `key`.
+    pub fn insert(&mut self, key: K, value: T) {
+        self.slots[key.index()] = Some(value);
+    }
+
+    /// Whether `key` has a value.
+    pub fn contains(&self, key: K) -> bool {
+        self.slots[key.index()].is_some()
+    }
+
+    /// The present entries, in the order of their names.
+    pub fn by_name(&self) -> impl Iterator<Item = (K, &T)> {
+        let mut keys: Vec<K> = K::ALL_NAMED.to_vec();
+        keys.sort_by_key(|k| k.name());
+        keys.into_iter()
+            .filter_map(move |k| self.get(k).map(|v| (k, v)))
+    }
+}
+
+impl<K: Named, T> FromIterator<(K, T)> for ByName<K, T> {
+    fn from_iter<I: IntoIterator<Item = (K, T)>>(iter: I) -> Self {
+        let mut out = ByName::default();
+        for (k, v) in iter {
+            out.insert(k, v);
+        }
+        out
+    }
+}
+
+impl<K: Named, T: serde::Serialize> serde::Serialize for ByName<K, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.by_name().map(|(k, v)| (k.name(), v)))
+    }
 }
 
 #[cfg(test)]
@@ -137,6 +293,26 @@ mod tests {
     fn all_is_in_index_order() {
         for (i, m) in Metric::ALL.iter().enumerate() {
             assert_eq!(m.index(), i, "{}", m.name());
+            assert_eq!(Metric::from_name(m.name()), Some(*m));
         }
+        for (i, e) in Event::ALL.iter().enumerate() {
+            assert_eq!(e.index(), i, "{}", e.name());
+            assert_eq!(Event::from_name(e.name()), Some(*e));
+        }
+    }
+
+    #[test]
+    fn tables_serialize_by_name_and_skip_absent_keys() {
+        let m: ByName<Event, usize> = Event::ALL
+            .into_iter()
+            .filter(|e| *e != Event::CephOrder)
+            .map(|e| (e, e.index()))
+            .collect();
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"budget_exceeded":4,"ceph_full":2,"ceph_nearfull":1,"volume_full":0}"#
+        );
+        assert_eq!(m.get(Event::CephFull), Some(&2));
+        assert_eq!(m.get(Event::CephOrder), None);
     }
 }

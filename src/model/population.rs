@@ -41,6 +41,10 @@ pub enum Growth {
     },
 }
 
+/// Default cap on users per trial: it protects memory from an exploding growth rate, and a
+/// trial that reaches it is reported.
+pub const DEFAULT_MAX_USERS: u64 = 1_000_000;
+
 /// The population process.
 #[derive(Debug, Clone)]
 pub struct Population {
@@ -50,6 +54,9 @@ pub struct Population {
     pub churn: f64,
     /// Arrivals.
     pub growth: Growth,
+    /// Most users a trial may hold (`max_users`, default [`DEFAULT_MAX_USERS`]); arrivals
+    /// beyond it are cut and the trial is marked capped.
+    pub max_users: u64,
 }
 
 /// What a trial draws once for its population: the growth rate or the schedule factor.

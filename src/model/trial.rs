@@ -8,9 +8,9 @@
 //! for templates of the same name (common random numbers).
 
 use super::ceph::{self, ExpansionAdd};
-use super::metrics::{Metric, N_METRICS};
+use super::metrics::{Event, Metric, N_METRICS};
 use super::population::TrialGrowth;
-use super::{Backend, CostDraws, Expansion, Model, Per};
+use super::{Backend, CephCluster, CostDraws, Expansion, Model, Per};
 use crate::quantity::ceil_gib;
 use rand::RngExt;
 use rand::distr::Distribution;
@@ -28,16 +28,8 @@ const MAX_RESIZES_PER_STEP: u32 = 10_000;
 pub struct TrialRecord {
     /// `values[month × N_METRICS + metric]` for months 0…horizon.
     pub values: Vec<f64>,
-    /// First month with a full volume.
-    pub first_volume_full: u32,
-    /// First month the fullest OSD reached nearfull.
-    pub first_ceph_nearfull: u32,
-    /// First month the fullest OSD reached full.
-    pub first_ceph_full: u32,
-    /// First month an expansion order was placed.
-    pub first_ceph_order: u32,
-    /// First month `cost_total` exceeded the budget.
-    pub first_budget_exceeded: u32,
+    /// First month of each event ([`NEVER`] if it did not happen), indexed by [`Event`].
+    pub first: [u32; Event::COUNT],
     /// Whether the population hit `max_users` and arrivals were cut.
     pub population_capped: bool,
 }
@@ -47,11 +39,7 @@ impl TrialRecord {
     pub fn new(horizon_months: u32) -> TrialRecord {
         TrialRecord {
             values: vec![0.0; (horizon_months as usize + 1) * N_METRICS],
-            first_volume_full: NEVER,
-            first_ceph_nearfull: NEVER,
-            first_ceph_full: NEVER,
-            first_ceph_order: NEVER,
-            first_budget_exceeded: NEVER,
+            first: [NEVER; Event::COUNT],
             population_capped: false,
         }
     }
@@ -67,13 +55,24 @@ impl TrialRecord {
         self.values[month * N_METRICS + metric.index()]
     }
 
+    /// The first month of `event`, or None if it never happened.
+    pub fn first(&self, event: Event) -> Option<u32> {
+        let m = self.first[event.index()];
+        (m != NEVER).then_some(m)
+    }
+
+    /// Notes that `event` happens in `month` (kept only if it is the first time).
+    #[inline]
+    pub fn note(&mut self, event: Event, month: u32) {
+        let first = &mut self.first[event.index()];
+        if *first == NEVER {
+            *first = month;
+        }
+    }
+
     fn reset(&mut self) {
         self.values.fill(0.0);
-        self.first_volume_full = NEVER;
-        self.first_ceph_nearfull = NEVER;
-        self.first_ceph_full = NEVER;
-        self.first_ceph_order = NEVER;
-        self.first_budget_exceeded = NEVER;
+        self.first = [NEVER; Event::COUNT];
         self.population_capped = false;
     }
 }
@@ -139,6 +138,193 @@ struct ClusterState {
     months_seen: u32,
 }
 
+impl ClusterState {
+    /// Adds what orders due by `month` bring, and books their purchase.
+    fn land(&mut self, cluster: &CephCluster, month: u32) {
+        let Some(expansion) = &cluster.expansion else {
+            return;
+        };
+        let mut i = 0;
+        while i < self.orders.len() {
+            if self.orders[i] > month {
+                i += 1;
+                continue;
+            }
+            let units = expansion.units(self.hosts);
+            match expansion.add {
+                ExpansionAdd::Osds {
+                    per_host,
+                    osd_size_gib,
+                } => {
+                    self.osds_per_host += per_host;
+                    self.host_capacity += per_host as f64 * osd_size_gib;
+                }
+                ExpansionAdd::Hosts(n) => self.hosts += n,
+            }
+            self.added_units += units;
+            let purchase = units as f64 * expansion.one_time_cost;
+            if purchase > 0.0 {
+                // (first month, monthly share, months); 0 months: paid at once.
+                let months = expansion.amortize_months;
+                let share = purchase / months.max(1) as f64;
+                self.amortised.push((month, share, months));
+            }
+            self.orders.swap_remove(i);
+        }
+    }
+
+    /// Raw capacity now.
+    fn raw_capacity(&self) -> f64 {
+        self.hosts as f64 * self.host_capacity
+    }
+
+    /// This month's figures of the cluster under `load`.
+    fn metrics(&self, cluster: &CephCluster, load: &PoolLoad, thin: f64) -> ClusterMonth {
+        let raw_cap = self.raw_capacity();
+        let util = ceph::fullest_osd_util(load.raw_used, raw_cap, cluster.imbalance);
+        let usable = ceph::usable_gib(
+            raw_cap,
+            cluster.full_ratio,
+            cluster.imbalance,
+            load.rate,
+            cluster.overhead,
+        );
+        let max_avail = ceph::max_avail_gib(
+            raw_cap,
+            load.raw_used,
+            cluster.full_ratio,
+            cluster.imbalance,
+            load.rate,
+            cluster.overhead,
+        );
+        let safe = ceph::can_rereplicate(self.hosts, load.widest)
+            && ceph::host_failure_safe(
+                load.raw_used,
+                raw_cap,
+                self.host_capacity,
+                cluster.imbalance,
+                cluster.full_ratio,
+            );
+        ClusterMonth {
+            raw_cap,
+            raw_used: load.raw_used,
+            usable,
+            util,
+            max_avail,
+            safe,
+            overcommit: if usable > 0.0 { thin / usable } else { 0.0 },
+            osds: (self.hosts * self.osds_per_host) as f64,
+        }
+    }
+
+    /// Checks the expansion trigger and places an order if it fires: when the fullest OSD
+    /// reaches `trigger`, or, with `projected`, when the trend of the last months (raw used,
+    /// extrapolated over the lead time, counting what is already on order) reaches nearfull.
+    fn trigger(&mut self, cluster: &CephCluster, month: u32, raw_used: f64, util: f64) -> bool {
+        self.history = [raw_used, self.history[0], self.history[1]];
+        self.months_seen += 1;
+        let Some(expansion) = &cluster.expansion else {
+            return false;
+        };
+        if self.orders.len() as u32 >= expansion.max_outstanding {
+            return false;
+        }
+        let mut fire = util >= expansion.trigger;
+        if expansion.projected && !fire && self.months_seen >= 2 {
+            let span = (self.months_seen - 1).min(2) as f64;
+            let slope = (self.history[0] - self.history[span as usize]) / span;
+            let incoming = self.orders.len() as f64
+                * expansion.add.raw_capacity(self.hosts, self.host_capacity);
+            let ahead = raw_used + slope.max(0.0) * expansion.lead_time_months.max(1) as f64;
+            fire = ceph::fullest_osd_util(ahead, self.raw_capacity() + incoming, cluster.imbalance)
+                >= cluster.nearfull_ratio;
+        }
+        if fire {
+            self.orders.push(month + expansion.lead_time_months.max(1));
+        }
+        fire
+    }
+
+    /// The hosts' and the added units' monthly cost.
+    fn monthly_cost(&self, cluster: &CephCluster) -> f64 {
+        let added_monthly = cluster.expansion.as_ref().map_or(0.0, |e| e.monthly_cost);
+        cluster.hosts as f64 * cluster.host_monthly_cost + self.added_units as f64 * added_monthly
+    }
+}
+
+/// What a cluster's pools store this month.
+#[derive(Debug, Clone, Copy)]
+struct PoolLoad {
+    /// Raw used, GiB: Σ stored × rate × (1 + overhead) + pre-existing raw data.
+    raw_used: f64,
+    /// Raw bytes per stored byte, weighted by what each pool stores.
+    rate: f64,
+    /// Hosts the widest pool spans.
+    widest: u32,
+}
+
+/// One cluster's figures in one month.
+#[derive(Debug, Clone, Copy, Default)]
+struct ClusterMonth {
+    raw_cap: f64,
+    raw_used: f64,
+    usable: f64,
+    util: f64,
+    max_avail: f64,
+    safe: bool,
+    overcommit: f64,
+    osds: f64,
+}
+
+/// Every cluster's figures of a month, combined: capacities add up, utilisation and
+/// over-commit are the worst cluster's, safety needs every cluster safe.
+#[derive(Debug, Clone, Copy)]
+struct CephTotals {
+    all: ClusterMonth,
+    orders: f64,
+    cost: f64,
+}
+
+impl Default for CephTotals {
+    fn default() -> Self {
+        CephTotals {
+            all: ClusterMonth {
+                safe: true,
+                ..ClusterMonth::default()
+            },
+            orders: 0.0,
+            cost: 0.0,
+        }
+    }
+}
+
+impl CephTotals {
+    fn add(&mut self, m: &ClusterMonth) {
+        let all = &mut self.all;
+        all.raw_cap += m.raw_cap;
+        all.raw_used += m.raw_used;
+        all.usable += m.usable;
+        all.max_avail += m.max_avail;
+        all.util = all.util.max(m.util);
+        all.overcommit = all.overcommit.max(m.overcommit);
+        all.osds += m.osds;
+        all.safe &= m.safe;
+    }
+
+    fn write(&self, values: &mut [f64]) {
+        let all = &self.all;
+        values[Metric::CephRawCapacityGib.index()] = all.raw_cap;
+        values[Metric::CephRawUsedGib.index()] = all.raw_used;
+        values[Metric::CephUsableGib.index()] = all.usable;
+        values[Metric::CephFullestOsdUtil.index()] = all.util;
+        values[Metric::CephMaxAvailGib.index()] = all.max_avail;
+        values[Metric::CephHostFailureSafe.index()] = all.safe as u32 as f64;
+        values[Metric::CephOvercommit.index()] = all.overcommit;
+        values[Metric::CephOsds.index()] = all.osds;
+        values[Metric::CephOrders.index()] = self.orders;
+    }
+}
+
 /// Sums of one month's volume pass.
 #[derive(Debug, Clone, Copy, Default)]
 struct VolumeTotals {
@@ -198,13 +384,11 @@ pub struct Simulator<'m> {
     cost_draws: CostDraws,
     /// Longest retention of the per-user templates.
     max_user_retention: u32,
-    /// Most users a trial may hold.
-    max_users: u64,
 }
 
 impl<'m> Simulator<'m> {
-    /// A simulator for `model` whose population is capped at `max_users`.
-    pub fn new(model: &'m Model, max_users: u64) -> Simulator<'m> {
+    /// A simulator for `model`.
+    pub fn new(model: &'m Model) -> Simulator<'m> {
         let max_user_retention = model
             .volumes
             .iter()
@@ -223,7 +407,6 @@ impl<'m> Simulator<'m> {
             thin_by_cluster: vec![0.0; model.ceph.len()],
             cost_draws: CostDraws::default(),
             max_user_retention,
-            max_users,
         }
     }
 
@@ -253,7 +436,10 @@ impl<'m> Simulator<'m> {
         }
 
         // Month 0: the initial state, no growth.
-        let initial = model.population.initial_users.min(self.max_users);
+        let initial = model
+            .population
+            .initial_users
+            .min(model.population.max_users);
         self.add_users(initial, rngs);
         for (t, template) in model.volumes.iter().enumerate() {
             if let Per::Cluster(count) = template.per {
@@ -271,8 +457,8 @@ impl<'m> Simulator<'m> {
             let pods = model.pods.replicas(self.active_users);
             self.pod_volumes(pods, rngs);
             let totals = self.volume_step(month, pods, rngs);
-            if totals.full > 0.0 && record.first_volume_full == NEVER {
-                record.first_volume_full = month;
+            if totals.full > 0.0 {
+                record.note(Event::VolumeFull, month);
             }
             let ceph_storage_cost = self.ceph_step(month, record);
             let row =
@@ -310,9 +496,8 @@ impl<'m> Simulator<'m> {
             row[Metric::CostCumulative.index()] = cumulative;
             if let Some(budget) = model.targets.monthly_budget
                 && total > budget
-                && record.first_budget_exceeded == NEVER
             {
-                record.first_budget_exceeded = month;
+                record.note(Event::BudgetExceeded, month);
             }
         }
     }
@@ -391,7 +576,7 @@ impl<'m> Simulator<'m> {
         } else {
             0
         };
-        let room = self.max_users.saturating_sub(self.active_users);
+        let room = model.population.max_users.saturating_sub(self.active_users);
         if arrivals > room {
             arrivals = room;
             record.population_capped = true;
@@ -486,8 +671,9 @@ impl<'m> Simulator<'m> {
         totals
     }
 
-    /// Step 5: landings, the cluster metrics and the trigger. Returns the clusters' monthly
-    /// storage cost (hosts and added units).
+    /// Step 5: every cluster lands what was ordered, loads its pools, reports its metrics
+    /// and checks its trigger. Returns the clusters' monthly storage cost (hosts and added
+    /// units).
     fn ceph_step(&mut self, month: u32, record: &mut TrialRecord) -> f64 {
         let model = self.model;
         let row = month as usize * N_METRICS;
@@ -495,178 +681,63 @@ impl<'m> Simulator<'m> {
             record.values[row + Metric::CephHostFailureSafe.index()] = 0.0;
             return 0.0;
         }
-        let (mut raw_cap_sum, mut raw_used_sum, mut usable_sum, mut max_avail_sum) =
-            (0.0, 0.0, 0.0, 0.0);
-        let (mut util_max, mut overcommit_max, mut osds, mut orders_placed) =
-            (0.0f64, 0.0f64, 0.0, 0.0);
-        let mut all_safe = true;
-        let mut cost = 0.0;
+        let mut all = CephTotals::default();
         for (c, cluster) in model.ceph.iter().enumerate() {
+            self.clusters[c].land(cluster, month);
+            let load = self.load(c);
             let state = &mut self.clusters[c];
-            // Landings.
-            let mut i = 0;
-            while i < state.orders.len() {
-                if state.orders[i] <= month {
-                    let expansion = cluster
-                        .expansion
-                        .as_ref()
-                        .expect("orders need an expansion");
-                    let units = expansion.units(state.hosts);
-                    match expansion.add {
-                        ExpansionAdd::Osds {
-                            per_host,
-                            osd_size_gib,
-                        } => {
-                            state.osds_per_host += per_host;
-                            state.host_capacity += per_host as f64 * osd_size_gib;
-                        }
-                        ExpansionAdd::Hosts(n) => state.hosts += n,
-                    }
-                    state.added_units += units;
-                    let purchase = units as f64 * expansion.one_time_cost;
-                    if purchase > 0.0 {
-                        let months = expansion.amortize_months.max(1);
-                        let share = if expansion.amortize_months == 0 {
-                            purchase
-                        } else {
-                            purchase / months as f64
-                        };
-                        state.amortised.push((
-                            month,
-                            share,
-                            if expansion.amortize_months == 0 {
-                                0
-                            } else {
-                                months
-                            },
-                        ));
-                    }
-                    state.orders.swap_remove(i);
-                } else {
-                    i += 1;
-                }
+            let m = state.metrics(cluster, &load, self.thin_by_cluster[c]);
+            if m.util >= cluster.nearfull_ratio {
+                record.note(Event::CephNearfull, month);
             }
-            // Pools of this cluster.
-            let (mut stored, mut weighted_rate, mut rate_sum, mut widest, mut pools) =
-                (0.0, 0.0, 0.0, 0u32, 0.0);
-            let mut raw_used = cluster.initial_raw_used_gib;
-            for (k, class) in model.storage_classes.iter().enumerate() {
-                if let Backend::Ceph {
-                    cluster: cc,
-                    rate,
-                    width,
-                } = class.backend
-                    && cc == c
-                {
-                    let s = self.stored_by_class[k];
-                    stored += s;
-                    weighted_rate += s * rate;
-                    rate_sum += rate;
-                    pools += 1.0;
-                    widest = widest.max(width);
-                    raw_used += s * rate * (1.0 + cluster.overhead);
-                }
+            if m.util >= cluster.full_ratio {
+                record.note(Event::CephFull, month);
             }
-            let rate = if stored > 0.0 {
-                weighted_rate / stored
-            } else if pools > 0.0 {
-                rate_sum / pools
-            } else {
-                1.0
-            };
-            let raw_cap = state.hosts as f64 * state.host_capacity;
-            let util = ceph::fullest_osd_util(raw_used, raw_cap, cluster.imbalance);
-            let usable = ceph::usable_gib(
-                raw_cap,
-                cluster.full_ratio,
-                cluster.imbalance,
-                rate,
-                cluster.overhead,
-            );
-            let max_avail = ceph::max_avail_gib(
-                raw_cap,
-                raw_used,
-                cluster.full_ratio,
-                cluster.imbalance,
-                rate,
-                cluster.overhead,
-            );
-            let safe = ceph::can_rereplicate(state.hosts, widest)
-                && ceph::host_failure_safe(
-                    raw_used,
-                    raw_cap,
-                    state.host_capacity,
-                    cluster.imbalance,
-                    cluster.full_ratio,
-                );
-            let overcommit = if usable > 0.0 {
-                self.thin_by_cluster[c] / usable
-            } else {
-                0.0
-            };
-            if util >= cluster.nearfull_ratio && record.first_ceph_nearfull == NEVER {
-                record.first_ceph_nearfull = month;
+            if state.trigger(cluster, month, load.raw_used, m.util) {
+                all.orders += 1.0;
+                record.note(Event::CephOrder, month);
             }
-            if util >= cluster.full_ratio && record.first_ceph_full == NEVER {
-                record.first_ceph_full = month;
-            }
-            // Trigger.
-            state.history = [raw_used, state.history[0], state.history[1]];
-            state.months_seen += 1;
-            if let Some(expansion) = &cluster.expansion
-                && (state.orders.len() as u32) < expansion.max_outstanding
-            {
-                let mut fire = util >= expansion.trigger;
-                if expansion.projected && !fire && state.months_seen >= 2 {
-                    let span = (state.months_seen - 1).min(2) as f64;
-                    let slope = (state.history[0] - state.history[span as usize]) / span;
-                    let incoming: f64 = state
-                        .orders
-                        .iter()
-                        .map(|_| match expansion.add {
-                            ExpansionAdd::Osds {
-                                per_host,
-                                osd_size_gib,
-                            } => state.hosts as f64 * per_host as f64 * osd_size_gib,
-                            ExpansionAdd::Hosts(n) => n as f64 * state.host_capacity,
-                        })
-                        .sum();
-                    let ahead =
-                        raw_used + slope.max(0.0) * expansion.lead_time_months.max(1) as f64;
-                    fire = ceph::fullest_osd_util(ahead, raw_cap + incoming, cluster.imbalance)
-                        >= cluster.nearfull_ratio;
-                }
-                if fire {
-                    state.orders.push(month + expansion.lead_time_months.max(1));
-                    orders_placed += 1.0;
-                    if record.first_ceph_order == NEVER {
-                        record.first_ceph_order = month;
-                    }
-                }
-            }
-            let added_monthly = cluster.expansion.as_ref().map_or(0.0, |e| e.monthly_cost);
-            cost += cluster.hosts as f64 * cluster.host_monthly_cost
-                + state.added_units as f64 * added_monthly;
-            raw_cap_sum += raw_cap;
-            raw_used_sum += raw_used;
-            usable_sum += usable;
-            max_avail_sum += max_avail;
-            util_max = util_max.max(util);
-            overcommit_max = overcommit_max.max(overcommit);
-            osds += (state.hosts * state.osds_per_host) as f64;
-            all_safe &= safe;
+            all.cost += state.monthly_cost(cluster);
+            all.add(&m);
         }
-        let values = &mut record.values[row..row + N_METRICS];
-        values[Metric::CephRawCapacityGib.index()] = raw_cap_sum;
-        values[Metric::CephRawUsedGib.index()] = raw_used_sum;
-        values[Metric::CephUsableGib.index()] = usable_sum;
-        values[Metric::CephFullestOsdUtil.index()] = util_max;
-        values[Metric::CephMaxAvailGib.index()] = max_avail_sum;
-        values[Metric::CephHostFailureSafe.index()] = all_safe as u32 as f64;
-        values[Metric::CephOvercommit.index()] = overcommit_max;
-        values[Metric::CephOsds.index()] = osds;
-        values[Metric::CephOrders.index()] = orders_placed;
-        cost
+        all.write(&mut record.values[row..row + N_METRICS]);
+        all.cost
+    }
+
+    /// What the pools of cluster `c` store this month, and the raw space it takes.
+    fn load(&self, c: usize) -> PoolLoad {
+        let model = self.model;
+        let cluster = &model.ceph[c];
+        let (mut stored, mut weighted_rate, mut rate_sum, mut pools) = (0.0, 0.0, 0.0, 0.0);
+        let mut load = PoolLoad {
+            raw_used: cluster.initial_raw_used_gib,
+            rate: 1.0,
+            widest: 0,
+        };
+        for (k, class) in model.storage_classes.iter().enumerate() {
+            if let Backend::Ceph {
+                cluster: cc,
+                rate,
+                width,
+            } = class.backend
+                && cc == c
+            {
+                let s = self.stored_by_class[k];
+                stored += s;
+                weighted_rate += s * rate;
+                rate_sum += rate;
+                pools += 1.0;
+                load.widest = load.widest.max(width);
+                load.raw_used += s * rate * (1.0 + cluster.overhead);
+            }
+        }
+        // The stored-weighted rate; with nothing stored yet, the plain mean of the pools'.
+        if stored > 0.0 {
+            load.rate = weighted_rate / stored;
+        } else if pools > 0.0 {
+            load.rate = rate_sum / pools;
+        }
+        load
     }
 
     /// Expansion purchases due in `month`: (amortised share → cost_fixed, unamortised →

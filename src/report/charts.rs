@@ -1,43 +1,12 @@
-//! PNG charts (plotters), rendered into memory so that the caller writes them atomically.
-//!
-//! The font (DejaVu Sans, `assets/`, Bitstream Vera licence) is compiled in, so charts render
-//! the same on a machine with no system fonts. Every chart is built from an [`Aggregate`]'s
-//! quantiles: P5–P95 and P25–P75 bands around the P50 line.
+//! What the charts show, as data: quantile bands of metrics over months, reference lines,
+//! markers, stacked cost components. [`super::png`] draws them; `report.md` embeds them by
+//! file name. Every band is built from an [`Aggregate`]'s quantiles: P5–P95 and P25–P75 around
+//! the P50 line.
 
-use crate::aggregate::Aggregate;
+use super::format::calendar;
+use crate::aggregate::{Aggregate, Comparison};
 use crate::model::Model;
 use crate::model::metrics::Metric;
-use crate::report::summary::calendar;
-use plotters::coord::types::RangedCoordf64;
-use plotters::prelude::*;
-use plotters::style::{FontStyle, register_font};
-use std::sync::Once;
-
-/// The embedded font.
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-/// Font family name the charts use.
-const FAMILY: &str = "sans-serif";
-/// Chart size in pixels.
-pub const SIZE: (u32, u32) = (960, 540);
-
-fn ensure_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // The bytes are compiled in and known good; a failure would show as missing text.
-        let _ = register_font(FAMILY, FontStyle::Normal, FONT);
-        let _ = register_font(FAMILY, FontStyle::Bold, FONT);
-    });
-}
-
-/// Why a chart could not be drawn.
-#[derive(Debug, thiserror::Error)]
-#[error("drawing chart {name}: {message}")]
-pub struct ChartError {
-    /// The chart's file name.
-    pub name: String,
-    /// What plotters or the PNG encoder said.
-    pub message: String,
-}
 
 /// Quantile bands of one metric over months.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,15 +17,21 @@ pub struct Band {
     pub q: Vec<[f64; 7]>,
 }
 
+/// Index of the P50 in a band's rows.
+pub const P50: usize = 2;
+/// Index of the P90 in a band's rows.
+pub const P90: usize = 5;
+
 impl Band {
-    /// The band of `metric` in `agg`, multiplied by `scale`.
-    pub fn of(agg: &Aggregate, metric: Metric, scale: f64) -> Band {
-        let mut months = Vec::new();
-        let mut q = Vec::new();
-        for m in 0..agg.months() {
-            let c = agg.cell(m, metric);
-            months.push(m as f64);
-            q.push(
+    /// The band of `metric` in `agg`.
+    pub fn of(agg: &Aggregate, metric: Metric) -> Band {
+        Band::from_sketches((0..agg.months()).map(|m| agg.cell(m, metric)))
+    }
+
+    /// The band of a sequence of monthly sketches, month 0 first.
+    pub fn from_sketches<'a>(cells: impl Iterator<Item = &'a crate::aggregate::Sketch>) -> Band {
+        let q: Vec<[f64; 7]> = cells
+            .map(|c| {
                 [
                     c.quantile(0.05),
                     c.quantile(0.25),
@@ -66,13 +41,16 @@ impl Band {
                     c.quantile(0.9),
                     c.mean(),
                 ]
-                .map(|v| v * scale),
-            );
+            })
+            .collect();
+        Band {
+            months: (0..q.len()).map(|m| m as f64).collect(),
+            q,
         }
-        Band { months, q }
     }
 
-    fn line(&self, i: usize) -> Vec<(f64, f64)> {
+    /// One column as (month, value) points.
+    pub fn line(&self, i: usize) -> Vec<(f64, f64)> {
         self.months
             .iter()
             .zip(&self.q)
@@ -80,34 +58,29 @@ impl Band {
             .collect()
     }
 
-    fn polygon(&self, lo: usize, hi: usize) -> Vec<(f64, f64)> {
+    /// The polygon between two columns.
+    pub fn polygon(&self, lo: usize, hi: usize) -> Vec<(f64, f64)> {
         let mut pts = self.line(hi);
         pts.extend(self.line(lo).into_iter().rev());
         pts
     }
 
-    fn max(&self) -> f64 {
+    /// The highest value the band draws.
+    pub fn max(&self) -> f64 {
         self.q
             .iter()
             .map(|q| q[4].max(q[5]).max(q[6]))
             .fold(0.0, f64::max)
     }
 
-    fn min(&self) -> f64 {
+    /// The lowest value the band draws (at most 0).
+    pub fn min(&self) -> f64 {
         self.q.iter().map(|q| q[0].min(q[6])).fold(0.0, f64::min)
-    }
-
-    /// A band from per-month quantile rows (P5, P25, P50, P75, P95, P90, mean).
-    pub fn from_rows(q: Vec<[f64; 7]>) -> Band {
-        Band {
-            months: (0..q.len()).map(|m| m as f64).collect(),
-            q,
-        }
     }
 }
 
 /// How the x axis names months.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Axis {
     /// Months after month 0.
     pub horizon: u32,
@@ -124,7 +97,8 @@ impl Axis {
         }
     }
 
-    fn label(&self, x: f64) -> String {
+    /// The label of month `x`.
+    pub fn label(&self, x: f64) -> String {
         let m = x.round().max(0.0) as u32;
         match self.start {
             Some(s) => calendar(s, m),
@@ -132,7 +106,8 @@ impl Axis {
         }
     }
 
-    fn desc(&self) -> &'static str {
+    /// The axis title.
+    pub fn desc(&self) -> &'static str {
         if self.start.is_some() {
             "month"
         } else {
@@ -141,223 +116,215 @@ impl Axis {
     }
 }
 
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
+/// A colour (red, green, blue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+const PALETTE: [Rgb; 6] = [
+    Rgb(31, 119, 180),
+    Rgb(255, 127, 14),
+    Rgb(44, 160, 44),
+    Rgb(214, 39, 40),
+    Rgb(148, 103, 189),
+    Rgb(140, 86, 75),
 ];
 
 /// The i-th colour of the palette (variants, cost components).
-pub fn colour(i: usize) -> RGBColor {
+pub fn colour(i: usize) -> Rgb {
     PALETTE[i % PALETTE.len()]
 }
 
-/// A series to draw as a fan: its band, colour and legend label.
-pub struct Fan<'a> {
+/// A series drawn as a fan: its band, colour and legend label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fan {
     /// Legend label.
     pub label: String,
     /// The quantiles.
-    pub band: &'a Band,
+    pub band: Band,
     /// Colour.
-    pub colour: RGBColor,
-    /// Draw the P5–P95 and P25–P75 bands (else only the P50 line).
+    pub colour: Rgb,
+    /// Draw the P5–P95 and P25–P75 bands (else only the P50 line, dashed).
     pub bands: bool,
 }
 
 /// A horizontal reference line (a Ceph ratio, a budget).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     /// Legend label.
     pub label: String,
     /// y value.
     pub y: f64,
     /// Colour.
-    pub colour: RGBColor,
+    pub colour: Rgb,
 }
 
-fn encode(name: &str, buf: &[u8]) -> Result<Vec<u8>, ChartError> {
-    use image::ImageEncoder;
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(buf, SIZE.0, SIZE.1, image::ColorType::Rgb8)
-        .map_err(|e| ChartError {
-            name: name.into(),
-            message: e.to_string(),
-        })?;
-    Ok(out)
+/// One component of a stacked chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stack {
+    /// Legend label.
+    pub label: String,
+    /// Per month, the top of the component (the sum of it and those below).
+    pub top: Vec<f64>,
+    /// Per month, its bottom (the top of the one below, 0 for the first).
+    pub bottom: Vec<f64>,
+    /// Colour (by component, so that a left-out one shifts no colour).
+    pub colour: Rgb,
 }
 
-fn err<E: std::fmt::Display>(name: &str) -> impl Fn(E) -> ChartError + '_ {
-    move |e| ChartError {
-        name: name.into(),
-        message: e.to_string(),
+/// What a chart draws.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Layers {
+    /// Fans over months, reference lines, and markers (x, y) under one legend label.
+    Fans {
+        /// The fans.
+        fans: Vec<Fan>,
+        /// Reference lines.
+        rules: Vec<Rule>,
+        /// Markers, and the label that names them all.
+        markers: Vec<(f64, f64)>,
+        /// Legend label of the markers.
+        marker_label: String,
+    },
+    /// Monthly means of cost components stacked, with the P50 and P90 of the total.
+    Stacked {
+        /// The components, bottom first; those that are zero throughout are left out.
+        layers: Vec<Stack>,
+        /// The total.
+        total: Band,
+    },
+}
+
+/// One chart: its file name, titles and what it draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// File name (`capacity.png`).
+    pub file: String,
+    /// Title drawn above it.
+    pub title: String,
+    /// y axis title.
+    pub y_desc: String,
+    /// The month axis.
+    pub axis: Axis,
+    /// y labels as percentages.
+    pub percent: bool,
+    /// What it draws.
+    pub layers: Layers,
+}
+
+impl Chart {
+    fn fans(file: &str, title: String, y_desc: String, axis: Axis, fans: Vec<Fan>) -> Chart {
+        Chart {
+            file: file.to_string(),
+            title,
+            y_desc,
+            axis,
+            percent: false,
+            layers: Layers::Fans {
+                fans,
+                rules: Vec::new(),
+                markers: Vec::new(),
+                marker_label: String::new(),
+            },
+        }
+    }
+
+    /// The name in a report: the file name without `.png`, underscores as spaces.
+    pub fn caption(&self) -> String {
+        self.file.trim_end_matches(".png").replace('_', " ")
     }
 }
 
-/// The drawing surface every chart gets: months across, a linear y axis.
-pub type Chart<'a, 'b> =
-    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
-/// Draws a chart's frame (title, axes with units and calendar months, grid), lets `draw` add
-/// the series, adds the legend and encodes the PNG.
-#[allow(clippy::too_many_arguments)]
-fn render(
-    name: &str,
-    title: &str,
-    axis: Axis,
-    y: (f64, f64),
-    y_desc: &str,
-    percent: bool,
-    draw: impl FnOnce(&mut Chart) -> Result<(), ChartError>,
-) -> Result<Vec<u8>, ChartError> {
-    ensure_font();
-    let mut buf = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(err(name))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FAMILY, 22))
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(74)
-            .build_cartesian_2d(0f64..axis.horizon.max(1) as f64, y.0..y.1)
-            .map_err(err(name))?;
-        let ylabel = |y: &f64| {
-            if percent {
-                format!("{:.0}%", y * 100.0)
-            } else {
-                format_si(*y)
-            }
-        };
-        let xlabel = |x: &f64| axis.label(*x);
-        chart
-            .configure_mesh()
-            .x_desc(axis.desc())
-            .y_desc(y_desc)
-            .x_labels(12)
-            .y_labels(8)
-            .x_label_formatter(&xlabel)
-            .y_label_formatter(&ylabel)
-            .light_line_style(RGBColor(235, 235, 235))
-            .label_style((FAMILY, 13))
-            .axis_desc_style((FAMILY, 15))
-            .draw()
-            .map_err(err(name))?;
-        draw(&mut chart)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font((FAMILY, 13))
-            .draw()
-            .map_err(err(name))?;
-        root.present().map_err(err(name))?;
+fn fan(label: impl Into<String>, band: Band, colour: Rgb, bands: bool) -> Fan {
+    Fan {
+        label: label.into(),
+        band,
+        colour,
+        bands,
     }
-    encode(name, &buf)
 }
 
-/// Fans over months with optional reference lines and markers (x, y, legend label; the first
-/// marker's label names them all), as PNG bytes.
-#[allow(clippy::too_many_arguments)]
-pub fn fan_chart(
-    name: &str,
-    title: &str,
-    y_desc: &str,
-    axis: Axis,
-    fans: &[Fan],
-    rules: &[Rule],
-    markers: &[(f64, f64, String)],
-    percent: bool,
-) -> Result<Vec<u8>, ChartError> {
-    let ymax = fans
-        .iter()
-        .map(|f| {
-            if f.bands {
-                f.band.max()
-            } else {
-                f.band.line(2).iter().map(|p| p.1).fold(0.0, f64::max)
-            }
-        })
-        .chain(rules.iter().map(|r| r.y))
-        .fold(0.0, f64::max)
-        .max(1e-9)
-        * 1.08;
-    let ymin = fans.iter().map(|f| f.band.min()).fold(0.0, f64::min) * 1.08;
-    render(name, title, axis, (ymin, ymax), y_desc, percent, |chart| {
-        for fan in fans {
-            let c = fan.colour;
-            if fan.bands {
-                chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        fan.band.polygon(0, 4),
-                        c.mix(0.15),
-                    )))
-                    .map_err(err(name))?;
-                chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        fan.band.polygon(1, 3),
-                        c.mix(0.3),
-                    )))
-                    .map_err(err(name))?;
-                chart
-                    .draw_series(LineSeries::new(fan.band.line(2), c.stroke_width(3)))
-                    .map_err(err(name))?
-                    .label(format!("{} (P50, P25–P75, P5–P95)", fan.label))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3))
-                    });
-            } else {
-                // A line without bands is dashed, in the colour of the fan it belongs with.
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        fan.band.line(2),
-                        10,
-                        6,
-                        c.stroke_width(3),
-                    ))
-                    .map_err(err(name))?
-                    .label(format!("{} (P50)", fan.label))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 8, y)], c.stroke_width(3))
-                    });
-            }
-        }
-        for rule in rules {
-            let c = rule.colour;
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(0.0, rule.y), (axis.horizon as f64, rule.y)],
-                    8,
-                    5,
-                    c.stroke_width(2),
-                ))
-                .map_err(err(name))?
-                .label(rule.label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(2))
-                });
-        }
-        if let Some((_, _, label)) = markers.first() {
-            chart
-                .draw_series(
-                    markers
-                        .iter()
-                        .map(|(x, y, _)| TriangleMarker::new((*x, *y), 7, BLACK.filled())),
-                )
-                .map_err(err(name))?
-                .label(label.clone())
-                .legend(|(x, y)| TriangleMarker::new((x + 11, y), 6, BLACK.filled()));
-        }
-        Ok(())
+/// Used and provisioned GiB with bands, and the Ceph usable capacity dashed.
+fn capacity(model: &Model, agg: &Aggregate) -> Chart {
+    let mut fans = vec![
+        fan("used", Band::of(agg, Metric::UsedGib), colour(0), true),
+        fan(
+            "provisioned",
+            Band::of(agg, Metric::ProvisionedGib),
+            colour(1),
+            true,
+        ),
+    ];
+    if !model.ceph.is_empty() {
+        fans.push(fan(
+            "Ceph usable",
+            Band::of(agg, Metric::CephUsableGib),
+            colour(2),
+            false,
+        ));
+    }
+    Chart::fans(
+        "capacity.png",
+        format!("{}: storage used, provisioned and usable", model.name),
+        "GiB".into(),
+        Axis::of(model),
+        fans,
+    )
+}
+
+/// The fullest OSD against the ratios, the trigger, and the months with orders.
+fn ceph_utilisation(model: &Model, agg: &Aggregate) -> Option<Chart> {
+    let cluster = model.ceph.first()?;
+    let mut rules = vec![
+        Rule {
+            label: format!("nearfull {:.2}", cluster.nearfull_ratio),
+            y: cluster.nearfull_ratio,
+            colour: Rgb(230, 160, 0),
+        },
+        Rule {
+            label: format!("backfillfull {:.2}", cluster.backfillfull_ratio),
+            y: cluster.backfillfull_ratio,
+            colour: Rgb(230, 90, 0),
+        },
+        Rule {
+            label: format!("full {:.2}", cluster.full_ratio),
+            y: cluster.full_ratio,
+            colour: Rgb(200, 0, 0),
+        },
+    ];
+    if let Some(e) = &cluster.expansion {
+        rules.push(Rule {
+            label: format!("expansion trigger {:.2}", e.trigger),
+            y: e.trigger,
+            colour: Rgb(120, 120, 120),
+        });
+    }
+    // Expansion orders: a marker in each month where at least 5% of trials order.
+    let markers = (1..agg.months())
+        .filter(|&m| agg.cell(m, Metric::CephOrders).mean() >= 0.05)
+        .map(|m| (m as f64, 0.02))
+        .collect();
+    Some(Chart {
+        file: "ceph_utilisation.png".into(),
+        title: format!("{}: fullest-OSD utilisation", model.name),
+        y_desc: "fullest OSD, fraction of its size".into(),
+        axis: Axis::of(model),
+        percent: true,
+        layers: Layers::Fans {
+            fans: vec![fan(
+                "fullest OSD",
+                Band::of(agg, Metric::CephFullestOsdUtil),
+                colour(0),
+                true,
+            )],
+            rules,
+            markers,
+            marker_label: "month with expansion orders in ≥ 5% of trials".into(),
+        },
     })
 }
 
-/// Monthly cost by component, stacked (means), with the P50 and P90 of the total.
-pub fn cost_chart(agg: &Aggregate, axis: Axis, currency: &str) -> Result<Vec<u8>, ChartError> {
-    let name = "cost.png";
+/// Monthly cost by component (means, stacked) with the P50 and P90 of the total.
+fn cost(model: &Model, agg: &Aggregate) -> Chart {
     let components = [
         (Metric::CostStorage, "storage"),
         (Metric::CostSnapshots, "snapshots"),
@@ -365,212 +332,148 @@ pub fn cost_chart(agg: &Aggregate, axis: Axis, currency: &str) -> Result<Vec<u8>
         (Metric::CostFixed, "fixed + amortised"),
         (Metric::CostOneTime, "one-time"),
     ];
-    let total = Band::of(agg, Metric::CostTotal, 1.0);
     let months = agg.months();
-    let mut stacked = vec![vec![0.0; months]; components.len() + 1];
-    for (k, (metric, _)) in components.iter().enumerate() {
-        stacked[k + 1] = (0..months)
-            .map(|m| stacked[k][m] + agg.cell(m, *metric).mean())
+    let mut bottom = vec![0.0; months];
+    let mut layers = Vec::new();
+    for (k, (metric, label)) in components.into_iter().enumerate() {
+        let top: Vec<f64> = (0..months)
+            .map(|m| bottom[m] + agg.cell(m, metric).mean())
             .collect();
+        let next = top.clone();
+        if top.iter().zip(&bottom).any(|(a, b)| a - b > 1e-12) {
+            layers.push(Stack {
+                label: label.to_string(),
+                top,
+                bottom,
+                colour: colour(k),
+            });
+        }
+        bottom = next;
     }
-    let top = stacked[components.len()]
+    Chart {
+        file: "cost.png".into(),
+        title: format!("Monthly cost by component ({})", model.currency),
+        y_desc: format!("{} per month", model.currency),
+        axis: Axis::of(model),
+        percent: false,
+        layers: Layers::Stacked {
+            layers,
+            total: Band::of(agg, Metric::CostTotal),
+        },
+    }
+}
+
+/// Users and pods, where there are any.
+fn population(model: &Model, agg: &Aggregate) -> Option<Chart> {
+    let fans: Vec<Fan> = [(Metric::Users, "users", 0), (Metric::Pods, "pods", 3)]
+        .into_iter()
+        .map(|(metric, label, c)| fan(label, Band::of(agg, metric), colour(c), true))
+        .filter(|f| f.band.max() > 0.0)
+        .collect();
+    if fans.is_empty() {
+        return None;
+    }
+    let title = format!(
+        "{}: {}",
+        model.name,
+        fans.iter()
+            .map(|f| f.label.as_str())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    );
+    Some(Chart::fans(
+        "population.png",
+        title,
+        "count".into(),
+        Axis::of(model),
+        fans,
+    ))
+}
+
+/// The charts of one run.
+pub fn run_charts(model: &Model, agg: &Aggregate) -> Vec<Chart> {
+    let mut out = vec![capacity(model, agg)];
+    out.extend(ceph_utilisation(model, agg));
+    out.push(cost(model, agg));
+    out.extend(population(model, agg));
+    out
+}
+
+/// The side-by-side charts of a comparison (the baseline's axis).
+pub fn compare_charts(models: &[&Model], c: &Comparison) -> Vec<Chart> {
+    let axis = Axis::of(models[0]);
+    let cur = &models[0].currency;
+    let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
+    let cost = c
+        .aggregates
         .iter()
-        .cloned()
-        .fold(0.0, f64::max);
-    let ymax = total.max().max(top).max(1e-9) * 1.1;
-    let title = format!("Monthly cost by component ({currency})");
-    let y_desc = format!("{currency} per month");
-    render(name, &title, axis, (0.0, ymax), &y_desc, false, |chart| {
-        for (k, (_, label)) in components.iter().enumerate() {
-            if stacked[k + 1]
-                .iter()
-                .zip(&stacked[k])
-                .all(|(a, b)| a - b <= 1e-12)
-            {
-                continue;
-            }
-            let mut pts: Vec<(f64, f64)> =
-                (0..months).map(|m| (m as f64, stacked[k + 1][m])).collect();
-            pts.extend((0..months).rev().map(|m| (m as f64, stacked[k][m])));
-            let c = colour(k);
-            chart
-                .draw_series(std::iter::once(Polygon::new(pts, c.mix(0.55).filled())))
-                .map_err(err(name))?
-                .label(format!("{label} (mean)"))
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 22, y + 6)], c.mix(0.55).filled())
-                });
-        }
-        for (i, label, style) in [
-            (2usize, "total P50", BLACK.stroke_width(2)),
-            (5, "total P90", RED.stroke_width(2)),
-        ] {
-            chart
-                .draw_series(LineSeries::new(total.line(i), style))
-                .map_err(err(name))?
-                .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
-        }
-        Ok(())
-    })
-}
-
-/// 1234 → "1.2k", 0.5 → "0.5": short axis labels.
-pub fn format_si(y: f64) -> String {
-    let a = y.abs();
-    if a >= 1e6 {
-        format!("{:.1}M", y / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.0}k", y / 1e3)
-    } else if a >= 1e3 {
-        format!("{:.1}k", y / 1e3)
-    } else if a >= 10.0 || a == 0.0 {
-        format!("{y:.0}")
-    } else {
-        format!("{y:.2}")
-    }
-}
-
-/// The charts of one run: (file name, PNG bytes).
-pub fn run_charts(model: &Model, agg: &Aggregate) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
-    let axis = Axis::of(model);
-    let mut out = Vec::new();
-    let used = Band::of(agg, Metric::UsedGib, 1.0);
-    let provisioned = Band::of(agg, Metric::ProvisionedGib, 1.0);
-    let usable = Band::of(agg, Metric::CephUsableGib, 1.0);
-    let mut fans = vec![
-        Fan {
-            label: "used".into(),
-            band: &used,
-            colour: colour(0),
-            bands: true,
-        },
-        Fan {
-            label: "provisioned".into(),
-            band: &provisioned,
-            colour: colour(1),
-            bands: true,
-        },
-    ];
-    if !model.ceph.is_empty() {
-        fans.push(Fan {
-            label: "Ceph usable".into(),
-            band: &usable,
-            colour: colour(2),
-            bands: false,
+        .enumerate()
+        .map(|(i, a)| fan(names[i], Band::of(a, Metric::CostTotal), colour(i), true))
+        .collect();
+    let fill = c
+        .aggregates
+        .iter()
+        .enumerate()
+        .flat_map(|(i, a)| {
+            [
+                fan(
+                    format!("{} used", names[i]),
+                    Band::of(a, Metric::UsedGib),
+                    colour(i),
+                    true,
+                ),
+                fan(
+                    format!("{} provisioned", names[i]),
+                    Band::of(a, Metric::ProvisionedGib),
+                    colour(i),
+                    false,
+                ),
+            ]
+        })
+        .collect();
+    let months = c.aggregates[0].months();
+    let diffs = c
+        .diffs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            fan(
+                format!("{} minus {}", names[i + 1], names[0]),
+                Band::from_sketches((0..months).map(|m| d.cumulative(m).sketch())),
+                colour(i + 1),
+                true,
+            )
+        })
+        .collect();
+    let mut difference = Chart::fans(
+        "compare_cumulative_difference.png",
+        "Cumulative cost difference, paired by trial (below 0: cheaper than the baseline)".into(),
+        format!("{cur}, cumulative"),
+        axis,
+        diffs,
+    );
+    if let Layers::Fans { rules, .. } = &mut difference.layers {
+        rules.push(Rule {
+            label: "no difference".into(),
+            y: 0.0,
+            colour: Rgb(90, 90, 90),
         });
     }
-    out.push((
-        "capacity.png".to_string(),
-        fan_chart(
-            "capacity.png",
-            &format!("{}: storage used, provisioned and usable", model.name),
-            "GiB",
+    vec![
+        Chart::fans(
+            "compare_cost.png",
+            "Monthly cost per variant".into(),
+            format!("{cur} per month"),
             axis,
-            &fans,
-            &[],
-            &[],
-            false,
-        )?,
-    ));
-    if let Some(cluster) = model.ceph.first() {
-        let util = Band::of(agg, Metric::CephFullestOsdUtil, 1.0);
-        let mut rules = vec![
-            Rule {
-                label: format!("nearfull {:.2}", cluster.nearfull_ratio),
-                y: cluster.nearfull_ratio,
-                colour: RGBColor(230, 160, 0),
-            },
-            Rule {
-                label: format!("backfillfull {:.2}", cluster.backfillfull_ratio),
-                y: cluster.backfillfull_ratio,
-                colour: RGBColor(230, 90, 0),
-            },
-            Rule {
-                label: format!("full {:.2}", cluster.full_ratio),
-                y: cluster.full_ratio,
-                colour: RGBColor(200, 0, 0),
-            },
-        ];
-        if let Some(e) = &cluster.expansion {
-            rules.push(Rule {
-                label: format!("expansion trigger {:.2}", e.trigger),
-                y: e.trigger,
-                colour: RGBColor(120, 120, 120),
-            });
-        }
-        // Expansion orders: a marker in each month where at least 5% of trials order.
-        let markers: Vec<(f64, f64, String)> = (1..agg.months())
-            .filter_map(|m| {
-                let share = agg.cell(m, Metric::CephOrders).mean();
-                (share >= 0.05).then(|| {
-                    (
-                        m as f64,
-                        0.02,
-                        "month with expansion orders in ≥ 5% of trials".to_string(),
-                    )
-                })
-            })
-            .collect();
-        let title = format!("{}: fullest-OSD utilisation", model.name);
-        out.push((
-            "ceph_utilisation.png".to_string(),
-            fan_chart(
-                "ceph_utilisation.png",
-                &title,
-                "fullest OSD, fraction of its size",
-                axis,
-                &[Fan {
-                    label: "fullest OSD".into(),
-                    band: &util,
-                    colour: colour(0),
-                    bands: true,
-                }],
-                &rules,
-                &markers,
-                true,
-            )?,
-        ));
-    }
-    out.push((
-        "cost.png".to_string(),
-        cost_chart(agg, axis, &model.currency)?,
-    ));
-    let users = Band::of(agg, Metric::Users, 1.0);
-    let pods = Band::of(agg, Metric::Pods, 1.0);
-    let mut fans = Vec::new();
-    for (label, band, c) in [("users", &users, 0), ("pods", &pods, 3)] {
-        if band.max() > 0.0 {
-            fans.push(Fan {
-                label: label.into(),
-                band,
-                colour: colour(c),
-                bands: true,
-            });
-        }
-    }
-    if !fans.is_empty() {
-        let title = format!(
-            "{}: {}",
-            model.name,
-            fans.iter()
-                .map(|f| f.label.as_str())
-                .collect::<Vec<_>>()
-                .join(" and ")
-        );
-        out.push((
-            "population.png".to_string(),
-            fan_chart(
-                "population.png",
-                &title,
-                "count",
-                axis,
-                &fans,
-                &[],
-                &[],
-                false,
-            )?,
-        ));
-    }
-    Ok(out)
+            cost,
+        ),
+        Chart::fans(
+            "compare_fill.png",
+            "Storage used and provisioned per variant".into(),
+            "GiB".into(),
+            axis,
+            fill,
+        ),
+        difference,
+    ]
 }

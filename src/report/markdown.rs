@@ -1,199 +1,107 @@
-//! `report.md`: the one page for leadership. The question, the answer in two sentences with
-//! P50/P90 and their uncertainty, the key table, the charts, the warnings, the assumptions.
+//! `report.md`: the one page for leadership. The question, the answer (the same paragraphs the
+//! terminal shows), the key figures, the charts, the warnings, and the assumptions with every
+//! price and its source.
 
-use super::summary::{Stats, Summary, calendar, percent_with_se};
-use crate::model::{Expansion, Model, Per};
+use super::compare::CompareReport;
+use super::format::{count, gib, money, pct, percent_with_se, when};
+use super::run::RunReport;
+use super::summary::Summary;
+use super::{Format, Output, ReportError};
+use crate::model::metrics::{Event, Metric};
+use crate::model::{Expansion, Model, Per, PriceSource};
 use std::fmt::Write;
 
-/// `1234.5` → `1,234.50`: money with thousands separators.
-pub fn money(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    let s = format!("{:.2}", x.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{}{grouped}.{frac}", if x < 0.0 { "−" } else { "" })
-}
+/// The Markdown format.
+#[derive(Debug, Clone, Copy)]
+pub struct Markdown;
 
-/// GiB with one decimal.
-pub fn gib(x: f64) -> String {
-    format!("{x:.1} GiB")
-}
-
-/// A fraction as a percentage with one decimal.
-pub fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
-/// "month 7 (2026-07)" or "month 7".
-pub fn when(start: Option<(i32, u32)>, month: u32) -> String {
-    match start {
-        Some(s) => format!("month {month} ({})", calendar(s, month)),
-        None => format!("month {month}"),
+impl Format<RunReport<'_>> for Markdown {
+    fn render(&self, r: &RunReport) -> Result<Vec<Output>, ReportError> {
+        Ok(vec![Output::new("report.md", run(r).into_bytes())])
     }
 }
 
-fn stat<'a>(s: &'a Summary, table: &str, metric: &str) -> Option<&'a Stats> {
-    match table {
-        "initial" => s.initial.get(metric),
-        _ => s.final_.get(metric),
+impl Format<CompareReport<'_>> for Markdown {
+    fn render(&self, r: &CompareReport) -> Result<Vec<Output>, ReportError> {
+        Ok(vec![Output::new("report.md", compare(r).into_bytes())])
     }
 }
 
-/// A `## Charts` section embedding the PNG files written beside the report (none: nothing).
-pub fn charts_section(out: &mut String, charts: &[String]) {
+/// Text safe inside a table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "/").replace('\n', " ")
+}
+
+/// A `## Charts` section embedding the PNG files written beside the report.
+fn charts_section(out: &mut String, charts: &[super::charts::Chart]) {
     if charts.is_empty() {
         return;
     }
     let _ = writeln!(out, "## Charts\n");
     for c in charts {
+        let _ = writeln!(out, "![{}]({})\n", c.caption(), c.file);
+    }
+}
+
+/// The table of prices and their sources (`variant` names the scenario in a comparison).
+fn prices_table(out: &mut String, rows: &[(Option<&str>, &PriceSource)]) {
+    let with_variant = rows.iter().any(|r| r.0.is_some());
+    let (head, rule) = if with_variant {
+        (
+            "| variant | priced item | price | unit | source | as of |",
+            "|---|---|---:|---|---|---|",
+        )
+    } else {
+        (
+            "| priced item | price | unit | source | as of |",
+            "|---|---:|---|---|---|",
+        )
+    };
+    let _ = writeln!(out, "{head}\n{rule}");
+    for (variant, p) in rows {
+        let lead = variant
+            .map(|v| format!("| {} ", cell(v)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "![{}]({c})\n",
-            c.trim_end_matches(".png").replace('_', " ")
+            "{lead}| {} | {} | {} | {} | {} |",
+            cell(&p.item),
+            p.price,
+            cell(&p.unit),
+            cell(&p.source),
+            p.as_of.as_deref().unwrap_or("—")
         );
     }
 }
 
-/// The report of one run; `charts` are the PNG file names written beside it.
-pub fn run_report(model: &Model, s: &Summary, charts: &[String]) -> String {
-    let mut out = String::new();
-    let h = s.horizon_months;
-    let cur = &s.currency;
-    let at = when(model.start, h);
-    let _ = writeln!(out, "# {}\n", s.scenario);
-    if !s.description.is_empty() {
-        let _ = writeln!(out, "{}\n", s.description);
-    }
-    let _ = writeln!(
-        out,
-        "**The question.** How big, how soon, how much: what this storage design costs and how full it gets over the next {h} months, across {} simulated futures.\n",
-        s.trials
-    );
-
-    // The answer.
-    let _ = writeln!(out, "## The answer\n");
-    let cost = stat(s, "final", "cost_total");
-    let cost0 = stat(s, "initial", "cost_total");
-    let cum = stat(s, "final", "cost_cumulative");
-    if let (Some(c), Some(c0), Some(cum)) = (cost, cost0, cum) {
-        let ci = s
-            .final_ci95
-            .get("cost_total")
-            .map(|ci| {
-                format!(
-                    " (95% CI of the median {}–{})",
-                    money(ci.p50[0]),
-                    money(ci.p50[1])
-                )
-            })
-            .unwrap_or_default();
-        let _ = write!(
-            out,
-            "At {at} the monthly cost is **{} {cur}** at the median and **{} {cur}** at P90{ci}, against {} {cur} today; the {h} months cost {} {cur} in all at the median (P90 {}). ",
-            money(c.p50),
-            money(c.p90),
-            money(c0.mean),
-            money(cum.p50),
-            money(cum.p90)
-        );
-    }
-    if let (Some(u), Some(p)) = (
-        stat(s, "final", "used_gib"),
-        stat(s, "final", "provisioned_gib"),
-    ) {
-        let full = s
-            .probabilities
-            .get("volume_full")
-            .and_then(|p| p.p.zip(p.se));
-        let _ = write!(
-            out,
-            "Storage used reaches **{}** (P90 {}) of {} provisioned",
-            gib(u.p50),
-            gib(u.p90),
-            gib(p.p50)
-        );
-        if let Some((p, se)) = full {
-            let _ = write!(
-                out,
-                "; some volume fills in **{}** of futures",
-                percent_with_se(p, se)
-            );
-        }
-    }
-    if let (Some(util), Some(cluster)) = (
-        stat(s, "final", "ceph_fullest_osd_util"),
-        model.ceph.first(),
-    ) {
-        let near = s
-            .probabilities
-            .get("ceph_nearfull")
-            .and_then(|p| p.p.zip(p.se));
-        let _ = write!(
-            out,
-            ", and the fullest Ceph OSD is at **{}** (P90 {})",
-            pct(util.p50),
-            pct(util.p90)
-        );
-        if let Some((p, se)) = near {
-            let _ = write!(
-                out,
-                "; it passes nearfull ({:.2}) within the horizon in **{}** of futures",
-                cluster.nearfull_ratio,
-                percent_with_se(p, se)
-            );
-        }
-        if let Some(t) = s.time_to.get("ceph_order")
-            && t.never < 1.0
-        {
-            let m = |x: Option<u32>| {
-                x.map_or("later than the horizon".to_string(), |v| {
-                    when(model.start, v)
-                })
-            };
-            let _ = write!(
-                out,
-                ". The first expansion order is placed at {} at the median (P5 {}, P95 {})",
-                m(t.p50),
-                m(t.p5),
-                m(t.p95)
-            );
-        }
-    }
-    let _ = writeln!(out, ".\n");
-
-    // Key numbers.
+/// Month 0 against the horizon's P50, P90 and P95 for the figures leadership asks about.
+fn key_numbers(out: &mut String, model: &Model, s: &Summary) {
+    let cur = &s.provenance.currency;
+    let at = when(model.start, s.provenance.horizon_months);
     let _ = writeln!(out, "## Key numbers\n");
     let _ = writeln!(out, "| metric | month 0 | P50 at {at} | P90 | P95 |");
     let _ = writeln!(out, "|---|---:|---:|---:|---:|");
-    type Row = (&'static str, &'static str, fn(f64) -> String);
+    type Row = (Metric, &'static str, fn(f64) -> String);
     let rows: [Row; 11] = [
-        ("cost_total", "cost per month", money),
-        ("cost_storage", "storage cost per month", money),
-        ("cost_cumulative", "cumulative cost", money),
-        ("users", "users", |x| format!("{x:.0}")),
-        ("pods", "pods", |x| format!("{x:.0}")),
-        ("volumes", "PVCs", |x| format!("{x:.0}")),
-        ("used_gib", "used", gib),
-        ("provisioned_gib", "provisioned", gib),
-        ("ceph_fullest_osd_util", "fullest OSD", pct),
-        ("ceph_max_avail_gib", "Ceph MAX AVAIL", gib),
+        (Metric::CostTotal, "cost per month", money),
+        (Metric::CostStorage, "storage cost per month", money),
+        (Metric::CostCumulative, "cumulative cost", money),
+        (Metric::Users, "users", count),
+        (Metric::Pods, "pods", count),
+        (Metric::Volumes, "PVCs", count),
+        (Metric::UsedGib, "used", gib),
+        (Metric::ProvisionedGib, "provisioned", gib),
+        (Metric::CephFullestOsdUtil, "fullest OSD", pct),
+        (Metric::CephMaxAvailGib, "Ceph MAX AVAIL", gib),
         (
-            "ceph_overcommit",
+            Metric::CephOvercommit,
             "Ceph over-commit (provisioned / usable)",
             |x| format!("{x:.2}×"),
         ),
     ];
-    for (key, label, f) in rows {
-        if let (Some(a), Some(b)) = (s.initial.get(key), s.final_.get(key)) {
-            let label = if key.starts_with("cost") {
+    for (metric, label, f) in rows {
+        if let (Some(a), Some(b)) = (s.initial.get(metric), s.final_.get(metric)) {
+            let label = if metric.name().starts_with("cost") {
                 format!("{label} ({cur})")
             } else {
                 label.to_string()
@@ -208,41 +116,27 @@ pub fn run_report(model: &Model, s: &Summary, charts: &[String]) -> String {
             );
         }
     }
+    let h = s.provenance.horizon_months;
     let _ = writeln!(
         out,
         "\n| event within {h} months | probability ± standard error |"
     );
     let _ = writeln!(out, "|---|---:|");
-    for (name, p) in &s.probabilities {
-        if let (Some(p), Some(se)) = (p.p, p.se) {
+    for (event, p) in s.probabilities.by_name() {
+        if let Some((p, se)) = p.known() {
             let _ = writeln!(
                 out,
                 "| {} | {} |",
-                name.replace('_', " "),
+                event.name().replace('_', " "),
                 percent_with_se(p, se)
             );
         }
     }
     let _ = writeln!(out);
+}
 
-    charts_section(&mut out, charts);
-
-    let _ = writeln!(out, "## Warnings\n");
-    if s.warnings.is_empty() {
-        let _ = writeln!(out, "None.\n");
-    } else {
-        for w in &s.warnings {
-            let _ = writeln!(out, "- {w}");
-        }
-        let _ = writeln!(out);
-    }
-
-    let _ = writeln!(out, "## Assumptions\n");
-    let _ = writeln!(
-        out,
-        "{} trials, seed {} (re-run with `--seed {}` for the same numbers), months of 730 hours, headroom {}. Quantiles carry a relative error of 0.5% from the sketch; probabilities their Monte Carlo standard error.\n",
-        s.trials, s.seed, s.seed, s.version
-    );
+/// The volume templates as the scenario sets them.
+fn volumes_table(out: &mut String, model: &Model) {
     let _ = writeln!(
         out,
         "| volume | per | size | growth per month (mean) | expansion |"
@@ -271,32 +165,161 @@ pub fn run_report(model: &Model, s: &Summary, charts: &[String]) -> String {
             v.growth.mean() * v.trial_factor.mean()
         );
     }
-    let _ = writeln!(out, "\n| priced item | price | unit | source | as of |");
-    let _ = writeln!(out, "|---|---:|---|---|---|");
-    for p in &s.prices {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            p.item,
-            p.price,
-            p.unit,
-            p.source.replace('|', "/"),
-            p.as_of.as_deref().unwrap_or("—")
-        );
+}
+
+/// The warnings section.
+fn warnings_section(out: &mut String, warnings: &[super::warning::Warning]) {
+    let _ = writeln!(out, "## Warnings\n");
+    if warnings.is_empty() {
+        let _ = writeln!(out, "None.\n");
+        return;
     }
+    for w in warnings {
+        let _ = writeln!(out, "- {w}");
+    }
+    let _ = writeln!(out);
+}
+
+/// The report of one run.
+pub fn run(r: &RunReport) -> String {
+    let (model, s) = (r.model, &r.summary);
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", s.scenario);
+    let _ = writeln!(out, "*{}*\n", r.answer.headline);
+    if !s.description.is_empty() {
+        let _ = writeln!(out, "{}\n", s.description);
+    }
+    let _ = writeln!(
+        out,
+        "**The question.** How big, how soon, how much: what this storage design costs and how full it gets over the next {} months, across {} simulated futures.\n",
+        s.provenance.horizon_months, s.provenance.trials
+    );
+    let _ = write!(out, "## The answer\n\n{}", r.answer.to_markdown());
+    key_numbers(&mut out, model, s);
+    charts_section(&mut out, &r.charts);
+    warnings_section(&mut out, &s.warnings);
+    let _ = writeln!(out, "## Assumptions\n");
+    let _ = writeln!(
+        out,
+        "{} Quantiles carry a relative error of 0.5% from the sketch; probabilities their Monte Carlo standard error.\n",
+        s.provenance.replay_note()
+    );
+    volumes_table(&mut out, model);
+    out.push('\n');
+    let rows: Vec<(Option<&str>, &PriceSource)> = s.prices.iter().map(|p| (None, p)).collect();
+    prices_table(&mut out, &rows);
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// One row of the side-by-side table: a label and a value per variant.
+fn side_row(out: &mut String, label: &str, values: impl Iterator<Item = String>) {
+    let _ = writeln!(
+        out,
+        "| {label} | {} |",
+        values.collect::<Vec<_>>().join(" | ")
+    );
+}
 
-    #[test]
-    fn money_groups_thousands() {
-        assert_eq!(money(1205.48), "1,205.48");
-        assert_eq!(money(25209.6), "25,209.60");
-        assert_eq!(money(33.0), "33.00");
-        assert_eq!(money(1234567.891), "1,234,567.89");
-        assert_eq!(money(-24.0), "−24.00");
+/// The variants' headline figures side by side.
+fn side_by_side(out: &mut String, r: &CompareReport) {
+    let s = &r.summary;
+    let cur = &s.provenance.currency;
+    let h = s.provenance.horizon_months;
+    let at = when(r.models[0].start, h);
+    let v = &s.variants;
+    let _ = writeln!(out, "## Side by side\n");
+    let _ = writeln!(
+        out,
+        "| | {} |\n|---|{}",
+        v.iter()
+            .map(|x| x.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" | "),
+        "---:|".repeat(v.len())
+    );
+    let row = |out: &mut String,
+               label: String,
+               f: &dyn Fn(&super::comparison::VariantSummary) -> String| {
+        side_row(out, &label, v.iter().map(f));
+    };
+    row(out, format!("cost per month, month 0 ({cur})"), &|x| {
+        money(x.month0_cost)
+    });
+    row(out, format!("cost per month at {at}, P50 ({cur})"), &|x| {
+        money(x.cost_total.p50)
+    });
+    row(out, format!("cost per month at {at}, P90 ({cur})"), &|x| {
+        money(x.cost_total.p90)
+    });
+    row(out, format!("total over {h} months, P50 ({cur})"), &|x| {
+        money(x.cost_cumulative.p50)
+    });
+    row(out, format!("total over {h} months, P90 ({cur})"), &|x| {
+        money(x.cost_cumulative.p90)
+    });
+    row(out, format!("one-time costs ({cur})"), &|x| {
+        money(x.one_time_total)
+    });
+    row(out, "used at the horizon, P50".into(), &|x| {
+        gib(x.used_gib.p50)
+    });
+    row(out, "provisioned at the horizon, P50".into(), &|x| {
+        gib(x.provisioned_gib.p50)
+    });
+    for (event, label) in [
+        (Event::VolumeFull, "P(some volume fills)"),
+        (Event::CephNearfull, "P(Ceph nearfull)"),
+    ] {
+        if v.iter()
+            .any(|x| x.probabilities.get(event).is_some_and(|p| p.p.is_some()))
+        {
+            row(out, label.into(), &|x| {
+                x.probabilities
+                    .get(event)
+                    .and_then(|p| p.known())
+                    .map_or("—".into(), |(p, se)| percent_with_se(p, se))
+            });
+        }
     }
+    row(out, "full events per 100 volume-months".into(), &|x| {
+        format!("{:.2}", x.full_events_per_100_volume_months)
+    });
+    row(out, "resizes per 100 volume-months".into(), &|x| {
+        format!("{:.2}", x.resize_events_per_100_volume_months)
+    });
+    out.push('\n');
+}
+
+/// The report of a comparison.
+pub fn compare(r: &CompareReport) -> String {
+    let s = &r.summary;
+    let mut out = String::new();
+    let names: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
+    let _ = writeln!(out, "# Comparison: {}\n", names.join(" vs "));
+    let _ = writeln!(out, "*{}*\n", r.answer.headline);
+    let _ = writeln!(
+        out,
+        "**The question.** Which design is cheaper, by how much, and what does the cheaper one risk? {} simulated futures over {} months; every variant sees the same futures (the same users and growth draws, trial by trial), so the differences below are the designs' and not noise.\n",
+        s.provenance.trials, s.provenance.horizon_months
+    );
+    let _ = write!(out, "## The answer\n\n{}", r.answer.to_markdown());
+    side_by_side(&mut out, r);
+    charts_section(&mut out, &r.charts);
+    let _ = writeln!(out, "## Assumptions\n");
+    let _ = writeln!(
+        out,
+        "{} Differences are paired by trial; confidence intervals are of the mean difference (±1.96 paired standard errors).\n",
+        s.provenance.replay_note()
+    );
+    for m in &r.models {
+        let _ = writeln!(out, "- **{}**: {}", m.name, m.description);
+    }
+    out.push('\n');
+    let rows: Vec<(Option<&str>, &PriceSource)> = r
+        .models
+        .iter()
+        .flat_map(|m| m.price_sources.iter().map(|p| (Some(m.name.as_str()), p)))
+        .collect();
+    prices_table(&mut out, &rows);
+    out
 }

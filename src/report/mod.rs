@@ -1,30 +1,78 @@
-//! Outputs of a run (DESIGN §6): `summary.json`, the tidy `timeseries.csv` and the short
-//! terminal table. Building a summary and serializing it are pure; [`write_atomic`] is the only
-//! function here that touches the file system.
+//! Outputs: what a command reports, as data, and one module per output format.
+//!
+//! A command builds a report value ([`run::RunReport`], [`compare::CompareReport`]): its figures,
+//! the charts to draw and the answer in words ([`answer::Answer`]). Each format turns a report
+//! into named files ([`Output`]) through the one [`Format`] trait: [`json`], [`csv`], [`png`],
+//! [`markdown`]. Adding a format is one new file implementing [`Format`] for the reports it
+//! serves, listed in that report's `outputs()`. Nothing here touches the file system or the
+//! terminal: `app` writes the files (one folder, replaced whole) and prints the answer.
+//!
+//! Shared pieces: [`format`] (how numbers read), [`provenance`] (trials, seed, horizon…),
+//! [`warning`] (what a reader must know), [`charts`] (what a chart shows) and [`table`] (the
+//! terminal table of a run). [`parquet`] exports trials, one row each.
 
+pub mod answer;
 pub mod charts;
 pub mod compare;
+pub mod comparison;
+pub mod csv;
+pub mod format;
+pub mod json;
 pub mod markdown;
+pub mod parquet;
+pub mod png;
+pub mod provenance;
+pub mod run;
 pub mod summary;
 pub mod table;
-pub mod timeseries;
-pub mod trials;
+pub mod warning;
 
-use std::io::Write;
-use std::path::Path;
 pub use summary::Summary;
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so an
-/// interrupted run never leaves a half-written file that looks complete.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+/// One file of a report: its name in the report folder and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// File name (`summary.json`).
+    pub name: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+impl Output {
+    /// A named file.
+    pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Output {
+        Output {
+            name: name.into(),
+            bytes,
+        }
+    }
+}
+
+/// Why a report could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Formatting CSV.
+    #[error("formatting CSV: {0}")]
+    Csv(#[from] ::csv::Error),
+    /// Formatting JSON.
+    #[error("formatting JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Drawing a chart.
+    #[error(transparent)]
+    Chart(#[from] png::ChartError),
+}
+
+/// An output format: turns a report of kind `R` into files.
+pub trait Format<R> {
+    /// The files this format writes for `report`.
+    fn render(&self, report: &R) -> Result<Vec<Output>, ReportError>;
+}
+
+/// The files of `report` in every format of `formats`, in that order.
+pub fn render_all<R>(report: &R, formats: &[&dyn Format<R>]) -> Result<Vec<Output>, ReportError> {
+    let mut out = Vec::new();
+    for f in formats {
+        out.extend(f.render(report)?);
+    }
+    Ok(out)
 }

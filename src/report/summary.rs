@@ -1,11 +1,13 @@
-//! `summary.json`: the state at the horizon, the probabilities with their standard errors,
-//! the time to Ceph thresholds, warnings and the prices used.
+//! The figures of a run (`summary.json`): the state at month 0 and at the horizon, the
+//! confidence intervals of the key quantiles, the probabilities with their standard errors,
+//! the time to each event, the warnings and the prices used.
 
-use crate::aggregate::{Aggregate, Event, Sketch};
-use crate::model::metrics::Metric;
-use crate::model::{Backend, Model, PriceSource, ceph};
+use super::provenance::{Provenance, VERSION};
+use super::warning::{Warning, warnings};
+use crate::aggregate::{Aggregate, Sketch, TimeTo};
+use crate::model::metrics::{ByName, Event, Metric};
+use crate::model::{Model, PriceSource};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Mean and quantiles of a metric.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -47,6 +49,23 @@ pub struct ProbabilityOut {
     pub se: Option<f64>,
 }
 
+impl ProbabilityOut {
+    /// The chance of `event` in `agg`, null where it does not apply to `model`.
+    pub fn of(model: &Model, agg: &Aggregate, event: Event) -> ProbabilityOut {
+        let p = agg.probability(event);
+        let known = applies(model, event);
+        ProbabilityOut {
+            p: known.then_some(p.p),
+            se: known.then_some(p.se),
+        }
+    }
+
+    /// The chance and its standard error, where known.
+    pub fn known(&self) -> Option<(f64, f64)> {
+        self.p.zip(self.se)
+    }
+}
+
 /// 95% confidence intervals of a metric's median and P90 at the horizon.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct QuantileCi {
@@ -63,30 +82,23 @@ pub struct Summary {
     pub scenario: String,
     /// Its description.
     pub description: String,
-    /// Trials played.
-    pub trials: u64,
-    /// Master seed (replaying with it gives the same numbers).
-    pub seed: u64,
-    /// Months after month 0.
-    pub horizon_months: u32,
-    /// Currency of every cost.
-    pub currency: String,
-    /// Calendar month of month 1, if the scenario sets it.
-    pub start: Option<String>,
+    /// Trials, seed, horizon, currency, start.
+    #[serde(flatten)]
+    pub provenance: Provenance,
     /// Metrics at the horizon month.
     #[serde(rename = "final")]
-    pub final_: BTreeMap<String, Stats>,
+    pub final_: ByName<Metric, Stats>,
     /// Metrics at month 0 (the initial state, before any growth).
-    pub initial: BTreeMap<String, Stats>,
+    pub initial: ByName<Metric, Stats>,
     /// Confidence intervals of the horizon's cost and fill quantiles.
-    pub final_ci95: BTreeMap<String, QuantileCi>,
+    pub final_ci95: ByName<Metric, QuantileCi>,
     /// Chance of each event within the horizon (null where it cannot happen or be judged: Ceph
     /// events without a cluster, `budget_exceeded` without `[targets] monthly_budget`).
-    pub probabilities: BTreeMap<String, ProbabilityOut>,
+    pub probabilities: ByName<Event, ProbabilityOut>,
     /// Months to each event.
-    pub time_to: BTreeMap<String, crate::aggregate::TimeTo>,
+    pub time_to: ByName<Event, TimeTo>,
     /// Things a reader must know.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Every price used and its source.
     pub prices: Vec<PriceSource>,
     /// headroom's version.
@@ -102,19 +114,21 @@ pub fn metrics_of(model: &Model) -> Vec<Metric> {
         .collect()
 }
 
-/// Formats a probability with its standard error: `3.2% ± 0.4%`.
-pub fn percent_with_se(p: f64, se: f64) -> String {
-    format!("{:.1}% ± {:.1}%", p * 100.0, se * 100.0)
+/// Whether `event` can happen, and be judged, in `model`.
+pub fn applies(model: &Model, event: Event) -> bool {
+    match event {
+        Event::CephNearfull | Event::CephFull | Event::CephOrder => !model.ceph.is_empty(),
+        Event::BudgetExceeded => model.targets.monthly_budget.is_some(),
+        Event::VolumeFull => true,
+    }
 }
 
-/// The calendar month `months` after month 1 of `start` (month 1 = start).
-pub fn calendar(start: (i32, u32), month: u32) -> String {
-    let index = start.0 as i64 * 12 + (start.1 as i64 - 1) + month as i64 - 1;
-    format!(
-        "{:04}-{:02}",
-        index.div_euclid(12),
-        index.rem_euclid(12) + 1
-    )
+/// The chance of each event, null where it does not apply.
+pub fn probabilities(model: &Model, agg: &Aggregate) -> ByName<Event, ProbabilityOut> {
+    Event::ALL
+        .into_iter()
+        .map(|event| (event, ProbabilityOut::of(model, agg, event)))
+        .collect()
 }
 
 impl Summary {
@@ -122,189 +136,54 @@ impl Summary {
     pub fn build(model: &Model, agg: &Aggregate, seed: u64) -> Summary {
         let h = model.horizon_months as usize;
         let metrics = metrics_of(model);
-        let table = |month: usize| -> BTreeMap<String, Stats> {
+        let table = |month: usize| -> ByName<Metric, Stats> {
             metrics
                 .iter()
-                .map(|&m| (m.name().to_string(), Stats::of(agg.cell(month, m))))
+                .map(|&m| (m, Stats::of(agg.cell(month, m))))
                 .collect()
         };
-        let mut final_ci95 = BTreeMap::new();
-        for m in [
+        let final_ci95 = [
             Metric::CostTotal,
             Metric::CostCumulative,
             Metric::UsedGib,
             Metric::CephFullestOsdUtil,
-        ] {
-            if metrics.contains(&m) {
-                let cell = agg.cell(h, m);
-                let (a, b) = cell.quantile_ci95(0.5);
-                let (c, d) = cell.quantile_ci95(0.9);
-                final_ci95.insert(
-                    m.name().to_string(),
-                    QuantileCi {
-                        p50: [a, b],
-                        p90: [c, d],
-                    },
-                );
-            }
-        }
-        let mut probabilities = BTreeMap::new();
-        for event in Event::ALL {
-            let p = agg.probability(event);
-            let no_ceph = matches!(
-                event,
-                Event::CephNearfull | Event::CephFull | Event::CephOrder
-            ) && model.ceph.is_empty();
-            let out = if no_ceph
-                || (event == Event::BudgetExceeded && model.targets.monthly_budget.is_none())
-            {
-                ProbabilityOut { p: None, se: None }
-            } else {
-                ProbabilityOut {
-                    p: Some(p.p),
-                    se: Some(p.se),
-                }
-            };
-            probabilities.insert(event.name().to_string(), out);
-        }
-        let mut time_to = BTreeMap::new();
-        for event in [
+        ]
+        .into_iter()
+        .filter(|m| metrics.contains(m))
+        .map(|m| {
+            let cell = agg.cell(h, m);
+            let (a, b) = cell.quantile_ci95(0.5);
+            let (c, d) = cell.quantile_ci95(0.9);
+            (
+                m,
+                QuantileCi {
+                    p50: [a, b],
+                    p90: [c, d],
+                },
+            )
+        })
+        .collect();
+        let time_to = [
             Event::CephNearfull,
             Event::CephFull,
             Event::CephOrder,
             Event::VolumeFull,
-        ] {
-            time_to.insert(event.name().to_string(), agg.time_to(event));
-        }
+        ]
+        .into_iter()
+        .map(|e| (e, agg.time_to(e)))
+        .collect();
         Summary {
             scenario: model.name.clone(),
             description: model.description.clone(),
-            trials: agg.trials(),
-            seed,
-            horizon_months: model.horizon_months,
-            currency: model.currency.clone(),
-            start: model.start.map(|s| calendar(s, 1)),
+            provenance: Provenance::of(model, agg.trials(), seed),
             final_: table(h),
             initial: table(0),
             final_ci95,
-            probabilities,
+            probabilities: probabilities(model, agg),
             time_to,
             warnings: warnings(model, agg),
             prices: model.price_sources.clone(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
+            version: VERSION.to_string(),
         }
-    }
-
-    /// `summary.json`, pretty-printed.
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut out = serde_json::to_vec_pretty(self).unwrap_or_default();
-        out.push(b'\n');
-        out
-    }
-}
-
-/// What a reader must be told about a run.
-pub fn warnings(model: &Model, agg: &Aggregate) -> Vec<String> {
-    let h = model.horizon_months as usize;
-    let n = agg.trials();
-    let mut out = Vec::new();
-    if n < 1000 {
-        out.push(format!(
-            "only {n} trials: P99 and small probabilities are unstable; use --trials 10000 or more"
-        ));
-    }
-    if agg.capped_trials() > 0 {
-        out.push(format!(
-            "{} of {n} trials reached the population cap (max_users) and stopped growing",
-            agg.capped_trials()
-        ));
-    }
-    for (c, cluster) in model.ceph.iter().enumerate() {
-        let widest = model
-            .storage_classes
-            .iter()
-            .filter_map(|s| match s.backend {
-                Backend::Ceph { cluster, width, .. } if cluster == c => Some(width),
-                _ => None,
-            })
-            .max()
-            .unwrap_or(0);
-        if widest > 0 && !ceph::can_rereplicate(cluster.hosts, widest) {
-            out.push(format!(
-                "ceph.{}: {} hosts for a pool {} hosts wide: after losing a host the data cannot re-replicate and the cluster runs degraded until the host returns",
-                cluster.name, cluster.hosts, widest
-            ));
-        }
-    }
-    let degraded = out.iter().any(|w| w.contains("runs degraded"));
-    if !model.ceph.is_empty() {
-        let over = agg.cell(h, Metric::CephOvercommit).quantile(0.5);
-        if over > 1.0 {
-            out.push(format!(
-                "Ceph is over-committed: thin volumes are provisioned at {over:.1}× the usable capacity (P50 at month {h}); writes can fill the cluster before any volume is full"
-            ));
-        }
-        let safe = agg.cell(h, Metric::CephHostFailureSafe).mean();
-        if safe < 1.0 && !degraded {
-            out.push(format!(
-                "host-failure safe at month {h} in only {:.1}% of trials",
-                safe * 100.0
-            ));
-        }
-    }
-    let full = agg.probability(Event::VolumeFull);
-    if full.p > 0.0 {
-        out.push(format!(
-            "some volume fills within {h} months in {} of trials",
-            percent_with_se(full.p, full.se)
-        ));
-    }
-    for (event, target, label) in [
-        (
-            Event::VolumeFull,
-            model.targets.max_volume_full_probability,
-            "max_volume_full_probability",
-        ),
-        (
-            Event::CephNearfull,
-            model.targets.max_ceph_nearfull_probability,
-            "max_ceph_nearfull_probability",
-        ),
-    ] {
-        if let Some(t) = target {
-            let p = agg.probability(event);
-            if p.p > t {
-                out.push(format!(
-                    "target missed: P({}) = {} is above {label} = {:.1}%",
-                    event.name(),
-                    percent_with_se(p.p, p.se),
-                    t * 100.0
-                ));
-            }
-        }
-    }
-    if let Some(budget) = model.targets.monthly_budget {
-        let p = agg.probability(Event::BudgetExceeded);
-        if p.p > 0.0 {
-            out.push(format!(
-                "the monthly budget of {budget:.2} {} is exceeded in some month in {} of trials",
-                model.currency,
-                percent_with_se(p.p, p.se)
-            ));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn calendar_months() {
-        assert_eq!(calendar((2026, 1), 1), "2026-01");
-        assert_eq!(calendar((2026, 1), 12), "2026-12");
-        assert_eq!(calendar((2026, 11), 3), "2027-01");
-        assert_eq!(calendar((2026, 1), 0), "2025-12");
     }
 }

@@ -1,10 +1,14 @@
-//! The short table `run` prints: the horizon's P50/P90 of cost, fill and OSD utilisation, and
-//! the probabilities with their standard errors.
+//! What `run` prints on the terminal after the answer: the horizon's mean, P50 and P90 of cost,
+//! fill and OSD utilisation, every probability with its uncertainty, the first order and
+//! nearfull months, and the warnings.
 
-use super::summary::{Summary, calendar, percent_with_se};
+use super::format::{count, gib, money, pct, percent_with_se, when};
+use super::run::RunReport;
+use super::summary::Stats;
+use crate::model::metrics::{Event, Metric};
 use std::fmt::Write;
 
-fn row(out: &mut String, label: &str, s: Option<&super::summary::Stats>, fmt: fn(f64) -> String) {
+fn row(out: &mut String, label: &str, s: Option<&Stats>, fmt: fn(f64) -> String) {
     if let Some(s) = s {
         let _ = writeln!(
             out,
@@ -16,69 +20,68 @@ fn row(out: &mut String, label: &str, s: Option<&super::summary::Stats>, fmt: fn
     }
 }
 
-/// Renders the table for one run.
-pub fn render(summary: &Summary, initial_cost: f64) -> String {
+/// The table of one run.
+pub fn render(r: &RunReport) -> String {
+    let s = &r.summary;
+    let cur = &s.provenance.currency;
+    let h = s.provenance.horizon_months;
     let mut out = String::new();
-    let money = |x: f64| format!("{x:.2}");
-    let gib = |x: f64| format!("{x:.1} GiB");
-    let pct = |x: f64| format!("{:.1}%", x * 100.0);
-    let count = |x: f64| format!("{x:.0}");
-    let h = summary.horizon_months;
-    let when = match &summary.start {
-        Some(s) => {
-            let (y, m) = s.split_once('-').unwrap_or(("2026", "1"));
-            let start = (y.parse().unwrap_or(2026), m.parse().unwrap_or(1));
-            format!("month {h} ({})", calendar(start, h))
-        }
-        None => format!("month {h}"),
-    };
     let _ = writeln!(
         out,
-        "{} — {} trials, seed {}, {} months, {}",
-        summary.scenario, summary.trials, summary.seed, h, summary.currency
+        "  month 0 cost: {} {cur}/month",
+        money(r.month0_cost())
     );
     let _ = writeln!(
         out,
-        "  month 0 cost: {initial_cost:.2} {}/month",
-        summary.currency
+        "  at {:<27} {:>14} {:>14} {:>14}",
+        when(r.model.start, h),
+        "mean",
+        "P50",
+        "P90"
     );
-    let _ = writeln!(
-        out,
-        "  at {when:<27} {:>14} {:>14} {:>14}",
-        "mean", "P50", "P90"
+    let f = &s.final_;
+    let nonzero = |m: Metric| f.get(m).filter(|s| s.p99 > 0.0);
+    row(&mut out, "cost / month", f.get(Metric::CostTotal), money);
+    row(
+        &mut out,
+        "cost cumulative",
+        f.get(Metric::CostCumulative),
+        money,
     );
-    let f = &summary.final_;
-    row(&mut out, "cost / month", f.get("cost_total"), money);
-    row(&mut out, "cost cumulative", f.get("cost_cumulative"), money);
-    let nonzero = |k: &str| f.get(k).filter(|s| s.p99 > 0.0);
-    row(&mut out, "users", nonzero("users"), count);
-    row(&mut out, "pods", nonzero("pods"), count);
-    row(&mut out, "used", f.get("used_gib"), gib);
-    row(&mut out, "provisioned", f.get("provisioned_gib"), gib);
+    row(&mut out, "users", nonzero(Metric::Users), count);
+    row(&mut out, "pods", nonzero(Metric::Pods), count);
+    row(&mut out, "used", f.get(Metric::UsedGib), gib);
+    row(&mut out, "provisioned", f.get(Metric::ProvisionedGib), gib);
     row(
         &mut out,
         "ceph fullest OSD",
-        f.get("ceph_fullest_osd_util"),
+        f.get(Metric::CephFullestOsdUtil),
         pct,
     );
-    row(&mut out, "ceph MAX AVAIL", f.get("ceph_max_avail_gib"), gib);
-    for (name, p) in &summary.probabilities {
-        if let (Some(p), Some(se)) = (p.p, p.se) {
+    row(
+        &mut out,
+        "ceph MAX AVAIL",
+        f.get(Metric::CephMaxAvailGib),
+        gib,
+    );
+    for (event, p) in s.probabilities.by_name() {
+        if let Some((p, se)) = p.known() {
             let _ = writeln!(
                 out,
-                "  P({name}) within {h} months: {}",
+                "  P({}) within {h} months: {}",
+                event.name(),
                 percent_with_se(p, se)
             );
         }
     }
     let m = |x: Option<u32>| x.map_or("never".to_string(), |v| format!("month {v}"));
     for (event, label) in [
-        ("ceph_order", "first expansion order"),
-        ("ceph_nearfull", "time to nearfull"),
+        (Event::CephOrder, "first expansion order"),
+        (Event::CephNearfull, "time to nearfull"),
     ] {
-        if let Some(t) = summary.time_to.get(event)
+        if let Some(t) = s.time_to.get(event)
             && t.never < 1.0
-            && f.contains_key("ceph_fullest_osd_util")
+            && f.contains(Metric::CephFullestOsdUtil)
         {
             let _ = writeln!(
                 out,
@@ -89,7 +92,7 @@ pub fn render(summary: &Summary, initial_cost: f64) -> String {
             );
         }
     }
-    for w in &summary.warnings {
+    for w in &s.warnings {
         let _ = writeln!(out, "  warning: {w}");
     }
     out

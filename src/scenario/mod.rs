@@ -88,8 +88,6 @@ pub struct Scenario {
     pub trials: u64,
     /// `seed` of the file, if set.
     pub seed: Option<u64>,
-    /// `max_users` of `[population]` (default [`crate::engine::DEFAULT_MAX_USERS`]).
-    pub max_users: u64,
 }
 
 /// The texts an input was assembled from, most specific first, for locating keys.
@@ -345,6 +343,24 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let (table, sources) = read_with_extends(path)?;
     let spec: schema::ScenarioSpec = deserialize(table, &sources)?;
     validate::scenario(spec, &sources)
+}
+
+/// Loads every scenario, reporting the problems of all of them at once, so that a typo in the
+/// last file fails before any work starts.
+pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
+    let mut loaded = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        match load(path) {
+            Ok(s) => loaded.push(s),
+            Err(e) => problems.extend(e.problems),
+        }
+    }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(ScenarioError { problems })
+    }
 }
 
 /// Loads a pricing catalog file.

@@ -4,8 +4,8 @@
 
 use super::schema::*;
 use super::{Problem, Scenario, ScenarioError, Sources, catalog_candidates, load_catalog};
-use crate::engine::DEFAULT_MAX_USERS;
 use crate::model::ceph::{erasure_rate, replicated_rate};
+use crate::model::population::DEFAULT_MAX_USERS;
 use crate::model::*;
 use crate::quantity::{Share, parse_gib, parse_percent, parse_share};
 use std::collections::BTreeMap;
@@ -143,7 +143,63 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "scenario".into())
     });
+    let (trials, start) = header(&mut ck, &spec);
+    let catalog = spec
+        .pricing
+        .as_deref()
+        .and_then(|name| catalog(&mut ck, &path, name));
+    let currency = currency(&mut ck, spec.currency.as_deref(), catalog.as_ref());
+    let hours_per_month = catalog.as_ref().map_or(730.0, |c| c.spec.hours_per_month);
+    let mut price_sources = Vec::new();
 
+    let population = population(&mut ck, &spec.population);
+    let pods = pods(&mut ck, spec.pods.as_ref());
+    let ceph: Vec<CephCluster> = spec
+        .ceph
+        .iter()
+        .map(|(cname, c)| ceph_cluster(&mut ck, cname, c))
+        .collect();
+    let storage_classes = storage_classes(&mut ck, &spec, catalog.as_ref(), &mut price_sources);
+    let volumes = volumes(
+        &mut ck,
+        &spec.volumes,
+        &storage_classes,
+        &spec.storage_classes,
+    );
+    let costs = costs(&mut ck, &spec.costs, catalog.as_ref(), &mut price_sources);
+    price_sources.extend(host_prices(&spec.ceph));
+    let targets = targets(&mut ck, &spec.targets);
+
+    if !ck.problems.is_empty() {
+        return Err(ScenarioError {
+            problems: ck.problems,
+        });
+    }
+    Ok(Scenario {
+        path,
+        model: Model {
+            name,
+            description: spec.description.unwrap_or_default(),
+            horizon_months: spec.horizon_months,
+            currency,
+            hours_per_month,
+            start,
+            population,
+            pods,
+            volumes,
+            storage_classes,
+            ceph,
+            costs,
+            targets,
+            price_sources,
+        },
+        trials,
+        seed: spec.seed,
+    })
+}
+
+/// The run settings: horizon, trials, step, start. Returns (trials, start).
+fn header(ck: &mut Checker, spec: &ScenarioSpec) -> (u64, Option<(i32, u32)>) {
     if spec.horizon_months == 0 || spec.horizon_months > 1200 {
         ck.err(
             "horizon_months",
@@ -172,42 +228,45 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
         }
         parsed
     });
+    (trials, start)
+}
 
-    // Pricing catalog.
-    let catalog = spec.pricing.as_ref().and_then(|name| {
-        let candidates = catalog_candidates(&path, name);
-        match candidates.iter().find(|p| p.exists()) {
-            None => {
-                ck.err(
-                    "pricing",
-                    format!(
-                        "catalog {name:?} not found (looked for {})",
-                        candidates
-                            .iter()
-                            .map(|p| p.display().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                );
-                None
-            }
-            Some(p) => match load_catalog(p) {
-                Ok((spec, _)) => Some(Catalog {
-                    label: format!(
-                        "pricing/{name}.toml ({}, as of {})",
-                        spec.source, spec.as_of
-                    ),
-                    spec,
-                }),
-                Err(e) => {
-                    ck.problems.extend(e.problems);
-                    None
-                }
-            },
+/// The pricing catalog `name`, looked for beside the scenario (see [`catalog_candidates`]).
+fn catalog(ck: &mut Checker, scenario: &std::path::Path, name: &str) -> Option<Catalog> {
+    let candidates = catalog_candidates(scenario, name);
+    let Some(found) = candidates.iter().find(|p| p.exists()) else {
+        ck.err(
+            "pricing",
+            format!(
+                "catalog {name:?} not found (looked for {})",
+                candidates
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        return None;
+    };
+    match load_catalog(found) {
+        Ok((spec, _)) => Some(Catalog {
+            label: format!(
+                "pricing/{name}.toml ({}, as of {})",
+                spec.source, spec.as_of
+            ),
+            spec,
+        }),
+        Err(e) => {
+            ck.problems.extend(e.problems);
+            None
         }
-    });
-    let currency = match (&spec.currency, &catalog) {
-        (Some(c), Some(cat)) if *c != cat.spec.currency => {
+    }
+}
+
+/// The scenario's currency: its own, else the catalog's, else USD; the two must agree.
+fn currency(ck: &mut Checker, own: Option<&str>, catalog: Option<&Catalog>) -> String {
+    match (own, catalog) {
+        (Some(c), Some(cat)) if c != cat.spec.currency => {
             ck.err(
                 "currency",
                 format!(
@@ -215,143 +274,138 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
                     cat.spec.currency
                 ),
             );
-            c.clone()
+            c.to_string()
         }
-        (Some(c), _) => c.clone(),
+        (Some(c), _) => c.to_string(),
         (None, Some(cat)) => cat.spec.currency.clone(),
         (None, None) => "USD".into(),
-    };
-    let hours_per_month = catalog.as_ref().map_or(730.0, |c| c.spec.hours_per_month);
-    let mut price_sources = Vec::new();
+    }
+}
 
-    let population = population(&mut ck, &spec.population);
-    let max_users = spec.population.max_users.unwrap_or(DEFAULT_MAX_USERS);
-    if population.initial_users > max_users {
+/// Every `[storage_classes.*]`, in key order (volumes refer to them by index).
+fn storage_classes(
+    ck: &mut Checker,
+    spec: &ScenarioSpec,
+    catalog: Option<&Catalog>,
+    prices: &mut Vec<PriceSource>,
+) -> Vec<StorageClass> {
+    spec.storage_classes
+        .iter()
+        .map(|(sname, sc)| {
+            let key = format!("storage_classes.{sname}");
+            let backend = match sc.backend.as_str() {
+                "ceph" => ceph_backend(ck, &key, sc, &spec.ceph),
+                "cloud" => cloud_backend(ck, &key, sc, catalog, prices),
+                other => {
+                    ck.err(
+                        &format!("{key}.backend"),
+                        format!("{other:?} is not a backend (expected \"cloud\" or \"ceph\")"),
+                    );
+                    Backend::Cloud {
+                        price_per_gib_month: 0.0,
+                        billing: Billing::default(),
+                        snapshot_price_per_gib_month: 0.0,
+                    }
+                }
+            };
+            StorageClass {
+                name: sname.clone(),
+                backend,
+            }
+        })
+        .collect()
+}
+
+/// A Ceph storage class: its cluster, and its pool's rate and width.
+fn ceph_backend(
+    ck: &mut Checker,
+    key: &str,
+    sc: &StorageClassSpec,
+    clusters: &BTreeMap<String, CephSpec>,
+) -> Backend {
+    for (field, present) in [
+        ("price", sc.price.is_some()),
+        ("price_per_gib_month", sc.price_per_gib_month.is_some()),
+        ("billing", sc.billing.is_some()),
+    ] {
+        if present {
+            ck.err(
+                &format!("{key}.{field}"),
+                "a Ceph class is thin-provisioned and costed through its cluster's hosts, not per GiB",
+            );
+        }
+    }
+    let cluster = match &sc.cluster {
+        None => {
+            ck.err(
+                &format!("{key}.cluster"),
+                "a Ceph class needs `cluster = \"<name of a [ceph.*] table>\"`",
+            );
+            None
+        }
+        Some(c) => {
+            let found = clusters.keys().position(|k| k == c);
+            if found.is_none() {
+                ck.err(
+                    &format!("{key}.cluster"),
+                    format!("no [ceph.{c}] table in the scenario"),
+                );
+            }
+            found
+        }
+    };
+    let (rate, width) = match &sc.pool {
+        None => {
+            ck.err(
+                &format!("{key}.pool"),
+                "a Ceph class needs `pool = { replicated = { size = 3 } }` or `{ erasure = { k = 4, m = 2 } }`",
+            );
+            (3.0, 3)
+        }
+        Some(PoolSpec::Replicated { size }) => {
+            if *size == 0 {
+                ck.err(&format!("{key}.pool.replicated.size"), "must be at least 1");
+            }
+            (replicated_rate((*size).max(1)), (*size).max(1))
+        }
+        Some(PoolSpec::Erasure { k, m }) => {
+            if *k == 0 || *m == 0 {
+                ck.err(
+                    &format!("{key}.pool.erasure"),
+                    format!("k and m must be at least 1 (got k = {k}, m = {m})"),
+                );
+            }
+            (erasure_rate((*k).max(1), *m), k + m)
+        }
+    };
+    if let Some((cname, c)) = cluster.and_then(|i| clusters.iter().nth(i))
+        && width > c.hosts
+    {
         ck.err(
-            "population.initial_users",
-            format!("exceeds max_users ({max_users})"),
+            &format!("{key}.pool"),
+            format!(
+                "the pool spans {width} hosts but cluster {cname:?} has {} (failure domain host): its placement groups could never be placed",
+                c.hosts
+            ),
         );
     }
-    let pods = pods(&mut ck, spec.pods.as_ref());
-
-    // Ceph clusters, by name.
-    let cluster_index: BTreeMap<&str, usize> = spec
-        .ceph
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
-    let mut ceph = Vec::new();
-    for (cname, c) in &spec.ceph {
-        ceph.push(ceph_cluster(&mut ck, cname, c));
+    Backend::Ceph {
+        cluster: cluster.unwrap_or(0),
+        rate,
+        width,
     }
+}
 
-    // Storage classes.
-    let class_index: BTreeMap<&str, usize> = spec
-        .storage_classes
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
-    let mut storage_classes = Vec::new();
-    for (sname, sc) in &spec.storage_classes {
-        let key = format!("storage_classes.{sname}");
-        let backend = match sc.backend.as_str() {
-            "ceph" => {
-                for (field, present) in [
-                    ("price", sc.price.is_some()),
-                    ("price_per_gib_month", sc.price_per_gib_month.is_some()),
-                    ("billing", sc.billing.is_some()),
-                ] {
-                    if present {
-                        ck.err(
-                            &format!("{key}.{field}"),
-                            "a Ceph class is thin-provisioned and costed through its cluster's hosts, not per GiB",
-                        );
-                    }
-                }
-                let cluster = match &sc.cluster {
-                    None => {
-                        ck.err(
-                            &format!("{key}.cluster"),
-                            "a Ceph class needs `cluster = \"<name of a [ceph.*] table>\"`",
-                        );
-                        0
-                    }
-                    Some(c) => match cluster_index.get(c.as_str()) {
-                        Some(&i) => i,
-                        None => {
-                            ck.err(
-                                &format!("{key}.cluster"),
-                                format!("no [ceph.{c}] table in the scenario"),
-                            );
-                            0
-                        }
-                    },
-                };
-                let (rate, width) = match &sc.pool {
-                    None => {
-                        ck.err(&format!("{key}.pool"), "a Ceph class needs `pool = { replicated = { size = 3 } }` or `{ erasure = { k = 4, m = 2 } }`");
-                        (3.0, 3)
-                    }
-                    Some(PoolSpec::Replicated { size }) => {
-                        if *size == 0 {
-                            ck.err(&format!("{key}.pool.replicated.size"), "must be at least 1");
-                        }
-                        (replicated_rate((*size).max(1)), (*size).max(1))
-                    }
-                    Some(PoolSpec::Erasure { k, m }) => {
-                        if *k == 0 || *m == 0 {
-                            ck.err(
-                                &format!("{key}.pool.erasure"),
-                                format!("k and m must be at least 1 (got k = {k}, m = {m})"),
-                            );
-                        }
-                        (erasure_rate((*k).max(1), *m), k + m)
-                    }
-                };
-                if let Some(c) = spec.ceph.values().nth(cluster)
-                    && sc.cluster.is_some()
-                    && width > c.hosts
-                {
-                    ck.err(
-                        &format!("{key}.pool"),
-                        format!(
-                            "the pool spans {width} hosts but cluster {:?} has {} (failure domain host): its placement groups could never be placed",
-                            sc.cluster.as_deref().unwrap_or(""),
-                            c.hosts
-                        ),
-                    );
-                }
-                Backend::Ceph {
-                    cluster,
-                    rate,
-                    width,
-                }
-            }
-            "cloud" => cloud_backend(&mut ck, &key, sc, catalog.as_ref(), &mut price_sources),
-            other => {
-                ck.err(
-                    &format!("{key}.backend"),
-                    format!("{other:?} is not a backend (expected \"cloud\" or \"ceph\")"),
-                );
-                Backend::Cloud {
-                    price_per_gib_month: 0.0,
-                    billing: Billing::default(),
-                    snapshot_price_per_gib_month: 0.0,
-                }
-            }
-        };
-        storage_classes.push(StorageClass {
-            name: sname.clone(),
-            backend,
-        });
-    }
-
-    // Volumes.
-    let mut volumes = Vec::new();
+/// Every `[[volumes]]` entry; names must be unique (they key the random streams).
+fn volumes(
+    ck: &mut Checker,
+    specs: &[VolumeSpec],
+    classes: &[StorageClass],
+    class_specs: &BTreeMap<String, StorageClassSpec>,
+) -> Vec<VolumeTemplate> {
     let mut names = std::collections::BTreeSet::new();
-    for (i, v) in spec.volumes.iter().enumerate() {
+    let mut out = Vec::new();
+    for (i, v) in specs.iter().enumerate() {
         let key = format!("volumes[{i}]");
         if !names.insert(v.name.as_str()) {
             ck.err(
@@ -359,35 +413,10 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
                 format!("{:?} is used by two volumes", v.name),
             );
         }
-        let per = match (v.per.as_str(), v.count) {
-            ("pod", None) => Per::Pod,
-            ("user", None) => Per::User,
-            ("cluster", Some(n)) => Per::Cluster(n),
-            ("cluster", None) => {
-                ck.err(
-                    &format!("{key}.per"),
-                    "per = \"cluster\" needs `count` (how many such volumes)",
-                );
-                Per::Cluster(0)
-            }
-            ("pod" | "user", Some(_)) => {
-                ck.err(
-                    &format!("{key}.count"),
-                    "count only applies to per = \"cluster\"",
-                );
-                Per::Pod
-            }
-            (other, _) => {
-                ck.err(
-                    &format!("{key}.per"),
-                    format!("{other:?} is not one of \"pod\", \"user\", \"cluster\""),
-                );
-                Per::Pod
-            }
-        };
-        let storage_class = match class_index.get(v.storage_class.as_str()) {
-            Some(&c) => c,
-            None => {
+        let storage_class = class_specs
+            .keys()
+            .position(|k| *k == v.storage_class)
+            .unwrap_or_else(|| {
                 ck.err(
                     &format!("{key}.storage_class"),
                     format!(
@@ -396,137 +425,169 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
                     ),
                 );
                 0
-            }
-        };
-        let size_gib = ck.gib(&format!("{key}.size"), &v.size).unwrap_or(1.0);
-        if size_gib <= 0.0 {
-            ck.err(&format!("{key}.size"), "must be more than 0");
-        }
-        let expansion = match &v.expansion {
-            None | Some(ExpansionSpec::None) => Expansion::None,
-            Some(ExpansionSpec::Autoresize {
-                threshold,
-                increase,
-                limit,
-            }) => {
-                let ekey = format!("{key}.expansion.autoresize");
-                let threshold = ck.share(
-                    &format!("{ekey}.threshold"),
-                    threshold.as_ref(),
-                    Share::Fraction(0.1),
-                );
-                let increase = ck.share(
-                    &format!("{ekey}.increase"),
-                    increase.as_ref(),
-                    Share::Fraction(0.1),
-                );
-                if increase.of(size_gib) <= 0.0 {
-                    ck.err(&format!("{ekey}.increase"), "must be more than 0");
-                }
-                let limit_gib = ck.gib(&format!("{ekey}.limit"), limit).unwrap_or(size_gib);
-                if limit_gib < size_gib {
-                    ck.err(
-                        &format!("{ekey}.limit"),
-                        format!("the limit ({limit_gib} GiB) is below the size ({size_gib} GiB)"),
-                    );
-                }
-                Expansion::Autoresize {
-                    threshold,
-                    increase,
-                    limit_gib,
-                }
-            }
-        };
-        if let Some(sc) = storage_classes.get(storage_class)
-            && let Backend::Cloud { billing, .. } = &sc.backend
-            && let Some(max) = billing.max_gib()
-        {
-            let biggest = match expansion {
-                Expansion::Autoresize { limit_gib, .. } => limit_gib.max(size_gib),
-                Expansion::None => size_gib,
-            };
-            if biggest > max {
-                ck.err(
-                    &format!("{key}.size"),
-                    format!(
-                        "{biggest} GiB is larger than the largest tier of {} ({max} GiB)",
-                        sc.name
-                    ),
-                );
-            }
-        }
-        let snapshots = v.snapshots.as_ref().map(|s| Snapshots {
-            retained: s.retained,
-            change: ck.probability(&format!("{key}.snapshots.change"), s.change),
-        });
-        volumes.push(VolumeTemplate {
-            name: v.name.clone(),
-            per,
-            storage_class,
-            size_gib,
-            initial_used: ck.dist(&format!("{key}.initial_used"), v.initial_used.as_ref(), 0.0),
-            growth: ck.dist(&format!("{key}.growth"), v.growth.as_ref(), 0.0),
-            trial_factor: ck.dist(&format!("{key}.trial_factor"), v.trial_factor.as_ref(), 1.0),
-            retention_months: v.retention_months,
-            expansion,
-            snapshots,
-        });
-    }
-
-    let costs = costs(&mut ck, &spec.costs, catalog.as_ref(), &mut price_sources);
-    for (cname, c) in spec.ceph.iter() {
-        if c.host_monthly_cost > 0.0 {
-            price_sources.push(PriceSource {
-                item: format!("ceph.{cname}.host_monthly_cost"),
-                price: c.host_monthly_cost,
-                unit: "per host-month".into(),
-                source: "inline in the scenario".into(),
-                as_of: None,
             });
+        out.push(volume(
+            ck,
+            &key,
+            v,
+            storage_class,
+            classes.get(storage_class),
+        ));
+    }
+    out
+}
+
+/// What a volume template is instantiated per.
+fn per(ck: &mut Checker, key: &str, v: &VolumeSpec) -> Per {
+    match (v.per.as_str(), v.count) {
+        ("pod", None) => Per::Pod,
+        ("user", None) => Per::User,
+        ("cluster", Some(n)) => Per::Cluster(n),
+        ("cluster", None) => {
+            ck.err(
+                &format!("{key}.per"),
+                "per = \"cluster\" needs `count` (how many such volumes)",
+            );
+            Per::Cluster(0)
+        }
+        ("pod" | "user", Some(_)) => {
+            ck.err(
+                &format!("{key}.count"),
+                "count only applies to per = \"cluster\"",
+            );
+            Per::Pod
+        }
+        (other, _) => {
+            ck.err(
+                &format!("{key}.per"),
+                format!("{other:?} is not one of \"pod\", \"user\", \"cluster\""),
+            );
+            Per::Pod
         }
     }
-    let targets = Targets {
-        monthly_budget: spec
-            .targets
+}
+
+/// A volume's expansion policy (pvc-autoresizer's annotations, DESIGN §2.3).
+fn expansion(
+    ck: &mut Checker,
+    key: &str,
+    spec: Option<&ExpansionSpec>,
+    size_gib: f64,
+) -> Expansion {
+    let Some(ExpansionSpec::Autoresize {
+        threshold,
+        increase,
+        limit,
+    }) = spec
+    else {
+        return Expansion::None;
+    };
+    let ekey = format!("{key}.expansion.autoresize");
+    let threshold = ck.share(
+        &format!("{ekey}.threshold"),
+        threshold.as_ref(),
+        Share::Fraction(0.1),
+    );
+    let increase = ck.share(
+        &format!("{ekey}.increase"),
+        increase.as_ref(),
+        Share::Fraction(0.1),
+    );
+    if increase.of(size_gib) <= 0.0 {
+        ck.err(&format!("{ekey}.increase"), "must be more than 0");
+    }
+    let limit_gib = ck.gib(&format!("{ekey}.limit"), limit).unwrap_or(size_gib);
+    if limit_gib < size_gib {
+        ck.err(
+            &format!("{ekey}.limit"),
+            format!("the limit ({limit_gib} GiB) is below the size ({size_gib} GiB)"),
+        );
+    }
+    Expansion::Autoresize {
+        threshold,
+        increase,
+        limit_gib,
+    }
+}
+
+/// One `[[volumes]]` entry.
+fn volume(
+    ck: &mut Checker,
+    key: &str,
+    v: &VolumeSpec,
+    storage_class: usize,
+    class: Option<&StorageClass>,
+) -> VolumeTemplate {
+    let per = per(ck, key, v);
+    let size_gib = ck.gib(&format!("{key}.size"), &v.size).unwrap_or(1.0);
+    if size_gib <= 0.0 {
+        ck.err(&format!("{key}.size"), "must be more than 0");
+    }
+    let expansion = expansion(ck, key, v.expansion.as_ref(), size_gib);
+    if let Some(sc) = class
+        && let Backend::Cloud { billing, .. } = &sc.backend
+        && let Some(max) = billing.max_gib()
+    {
+        let biggest = match expansion {
+            Expansion::Autoresize { limit_gib, .. } => limit_gib.max(size_gib),
+            Expansion::None => size_gib,
+        };
+        if biggest > max {
+            ck.err(
+                &format!("{key}.size"),
+                format!(
+                    "{biggest} GiB is larger than the largest tier of {} ({max} GiB)",
+                    sc.name
+                ),
+            );
+        }
+    }
+    let snapshots = v.snapshots.as_ref().map(|s| Snapshots {
+        retained: s.retained,
+        change: ck.probability(&format!("{key}.snapshots.change"), s.change),
+    });
+    VolumeTemplate {
+        name: v.name.clone(),
+        per,
+        storage_class,
+        size_gib,
+        initial_used: ck.dist(&format!("{key}.initial_used"), v.initial_used.as_ref(), 0.0),
+        growth: ck.dist(&format!("{key}.growth"), v.growth.as_ref(), 0.0),
+        trial_factor: ck.dist(&format!("{key}.trial_factor"), v.trial_factor.as_ref(), 1.0),
+        retention_months: v.retention_months,
+        expansion,
+        snapshots,
+    }
+}
+
+/// The hosts' monthly prices, for the report's assumptions.
+fn host_prices(clusters: &BTreeMap<String, CephSpec>) -> Vec<PriceSource> {
+    clusters
+        .iter()
+        .filter(|(_, c)| c.host_monthly_cost > 0.0)
+        .map(|(cname, c)| PriceSource {
+            item: format!("ceph.{cname}.host_monthly_cost"),
+            price: c.host_monthly_cost,
+            unit: "per host-month".into(),
+            source: "inline in the scenario".into(),
+            as_of: None,
+        })
+        .collect()
+}
+
+/// `[targets]`.
+fn targets(ck: &mut Checker, t: &TargetsSpec) -> Targets {
+    Targets {
+        monthly_budget: t
             .monthly_budget
             .map(|b| ck.non_negative("targets.monthly_budget", b)),
-        max_volume_full_probability: spec
-            .targets
+        max_volume_full_probability: t
             .max_volume_full_probability
             .map(|p| ck.probability("targets.max_volume_full_probability", p)),
-        max_ceph_nearfull_probability: spec
-            .targets
+        max_ceph_nearfull_probability: t
             .max_ceph_nearfull_probability
             .map(|p| ck.probability("targets.max_ceph_nearfull_probability", p)),
-    };
-
-    if !ck.problems.is_empty() {
-        return Err(ScenarioError {
-            problems: ck.problems,
-        });
     }
-    Ok(Scenario {
-        path,
-        model: Model {
-            name,
-            description: spec.description.unwrap_or_default(),
-            horizon_months: spec.horizon_months,
-            currency,
-            hours_per_month,
-            start,
-            population,
-            pods,
-            volumes,
-            storage_classes,
-            ceph,
-            costs,
-            targets,
-            price_sources,
-        },
-        trials,
-        seed: spec.seed,
-        max_users,
-    })
 }
 
 fn population(ck: &mut Checker, p: &PopulationSpec) -> Population {
@@ -574,10 +635,18 @@ fn population(ck: &mut Checker, p: &PopulationSpec) -> Population {
             }
         }
     };
+    let max_users = p.max_users.unwrap_or(DEFAULT_MAX_USERS);
+    if p.initial_users > max_users {
+        ck.err(
+            "population.initial_users",
+            format!("exceeds max_users ({max_users})"),
+        );
+    }
     Population {
         initial_users: p.initial_users,
         churn,
         growth,
+        max_users,
     }
 }
 
@@ -774,6 +843,62 @@ fn billing(ck: &mut Checker, key: &str, spec: &BillingSpec) -> Billing {
     }
 }
 
+/// A cloud class's price from the catalog's `[storage.<k>]`: (price per GiB-month, billing).
+fn catalog_storage(
+    ck: &mut Checker,
+    key: &str,
+    k: &str,
+    catalog: Option<&Catalog>,
+    sources: &mut Vec<PriceSource>,
+) -> Option<(f64, Billing)> {
+    let Some(cat) = catalog else {
+        ck.err(
+            &format!("{key}.price"),
+            format!(
+                "{k:?} names a catalog price, but the scenario has no `pricing = \"<catalog>\"`"
+            ),
+        );
+        return None;
+    };
+    let Some(entry) = cat.spec.storage.get(k) else {
+        ck.err(
+            &format!("{key}.price"),
+            format!(
+                "no [storage.{k}] in catalog {:?} (it has: {})",
+                cat.spec.name,
+                cat.spec
+                    .storage
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        return None;
+    };
+    let price = entry.price_per_gib_month.unwrap_or(0.0);
+    let rule = match &entry.billing {
+        Some(b) => billing(ck, &format!("{key}.billing"), b),
+        None => Billing::default(),
+    };
+    let source = entry
+        .source
+        .clone()
+        .unwrap_or_else(|| cat.spec.source.clone());
+    let unit = match rule {
+        Billing::Tiered { .. } => "per disk-month, by size tier",
+        Billing::PerGib { .. } => "per GiB-month",
+    };
+    sources.push(PriceSource {
+        item: format!("{key} ({k})"),
+        price,
+        unit: unit.into(),
+        source: format!("{} — {source}", cat.label),
+        as_of: Some(cat.spec.as_of.clone()),
+    });
+    Some((price, rule))
+}
+
 fn cloud_backend(
     ck: &mut Checker,
     key: &str,
@@ -795,51 +920,11 @@ fn cloud_backend(
             &format!("{key}.price"),
             "set either price (a catalog key) or price_per_gib_month, not both",
         ),
-        (Some(k), None) => match catalog {
-            None => ck.err(
-                &format!("{key}.price"),
-                format!(
-                    "{k:?} names a catalog price, but the scenario has no `pricing = \"<catalog>\"`"
-                ),
-            ),
-            Some(cat) => match cat.spec.storage.get(k) {
-                None => ck.err(
-                    &format!("{key}.price"),
-                    format!(
-                        "no [storage.{k}] in catalog {:?} (it has: {})",
-                        cat.spec.name,
-                        cat.spec
-                            .storage
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ),
-                Some(entry) => {
-                    from_catalog = true;
-                    price = entry.price_per_gib_month.unwrap_or(0.0);
-                    if let Some(b) = &entry.billing {
-                        rule = billing(ck, &format!("{key}.billing"), b);
-                    }
-                    let source = entry
-                        .source
-                        .clone()
-                        .unwrap_or_else(|| cat.spec.source.clone());
-                    let unit = match rule {
-                        Billing::Tiered { .. } => "per disk-month, by size tier",
-                        Billing::PerGib { .. } => "per GiB-month",
-                    };
-                    sources.push(PriceSource {
-                        item: format!("{key} ({k})"),
-                        price,
-                        unit: unit.into(),
-                        source: format!("{} — {source}", cat.label),
-                        as_of: Some(cat.spec.as_of.clone()),
-                    });
-                }
-            },
-        },
+        (Some(k), None) => {
+            if let Some((p, r)) = catalog_storage(ck, key, k, catalog, sources) {
+                (price, rule, from_catalog) = (p, r, true);
+            }
+        }
         (None, Some(p)) => {
             price = ck.non_negative(&format!("{key}.price_per_gib_month"), p);
             sources.push(PriceSource {
@@ -876,13 +961,28 @@ fn cloud_backend(
     }
 }
 
+/// `[costs]`: compute, fixed monthly items and one-time items, each price with its source.
 fn costs(
     ck: &mut Checker,
     c: &CostsSpec,
     catalog: Option<&Catalog>,
     sources: &mut Vec<PriceSource>,
 ) -> Costs {
-    let compute = match &c.compute {
+    Costs {
+        compute: compute(ck, c, catalog, sources),
+        fixed: fixed_items(ck, c, catalog, sources),
+        one_time: one_time_items(ck, c, sources),
+    }
+}
+
+/// How compute is costed: per pod from hourly prices (inline or the catalog's), or a flat sum.
+fn compute(
+    ck: &mut Checker,
+    c: &CostsSpec,
+    catalog: Option<&Catalog>,
+    sources: &mut Vec<PriceSource>,
+) -> Compute {
+    match &c.compute {
         None => {
             if c.vcpu_hour.is_some() || c.memory_gib_hour.is_some() {
                 ck.err(
@@ -954,7 +1054,16 @@ fn costs(
                 memory_gib_hour,
             }
         }
-    };
+    }
+}
+
+/// Fixed monthly items, each a number, a range drawn per trial, or a catalog entry.
+fn fixed_items(
+    ck: &mut Checker,
+    c: &CostsSpec,
+    catalog: Option<&Catalog>,
+    sources: &mut Vec<PriceSource>,
+) -> Vec<(String, Dist)> {
     let mut fixed = Vec::new();
     for (i, f) in c.fixed.iter().enumerate() {
         let key = format!("costs.fixed[{i}]");
@@ -1009,8 +1118,12 @@ fn costs(
         };
         fixed.push((f.name.clone(), amount));
     }
-    let one_time = c
-        .one_time
+    fixed
+}
+
+/// One-time items (hardware, network), optionally amortised.
+fn one_time_items(ck: &mut Checker, c: &CostsSpec, sources: &mut Vec<PriceSource>) -> Vec<OneTime> {
+    c.one_time
         .iter()
         .enumerate()
         .map(|(i, o)| {
@@ -1032,10 +1145,5 @@ fn costs(
                 amortize_months: o.amortize_months,
             }
         })
-        .collect();
-    Costs {
-        compute,
-        fixed,
-        one_time,
-    }
+        .collect()
 }

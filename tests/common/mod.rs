@@ -30,7 +30,6 @@ pub fn run(s: &Scenario, trials: u64, seed: u64, threads: Option<usize>) -> Aggr
         trials,
         seed,
         threads,
-        max_users: s.max_users,
     };
     engine::run(&s.model, &cfg, &|_| {}).unwrap()
 }
@@ -46,9 +45,25 @@ pub fn close(got: f64, want: f64, tol: f64) {
     assert!((got - want).abs() <= tol, "got {got}, want {want} ± {tol}");
 }
 
-/// The `headroom` binary.
+/// The `headroom` binary, run from the package root.
 pub fn headroom() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("headroom").unwrap();
     cmd.current_dir(root());
     cmd
+}
+
+/// `headroom <args…> --trials N --seed S --quiet --out DIR`: a command that simulates, with a
+/// fixed seed, writing into `out`; the caller asserts on the outcome.
+pub fn simulate_into(args: &[&str], trials: u64, seed: u64, out: &Path) -> assert_cmd::Command {
+    let mut cmd = headroom();
+    cmd.args(args)
+        .args(["--trials", &trials.to_string(), "--seed", &seed.to_string()])
+        .args(["--quiet", "--out"])
+        .arg(out);
+    cmd
+}
+
+/// A JSON file, parsed.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

@@ -9,9 +9,8 @@
 //! | `users` … `cost_cumulative` | f64 | every metric of `timeseries.csv`, Ceph ones included |
 //! | `first_volume_full`, `first_ceph_nearfull`, `first_ceph_full`, `first_ceph_order`, `first_budget_exceeded` | u32, null = never | first month of each event |
 
-use crate::aggregate::Event;
 use crate::engine::TrialRow;
-use crate::model::metrics::Metric;
+use crate::model::metrics::{Event, Metric};
 use polars::prelude::*;
 
 /// The Parquet bytes of the kept trials of one or more scenarios.
@@ -43,11 +42,11 @@ pub fn to_parquet(scenarios: &[(String, Vec<TrialRow>)]) -> PolarsResult<Vec<u8>
                 .collect::<Vec<f64>>(),
         ));
     }
-    for (i, e) in Event::ALL.iter().enumerate() {
+    for e in Event::ALL {
         columns.push(Column::new(
             format!("first_{}", e.name()).into(),
             rows.iter()
-                .map(|r| r.1.first[i])
+                .map(|r| r.1.first[e.index()])
                 .collect::<Vec<Option<u32>>>(),
         ));
     }

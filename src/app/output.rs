@@ -1,0 +1,285 @@
+//! The one place that writes a command's outputs to disk.
+//!
+//! A report folder is replaced as a whole: the new files are written into a hidden staging
+//! folder beside it (`.NAME.headroom-new-PID`), synced, and then swapped with the old folder in
+//! one atomic `renameat2(RENAME_EXCHANGE)` on Linux; the old files are removed after the swap.
+//! An interruption at any point leaves the previous run's complete folder or the new one, never
+//! a mix. What a killed run leaves beside the folder (a staging or retired folder) is removed,
+//! or put back, by the next write to the same place. Where the exchange is not available
+//! (another OS, a file system without it) the old folder is first renamed aside and the new one
+//! renamed into place; a crash between those two renames leaves the old folder aside, and the
+//! next write puts it back before it starts.
+//!
+//! Files and folders are created with the ordinary permissions (0666 / 0777 less the umask),
+//! like any file a user writes, so a report folder can be shared, served or read by a group.
+//!
+//! A folder that holds anything headroom does not write (a subfolder, a file of another kind) is
+//! never replaced: pointing `--out` at a folder of one's own is an error, not a deletion.
+
+use crate::report::Output;
+use anyhow::{Context, bail};
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Extensions of the files headroom writes into a report folder.
+const OUTPUT_EXTENSIONS: [&str; 8] = ["json", "csv", "md", "png", "parquet", "yaml", "sh", "txt"];
+
+/// Marks staging folders and files of a write in progress.
+const NEW: &str = "headroom-new";
+/// Marks an old folder renamed aside during a replacement.
+const OLD: &str = "headroom-old";
+
+/// Test hook: `HEADROOM_TEST_PAUSE=<step>` stops the writer at a step of its write phase
+/// (`file-N` after the N-th file is staged, `staged` before the swap, `swapped` after it) and
+/// waits there, so a test can kill the process at a known point. Unset, it costs one lookup.
+fn pause_point(step: &str) {
+    if std::env::var("HEADROOM_TEST_PAUSE").is_ok_and(|want| want == step) {
+        eprintln!("headroom: paused at {step}");
+        std::thread::sleep(std::time::Duration::from_secs(120));
+    }
+}
+
+/// A hidden sibling of `target`: `.NAME.KIND-PID`.
+fn sibling(target: &Path, kind: &str) -> PathBuf {
+    let name = target.file_name().map(OsString::from).unwrap_or_default();
+    let mut hidden = OsString::from(".");
+    hidden.push(name);
+    hidden.push(format!(".{kind}-{}", std::process::id()));
+    target.with_file_name(hidden)
+}
+
+/// The parent folder of `target` (`.` for a bare name).
+fn parent_of(target: &Path) -> &Path {
+    target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Leftovers of earlier writes to `target` that were interrupted: staging folders and files are
+/// removed; an old folder renamed aside is put back when `target` is missing, else removed.
+fn clean_strays(target: &Path) -> std::io::Result<()> {
+    let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Ok(());
+    };
+    let parent = parent_of(target);
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(());
+    };
+    let prefix = format!(".{name}.");
+    let mut strays: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().map(|n| n.to_string_lossy()).is_some_and(|n| {
+                n.strip_prefix(&prefix)
+                    .is_some_and(|rest| rest.starts_with(NEW) || rest.starts_with(OLD))
+            })
+        })
+        .collect();
+    strays.sort();
+    for stray in strays {
+        let is_old = stray
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains(OLD));
+        if is_old && !target.exists() {
+            fs::rename(&stray, target)?;
+        } else if stray.is_dir() {
+            fs::remove_dir_all(&stray)?;
+        } else {
+            fs::remove_file(&stray)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates `dir` and its parents, saying which part of the path is in the way if that fails.
+fn create_parent(dir: &Path, target: &Path) -> anyhow::Result<()> {
+    if let Err(e) = fs::create_dir_all(dir) {
+        let blocker = dir.ancestors().find(|a| a.is_file());
+        return Err(match blocker {
+            Some(file) => anyhow::anyhow!(
+                "writing {}: {} is a file, not a folder",
+                target.display(),
+                file.display()
+            ),
+            None => anyhow::Error::new(e).context(format!("writing {}", target.display())),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses to replace a folder that holds anything headroom does not write.
+fn check_replaceable(dir: &Path) -> anyhow::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        bail!("{} exists and is not a folder", dir.display());
+    }
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let path = entry.path();
+        let ours = entry.file_type().is_ok_and(|t| t.is_file())
+            && path
+                .extension()
+                .is_some_and(|e| OUTPUT_EXTENSIONS.iter().any(|x| e == *x));
+        if !ours {
+            bail!(
+                "refusing to replace {}: it holds {}, which headroom does not write; choose a new or empty folder with --out",
+                dir.display(),
+                entry.file_name().to_string_lossy()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to a new file at `path` with the umask's permissions and syncs it.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = File::options().write(true).create_new(true).open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Flushes a folder's entries (the renames in it) to disk; best effort where unsupported.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Swaps two paths atomically where the platform can; false when it cannot.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
+/// Replaces the folder `dir` with exactly `outputs`, atomically (see the module docs).
+pub fn replace_folder(dir: &Path, outputs: &[Output]) -> anyhow::Result<()> {
+    let parent = parent_of(dir);
+    create_parent(parent, dir)?;
+    clean_strays(dir).with_context(|| format!("cleaning up beside {}", dir.display()))?;
+    check_replaceable(dir)?;
+    let staging = sibling(dir, NEW);
+    fs::create_dir(&staging).with_context(|| format!("writing {}", dir.display()))?;
+    for (i, output) in outputs.iter().enumerate() {
+        let path = staging.join(&output.name);
+        write_new(&path, &output.bytes)
+            .with_context(|| format!("writing {}", dir.join(&output.name).display()))?;
+        pause_point(&format!("file-{}", i + 1));
+    }
+    sync_dir(&staging);
+    pause_point("staged");
+    let swap = || -> std::io::Result<()> {
+        if !dir.exists() {
+            fs::rename(&staging, dir)?;
+        } else if exchange(&staging, dir)? {
+            // `staging` now holds the old folder.
+            sync_dir(parent);
+            pause_point("swapped");
+            fs::remove_dir_all(&staging)?;
+        } else {
+            let old = sibling(dir, OLD);
+            fs::rename(dir, &old)?;
+            fs::rename(&staging, dir)?;
+            sync_dir(parent);
+            pause_point("swapped");
+            fs::remove_dir_all(&old)?;
+        }
+        sync_dir(parent);
+        Ok(())
+    };
+    swap().with_context(|| format!("replacing {}", dir.display()))
+}
+
+/// Writes one file atomically (a hidden temporary file beside it, synced, then renamed), with
+/// the umask's permissions; leftovers of an interrupted earlier write are removed first.
+pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let parent = parent_of(path);
+    create_parent(parent, path)?;
+    clean_strays(path).with_context(|| format!("cleaning up beside {}", path.display()))?;
+    let tmp = sibling(path, NEW);
+    let write = || -> std::io::Result<()> {
+        write_new(&tmp, bytes)?;
+        fs::rename(&tmp, path)?;
+        sync_dir(parent);
+        Ok(())
+    };
+    write().with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(name: &str, text: &str) -> Output {
+        Output::new(name, text.as_bytes().to_vec())
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_folder_is_replaced_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("report");
+        replace_folder(&dir, &[out("a.json", "1"), out("b.csv", "2")]).unwrap();
+        replace_folder(&dir, &[out("a.json", "3"), out("c.md", "4")]).unwrap();
+        assert_eq!(names(&dir), ["a.json", "c.md"]);
+        assert_eq!(fs::read_to_string(dir.join("a.json")).unwrap(), "3");
+        assert_eq!(names(tmp.path()), ["report"], "nothing left beside it");
+    }
+
+    #[test]
+    fn a_folder_of_the_users_own_is_not_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir(tmp.path().join("src")).unwrap();
+        let err = replace_folder(tmp.path(), &[out("a.json", "1")]).unwrap_err();
+        assert!(err.to_string().contains("refusing to replace"), "{err}");
+        assert!(tmp.path().join("src").exists());
+    }
+
+    #[test]
+    fn strays_of_a_crash_are_cleaned_or_restored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("report");
+        // A crash between the two renames of the fallback: the old folder is aside.
+        let old = tmp.path().join(".report.headroom-old-1");
+        fs::create_dir(&old).unwrap();
+        fs::write(old.join("summary.json"), "old").unwrap();
+        let staging = tmp.path().join(".report.headroom-new-2");
+        fs::create_dir(&staging).unwrap();
+        fs::write(staging.join("summary.json"), "half").unwrap();
+        clean_strays(&dir).unwrap();
+        assert_eq!(names(tmp.path()), ["report"]);
+        assert_eq!(fs::read_to_string(dir.join("summary.json")).unwrap(), "old");
+    }
+
+    #[test]
+    fn single_files_are_written_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("trials.parquet");
+        fs::write(tmp.path().join(".trials.parquet.headroom-new-9"), "stray").unwrap();
+        write_file(&path, b"new").unwrap();
+        assert_eq!(names(tmp.path()), ["trials.parquet"]);
+    }
+}
