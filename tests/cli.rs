@@ -39,7 +39,7 @@ fn every_impossible_value_is_reported_at_once() {
         "bad-values.toml:19: volumes[1].expansion.autoresize.limit: the limit (5 GiB) is below the size (10 GiB)",
         "storage_classes.ceph-ec.pool: the pool spans 6 hosts but cluster \"main\" has 3",
         "storage_classes.standard-rwo.price_per_gib_month: must be ≥ 0",
-        "ceph.main.nearfull_ratio: ratios must satisfy 0 < nearfull < backfillfull < full < 1",
+        "ceph.main.nearfull_ratio: ratios must satisfy 0 < nearfull ≤ backfillfull ≤ full ≤ 0.97 (osd_failsafe_full_ratio) (got 0.92, 0.9, 0.95)",
     ] {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod ceph;
 mod cli;
 mod determinism;
 mod golden;

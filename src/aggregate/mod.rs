@@ -107,29 +107,64 @@ impl Aggregate {
     }
 }
 
-/// A probability estimated from trials, with its Monte Carlo standard error.
+/// A probability estimated from trials, with its Monte Carlo standard error and a Wilson 95%
+/// interval (which, unlike p ± 1.96 se, is not zero-width when no trial or every trial saw the
+/// event: 0 of 10,000 gives [0, 0.038%]).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Probability {
     /// Estimated chance.
     pub p: f64,
-    /// Standard error of the estimate.
+    /// Standard error of the estimate, √(p(1 − p)/n).
     pub se: f64,
+    /// Wilson score interval at 95%.
+    pub ci95: [f64; 2],
 }
 
+/// The normal quantile of 97.5%.
+const Z95: f64 = 1.959_963_984_540_054;
+
 impl Probability {
-    /// `hits` of `n` trials: p = hits/n, se = √(p(1 − p)/n).
+    /// `hits` of `n` trials.
     pub fn of(hits: u64, n: u64) -> Probability {
-        let n = n.max(1) as f64;
-        let p = hits as f64 / n;
+        let nf = n.max(1) as f64;
+        let p = hits as f64 / nf;
+        let z2 = Z95 * Z95;
+        let centre = (p + z2 / (2.0 * nf)) / (1.0 + z2 / nf);
+        let half = Z95 * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / (1.0 + z2 / nf);
+        let (lo, hi) = match hits {
+            0 => (0.0, centre + half),
+            h if h >= n => (centre - half, 1.0),
+            _ => (centre - half, centre + half),
+        };
         Probability {
             p,
-            se: (p * (1.0 - p) / n).sqrt(),
+            se: (p * (1.0 - p) / nf).sqrt(),
+            ci95: [lo.max(0.0), hi.min(1.0)],
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    /// Wilson at the edges (hand computation: z² = 3.8415, upper = z²/(n + z²)): 0 of 10,000 is
+    /// [0, 0.0384%], 10,000 of 10,000 is [99.9616%, 1]; 40 of 100 is [30.95%, 49.80%].
+    #[test]
+    fn wilson_intervals() {
+        let zero = super::Probability::of(0, 10_000);
+        assert_eq!((zero.p, zero.se, zero.ci95[0]), (0.0, 0.0, 0.0));
+        assert!(
+            (zero.ci95[1] - 3.8415 / 10_003.841_5).abs() < 1e-7,
+            "{:?}",
+            zero
+        );
+        let all = super::Probability::of(10_000, 10_000);
+        assert_eq!((all.p, all.ci95[1]), (1.0, 1.0));
+        assert!((all.ci95[0] - 10_000.0 / 10_003.841_5).abs() < 1e-7);
+        let mid = super::Probability::of(40, 100);
+        assert!((mid.ci95[0] - 0.3095).abs() < 1e-4, "{:?}", mid);
+        assert!((mid.ci95[1] - 0.4980).abs() < 1e-4, "{:?}", mid);
+    }
+
     use super::*;
     use crate::model::trial::NEVER;
 
@@ -157,6 +192,7 @@ mod tests {
         }
         let p = agg.probability(Event::VolumeFull);
         assert!((p.p - 0.4).abs() < 1e-12);
+        assert!(p.ci95[0] < 0.4 && 0.4 < p.ci95[1]);
         assert!((p.se - (0.4f64 * 0.6 / 100.0).sqrt()).abs() < 1e-12);
         let t = agg.time_to(Event::VolumeFull);
         assert_eq!(t.p5, Some(1));

@@ -2,77 +2,22 @@
 //!
 //! Variants of a comparison play the same trials with the same random streams (common random
 //! numbers), so the difference of a trial's costs is the difference the design makes, not
-//! noise. Its mean gets a confidence interval from the paired standard deviation. All sums are
-//! integers in fixed point, so merging is exact and order-free, like [`super::Sketch`].
+//! noise. Its mean gets a confidence interval from the paired standard deviation. The
+//! differences are kept in [`Sketch`]es, whose sums are integers in fixed point, so merging is
+//! exact and order-free.
 
 use super::{MonthHistogram, Sketch, TimeTo};
 use crate::model::metrics::Metric;
 use crate::model::trial::TrialRecord;
-
-/// Fixed-point scale of squares: 2^16.
-const SQ_SCALE: f64 = 65536.0;
-
-/// Count, mean and variance of a quantity, mergeable exactly.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Moments {
-    sketch: Sketch,
-    sum_sq: i128,
-}
-
-impl Moments {
-    /// Adds one value.
-    pub fn add(&mut self, x: f64) {
-        if x.is_finite() {
-            self.sketch.add(x);
-            self.sum_sq = self
-                .sum_sq
-                .saturating_add((x * x * SQ_SCALE).round() as i128);
-        }
-    }
-
-    /// Adds everything `other` holds.
-    pub fn merge(&mut self, other: &Moments) {
-        self.sketch.merge(&other.sketch);
-        self.sum_sq = self.sum_sq.saturating_add(other.sum_sq);
-    }
-
-    /// The distribution of the values.
-    pub fn sketch(&self) -> &Sketch {
-        &self.sketch
-    }
-
-    /// Mean.
-    pub fn mean(&self) -> f64 {
-        self.sketch.mean()
-    }
-
-    /// Sample standard deviation.
-    pub fn sd(&self) -> f64 {
-        let n = self.sketch.count() as f64;
-        if n < 2.0 {
-            return 0.0;
-        }
-        let mean = self.mean();
-        let var = (self.sum_sq as f64 / SQ_SCALE - n * mean * mean) / (n - 1.0);
-        var.max(0.0).sqrt()
-    }
-
-    /// 95% confidence interval of the mean: mean ∓ 1.96 sd/√n.
-    pub fn mean_ci95(&self) -> (f64, f64) {
-        let n = self.sketch.count().max(1) as f64;
-        let half = 1.96 * self.sd() / n.sqrt();
-        (self.mean() - half, self.mean() + half)
-    }
-}
 
 /// The differences of one variant against the baseline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairedDiff {
     months: usize,
     /// Per month: variant − baseline of `cost_total`.
-    monthly: Vec<Moments>,
+    monthly: Vec<Sketch>,
     /// Per month: variant − baseline of `cost_cumulative`.
-    cumulative: Vec<Moments>,
+    cumulative: Vec<Sketch>,
     /// First month (1…) in which the cumulative difference changes sign from month 1's.
     crossing: MonthHistogram,
     /// Trials in which the variant's cumulative cost starts above the baseline's.
@@ -85,8 +30,8 @@ impl PairedDiff {
         let months = horizon_months as usize + 1;
         PairedDiff {
             months,
-            monthly: vec![Moments::default(); months],
-            cumulative: vec![Moments::default(); months],
+            monthly: vec![Sketch::default(); months],
+            cumulative: vec![Sketch::default(); months],
             crossing: MonthHistogram::new(months),
             starts_higher: 0,
         }
@@ -130,12 +75,12 @@ impl PairedDiff {
     }
 
     /// Monthly cost difference in month `m`.
-    pub fn monthly(&self, m: usize) -> &Moments {
+    pub fn monthly(&self, m: usize) -> &Sketch {
         &self.monthly[m]
     }
 
     /// Cumulative cost difference at month `m`.
-    pub fn cumulative(&self, m: usize) -> &Moments {
+    pub fn cumulative(&self, m: usize) -> &Sketch {
         &self.cumulative[m]
     }
 
@@ -181,15 +126,5 @@ mod tests {
         assert_eq!(d.break_even().p50, Some(12));
         assert_eq!(d.starts_higher(), 1);
         assert_eq!(d.cumulative(15).mean(), (1010.0 + 140.0) - 1500.0);
-    }
-
-    #[test]
-    fn moments_mean_and_sd() {
-        let mut m = Moments::default();
-        for x in [1.0, 2.0, 3.0, 4.0] {
-            m.add(x);
-        }
-        assert_eq!(m.mean(), 2.5);
-        assert!((m.sd() - (5.0f64 / 3.0).sqrt()).abs() < 1e-6);
     }
 }

@@ -14,6 +14,9 @@ pub const ALPHA: f64 = 0.005;
 const ZERO: f64 = 1e-9;
 /// Fixed-point scale of the running sum: 2^40 (resolution ≈ 1e-12).
 const SCALE: f64 = (1u64 << 40) as f64;
+/// Fixed-point scale of the running sum of squares: 2^16 (squares of costs of millions still
+/// fit an i128 a million times over).
+const SQ_SCALE: f64 = 65536.0;
 
 /// Counts in consecutive bins starting at `offset`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -54,6 +57,7 @@ pub struct Sketch {
     zeros: u64,
     count: u64,
     sum_fixed: i128,
+    sum_sq_fixed: i128,
     min: f64,
     max: f64,
 }
@@ -66,6 +70,7 @@ impl Default for Sketch {
             zeros: 0,
             count: 0,
             sum_fixed: 0,
+            sum_sq_fixed: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
         }
@@ -85,6 +90,9 @@ impl Sketch {
         }
         self.count += 1;
         self.sum_fixed += (x * SCALE).round() as i128;
+        self.sum_sq_fixed = self
+            .sum_sq_fixed
+            .saturating_add((x * x * SQ_SCALE).round() as i128);
         self.min = self.min.min(x);
         self.max = self.max.max(x);
         if x.abs() <= ZERO {
@@ -106,6 +114,7 @@ impl Sketch {
         self.zeros += other.zeros;
         self.count += other.count;
         self.sum_fixed += other.sum_fixed;
+        self.sum_sq_fixed = self.sum_sq_fixed.saturating_add(other.sum_sq_fixed);
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
     }
@@ -132,6 +141,28 @@ impl Sketch {
             return f64::NAN;
         }
         (self.sum_fixed as f64 / SCALE) / self.count as f64
+    }
+
+    /// Sample standard deviation (0 with fewer than two values).
+    pub fn sd(&self) -> f64 {
+        let n = self.count as f64;
+        if self.count < 2 {
+            return 0.0;
+        }
+        let mean = self.mean();
+        let var = (self.sum_sq_fixed as f64 / SQ_SCALE - n * mean * mean) / (n - 1.0);
+        var.max(0.0).sqrt()
+    }
+
+    /// Monte Carlo standard error of the mean: sd/√n.
+    pub fn mean_se(&self) -> f64 {
+        self.sd() / (self.count.max(1) as f64).sqrt()
+    }
+
+    /// 95% confidence interval of the mean: mean ∓ 1.96 sd/√n.
+    pub fn mean_ci95(&self) -> (f64, f64) {
+        let half = 1.96 * self.mean_se();
+        (self.mean() - half, self.mean() + half)
     }
 
     /// Smallest value added.
@@ -228,6 +259,17 @@ mod tests {
             );
         }
         assert_eq!(s.mean(), 5000.5);
+    }
+
+    #[test]
+    fn mean_and_sd() {
+        let mut s = Sketch::default();
+        for x in [1.0, 2.0, 3.0, 4.0] {
+            s.add(x);
+        }
+        assert_eq!(s.mean(), 2.5);
+        assert!((s.sd() - (5.0f64 / 3.0).sqrt()).abs() < 1e-6);
+        assert!((s.mean_se() - (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-6);
     }
 
     #[test]

@@ -19,9 +19,34 @@ pub enum Billing {
     },
     /// Round up to the next offered size and pay that disk's monthly price.
     Tiered {
-        /// (size GiB, monthly price) in increasing size.
-        tiers: Vec<(f64, f64)>,
+        /// The offered sizes, in increasing size.
+        tiers: Vec<Tier>,
     },
+}
+
+/// One offered disk size of a tiered rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tier {
+    /// Its name (`P6`), for messages.
+    pub name: String,
+    /// Size, GiB.
+    pub size_gib: f64,
+    /// Monthly price; None where the size is offered but its price is not known. Validation
+    /// refuses volumes that could be billed at such a tier, rather than bill them at the next
+    /// priced one (up to 3× too much).
+    pub monthly: Option<f64>,
+}
+
+/// The sizes a provider allows for a disk type (AWS refuses an st1 volume under 125 GiB), and
+/// where that is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeLimits {
+    /// Smallest size, GiB.
+    pub min_gib: Option<f64>,
+    /// Largest size, GiB; the autoresizer stops there.
+    pub max_gib: Option<f64>,
+    /// The document that states them.
+    pub source: String,
 }
 
 impl Default for Billing {
@@ -48,15 +73,11 @@ impl Billing {
                     ((size_gib / increment_gib - 1e-9).ceil() * increment_gib).max(*min_gib);
                 (billed, billed * price_per_gib_month)
             }
-            Billing::Tiered { tiers } => {
-                let (size, price) = tiers
-                    .iter()
-                    .find(|(tier, _)| *tier >= size_gib - 1e-9)
-                    .or(tiers.last())
-                    .copied()
-                    .unwrap_or((size_gib, 0.0));
-                (size, price)
-            }
+            Billing::Tiered { .. } => match self.tier_of(size_gib) {
+                // Validation keeps volumes out of unpriced tiers; NaN would show, not hide, one.
+                Some(t) => (t.size_gib, t.monthly.unwrap_or(f64::NAN)),
+                None => (size_gib, 0.0),
+            },
         }
     }
 
@@ -64,14 +85,63 @@ impl Billing {
     pub fn max_gib(&self) -> Option<f64> {
         match self {
             Billing::PerGib { .. } => None,
-            Billing::Tiered { tiers } => tiers.last().map(|t| t.0),
+            Billing::Tiered { tiers } => tiers.last().map(|t| t.size_gib),
         }
+    }
+
+    /// The tier a size is billed at: the smallest offered size at or above it (the largest
+    /// when none is). None for a per-GiB rule.
+    pub fn tier_of(&self, size_gib: f64) -> Option<&Tier> {
+        match self {
+            Billing::PerGib { .. } => None,
+            Billing::Tiered { tiers } => tiers
+                .iter()
+                .find(|t| t.size_gib >= size_gib - 1e-9)
+                .or(tiers.last()),
+        }
+    }
+
+    /// The first unpriced tier a volume sized anywhere in `from..=to` GiB would be billed at.
+    pub fn unpriced_tier_between(&self, from: f64, to: f64) -> Option<&Tier> {
+        let Billing::Tiered { tiers } = self else {
+            return None;
+        };
+        let first = self.tier_of(from)?.size_gib;
+        let last = self.tier_of(to)?.size_gib;
+        tiers
+            .iter()
+            .filter(|t| t.size_gib >= first - 1e-9 && t.size_gib <= last + 1e-9)
+            .find(|t| t.monthly.is_none())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tiered(t: &[(f64, Option<f64>)]) -> Billing {
+        Billing::Tiered {
+            tiers: t
+                .iter()
+                .map(|&(size_gib, monthly)| Tier {
+                    name: format!("{size_gib}"),
+                    size_gib,
+                    monthly,
+                })
+                .collect(),
+        }
+    }
+
+    /// A size that falls in a tier whose price is unknown is found, over a whole autoresize
+    /// range: 32 → 128 GiB passes through an unpriced 64 GiB tier.
+    #[test]
+    fn unpriced_tiers_are_found() {
+        let b = tiered(&[(32.0, Some(5.28)), (64.0, None), (128.0, Some(19.71))]);
+        assert_eq!(b.unpriced_tier_between(10.0, 32.0), None);
+        assert_eq!(b.unpriced_tier_between(58.0, 58.0).unwrap().size_gib, 64.0);
+        assert_eq!(b.unpriced_tier_between(20.0, 100.0).unwrap().size_gib, 64.0);
+        assert_eq!(b.unpriced_tier_between(65.0, 128.0), None);
+    }
 
     #[test]
     fn per_gib_rounds_up_to_increment_and_minimum() {
@@ -90,15 +160,13 @@ mod tests {
     /// is billed as a P20 disk"; infracost's golden bills a 1,000 GB E30 request as 1,024 GiB.
     #[test]
     fn tiered_rounds_up_to_next_tier() {
-        let b = Billing::Tiered {
-            tiers: vec![
-                (4.0, 0.6),
-                (32.0, 5.28),
-                (64.0, 10.21),
-                (128.0, 19.71),
-                (512.0, 73.22),
-            ],
-        };
+        let b = tiered(&[
+            (4.0, Some(0.6)),
+            (32.0, Some(5.28)),
+            (64.0, Some(10.21)),
+            (128.0, Some(19.71)),
+            (512.0, Some(73.22)),
+        ]);
         assert_eq!(b.bill(58.0, 0.0), (64.0, 10.21));
         assert_eq!(b.bill(400.0, 0.0).0, 512.0);
         assert_eq!(b.bill(32.0, 0.0), (32.0, 5.28));

@@ -192,6 +192,17 @@ impl Dist {
             Dist::Pert { min, .. } => *min,
         }
     }
+
+    /// The largest value a draw can take (+∞ for unbounded distributions).
+    pub fn upper_bound(&self) -> f64 {
+        match self {
+            Dist::Fixed(v) => *v,
+            Dist::Normal(_) | Dist::LogNormal(_) | Dist::Gamma(_) => f64::INFINITY,
+            Dist::Uniform(d) => statrs::distribution::ContinuousCDF::inverse_cdf(d, 1.0),
+            Dist::Triangular(d) => statrs::distribution::ContinuousCDF::inverse_cdf(d, 1.0),
+            Dist::Pert { min, range, .. } => min + range,
+        }
+    }
 }
 
 #[cfg(test)]

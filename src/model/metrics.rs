@@ -30,11 +30,19 @@ pub enum Metric {
     CephUsableGib,
     /// Utilisation of the fullest OSD (the highest over clusters).
     CephFullestOsdUtil,
-    /// `ceph df` MAX AVAIL, GiB.
+    /// MAX AVAIL as `ceph df` shows it (get_rule_avail / pool rate, the stored-weighted rate of
+    /// the cluster's pools), GiB; summed over clusters.
     CephMaxAvailGib,
-    /// 1 if losing the largest host leaves every cluster under full_ratio after
-    /// re-replication, else 0 (always 0 when hosts = pool width: the cluster runs degraded).
+    /// What can still be written before the fullest OSD reaches full_ratio, if it keeps its
+    /// larger share of new data (projected), GiB; summed over clusters.
+    CephWritableGib,
+    /// 1 if every cluster recovers from losing its largest host with every OSD under
+    /// backfillfull_ratio, and, with several OSDs per host, from losing one OSD too; else 0
+    /// (always 0 when hosts = pool width: the cluster runs degraded after a host loss).
     CephHostFailureSafe,
+    /// 1 if every cluster recovers from losing one OSD with every OSD under backfillfull_ratio
+    /// (its data goes to the host's other OSDs; with one OSD per host, as a host loss).
+    CephOsdFailureSafe,
     /// Σ provisioned size of thin volumes / usable capacity (the highest over clusters).
     CephOvercommit,
     /// OSDs in the clusters.
@@ -62,7 +70,7 @@ pub const N_METRICS: usize = Metric::COUNT;
 
 impl Metric {
     /// How many metrics a month records.
-    pub const COUNT: usize = 24;
+    pub const COUNT: usize = 26;
 
     /// Every metric, in column order.
     pub const ALL: [Metric; Metric::COUNT] = [
@@ -79,7 +87,9 @@ impl Metric {
         Metric::CephUsableGib,
         Metric::CephFullestOsdUtil,
         Metric::CephMaxAvailGib,
+        Metric::CephWritableGib,
         Metric::CephHostFailureSafe,
+        Metric::CephOsdFailureSafe,
         Metric::CephOvercommit,
         Metric::CephOsds,
         Metric::CephOrders,
@@ -108,7 +118,9 @@ impl Metric {
             Metric::CephUsableGib => "ceph_usable_gib",
             Metric::CephFullestOsdUtil => "ceph_fullest_osd_util",
             Metric::CephMaxAvailGib => "ceph_max_avail_gib",
+            Metric::CephWritableGib => "ceph_writable_gib",
             Metric::CephHostFailureSafe => "ceph_host_failure_safe",
+            Metric::CephOsdFailureSafe => "ceph_osd_failure_safe",
             Metric::CephOvercommit => "ceph_overcommit",
             Metric::CephOsds => "ceph_osds",
             Metric::CephOrders => "ceph_orders",

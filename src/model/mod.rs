@@ -12,7 +12,7 @@ pub mod population;
 pub mod trial;
 
 use crate::quantity::Share;
-pub use billing::Billing;
+pub use billing::{Billing, SizeLimits, Tier};
 pub use ceph::{CephCluster, CephExpansion, ExpansionAdd};
 pub use dist::Dist;
 pub use population::{Growth, Population};
@@ -78,6 +78,19 @@ pub struct Pods {
     /// `persistentVolumeClaimRetentionPolicy.whenScaled`: true for `Retain` (the default), so
     /// per-pod PVCs follow the high-water mark of replicas.
     pub retain_when_scaled: bool,
+}
+
+impl Model {
+    /// Hosts the widest pool of each Ceph cluster spans (0 for a cluster with no pool).
+    pub fn widest_pools(&self) -> Vec<u32> {
+        let mut widest = vec![0; self.ceph.len()];
+        for class in &self.storage_classes {
+            if let Backend::Ceph { cluster, width, .. } = class.backend {
+                widest[cluster] = widest[cluster].max(width);
+            }
+        }
+        widest
+    }
 }
 
 impl Pods {
@@ -172,6 +185,13 @@ pub struct VolumeTemplate {
     pub expansion: Expansion,
     /// Snapshot policy, if any.
     pub snapshots: Option<Snapshots>,
+    /// RBD only: blocks freed in the filesystem are discarded (`discard` mount option or a
+    /// regular fstrim), so the pool gives them back; without it an image keeps its high-water
+    /// mark.
+    pub discard: bool,
+    /// The scenario's autoresize limit where it was above the disk type's largest size (the
+    /// limit used is that size).
+    pub limit_capped_from: Option<f64>,
 }
 
 /// Where a storage class keeps its data and how it is billed.
@@ -185,6 +205,8 @@ pub enum Backend {
         billing: Billing,
         /// Price per GiB-month of snapshot data.
         snapshot_price_per_gib_month: f64,
+        /// The sizes the disk type allows, where known.
+        limits: Option<SizeLimits>,
     },
     /// A Rook-Ceph pool, thin-provisioned: consumes what is written.
     Ceph {
@@ -194,6 +216,9 @@ pub enum Backend {
         rate: f64,
         /// Hosts one object spans: `size`, or k+m (failure domain host).
         width: u32,
+        /// Whether space a volume frees returns to the pool: CephFS (`interface = "cephfs"`)
+        /// frees; an RBD image keeps what was written unless the volume discards.
+        frees: bool,
     },
 }
 

@@ -93,6 +93,9 @@ pub struct TrialRngs {
 struct Column {
     size: Vec<f64>,
     used: Vec<f64>,
+    /// The most a volume has ever used: what an RBD image keeps allocated in its pool when the
+    /// filesystem's freed blocks are not discarded.
+    peak: Vec<f64>,
     exists: Vec<bool>,
 }
 
@@ -100,24 +103,29 @@ impl Column {
     fn clear(&mut self) {
         self.size.clear();
         self.used.clear();
+        self.peak.clear();
         self.exists.clear();
     }
 
     fn push(&mut self, size: f64, used: f64) {
+        let used = used.clamp(0.0, size);
         self.size.push(size);
-        self.used.push(used.clamp(0.0, size));
+        self.used.push(used);
+        self.peak.push(used);
         self.exists.push(true);
     }
 
     fn swap_remove(&mut self, i: usize) {
         self.size.swap_remove(i);
         self.used.swap_remove(i);
+        self.peak.swap_remove(i);
         self.exists.swap_remove(i);
     }
 
     fn truncate(&mut self, n: usize) {
         self.size.truncate(n);
         self.used.truncate(n);
+        self.peak.truncate(n);
         self.exists.truncate(n);
     }
 }
@@ -128,7 +136,14 @@ struct ClusterState {
     hosts: u32,
     osds_per_host: u32,
     host_capacity: f64,
+    /// How much fuller the fullest OSD is than the mean, now (an expansion can change it).
+    imbalance: f64,
+    /// Hosts the cluster's widest pool spans.
+    widest: u32,
     added_units: u32,
+    /// This trial's monthly and one-time price of one added unit (OSD or host).
+    unit_monthly: f64,
+    unit_one_time: f64,
     /// Landing months of outstanding orders.
     orders: Vec<u32>,
     /// (first month, monthly share, months) of amortised expansion purchases.
@@ -161,8 +176,9 @@ impl ClusterState {
                 }
                 ExpansionAdd::Hosts(n) => self.hosts += n,
             }
+            self.imbalance = cluster.imbalance_after(self.hosts, self.osds_per_host, self.widest);
             self.added_units += units;
-            let purchase = units as f64 * expansion.one_time_cost;
+            let purchase = units as f64 * self.unit_one_time;
             if purchase > 0.0 {
                 // (first month, monthly share, months); 0 months: paid at once.
                 let months = expansion.amortize_months;
@@ -181,37 +197,51 @@ impl ClusterState {
     /// This month's figures of the cluster under `load`.
     fn metrics(&self, cluster: &CephCluster, load: &PoolLoad, thin: f64) -> ClusterMonth {
         let raw_cap = self.raw_capacity();
-        let util = ceph::fullest_osd_util(load.raw_used, raw_cap, cluster.imbalance);
+        let imbalance = self.imbalance;
+        let util = ceph::fullest_osd_util(load.raw_used, raw_cap, imbalance);
         let usable = ceph::usable_gib(
             raw_cap,
             cluster.full_ratio,
-            cluster.imbalance,
+            imbalance,
             load.rate,
             cluster.overhead,
         );
-        let max_avail = ceph::max_avail_gib(
-            raw_cap,
-            load.raw_used,
-            cluster.full_ratio,
-            cluster.imbalance,
-            load.rate,
-            cluster.overhead,
-        );
-        let safe = ceph::can_rereplicate(self.hosts, load.widest)
+        let host_safe = ceph::can_rereplicate(self.hosts, load.widest)
             && ceph::host_failure_safe(
                 load.raw_used,
                 raw_cap,
                 self.host_capacity,
-                cluster.imbalance,
-                cluster.full_ratio,
+                imbalance,
+                cluster.backfillfull_ratio,
             );
+        // One OSD lost: the host's other OSDs take its data; a host of one OSD is a host loss.
+        let osd_safe = if self.osds_per_host >= 2 {
+            ceph::osd_failure_safe(util, self.osds_per_host, cluster.backfillfull_ratio)
+        } else {
+            host_safe
+        };
         ClusterMonth {
             raw_cap,
             raw_used: load.raw_used,
             usable,
             util,
-            max_avail,
-            safe,
+            max_avail: ceph::max_avail_gib(
+                raw_cap,
+                load.raw_used,
+                cluster.full_ratio,
+                imbalance,
+                load.rate,
+            ),
+            writable: ceph::writable_gib(
+                raw_cap,
+                load.raw_used,
+                cluster.full_ratio,
+                imbalance,
+                load.rate,
+                cluster.overhead,
+            ),
+            safe: host_safe && osd_safe,
+            osd_safe,
             overcommit: if usable > 0.0 { thin / usable } else { 0.0 },
             osds: (self.hosts * self.osds_per_host) as f64,
         }
@@ -236,7 +266,7 @@ impl ClusterState {
             let incoming = self.orders.len() as f64
                 * expansion.add.raw_capacity(self.hosts, self.host_capacity);
             let ahead = raw_used + slope.max(0.0) * expansion.lead_time_months.max(1) as f64;
-            fire = ceph::fullest_osd_util(ahead, self.raw_capacity() + incoming, cluster.imbalance)
+            fire = ceph::fullest_osd_util(ahead, self.raw_capacity() + incoming, self.imbalance)
                 >= cluster.nearfull_ratio;
         }
         if fire {
@@ -245,10 +275,35 @@ impl ClusterState {
         fire
     }
 
-    /// The hosts' and the added units' monthly cost.
+    /// The hosts' and the added units' monthly cost. An added host costs the expansion's
+    /// monthly price, or, where that is 0, a host's like the others.
     fn monthly_cost(&self, cluster: &CephCluster) -> f64 {
-        let added_monthly = cluster.expansion.as_ref().map_or(0.0, |e| e.monthly_cost);
-        cluster.hosts as f64 * cluster.host_monthly_cost + self.added_units as f64 * added_monthly
+        let unit = match cluster.expansion.as_ref().map(|e| e.add) {
+            Some(ExpansionAdd::Hosts(_)) if self.unit_monthly <= 0.0 => cluster.host_monthly_cost,
+            _ => self.unit_monthly,
+        };
+        cluster.hosts as f64 * cluster.host_monthly_cost + self.added_units as f64 * unit
+    }
+
+    /// Back to the cluster as built, with this trial's expansion prices.
+    fn reset<R: rand::Rng + ?Sized>(&mut self, cluster: &CephCluster, widest: u32, rng: &mut R) {
+        self.hosts = cluster.hosts;
+        self.osds_per_host = cluster.osds_per_host;
+        self.host_capacity = cluster.osds_per_host as f64 * cluster.osd_size_gib;
+        self.imbalance = cluster.imbalance;
+        self.widest = widest;
+        self.added_units = 0;
+        self.orders.clear();
+        self.amortised.clear();
+        self.history = [0.0; 3];
+        self.months_seen = 0;
+        (self.unit_monthly, self.unit_one_time) = match &cluster.expansion {
+            Some(e) => (
+                e.monthly_cost.sample(rng).max(0.0),
+                e.one_time_cost.sample(rng).max(0.0),
+            ),
+            None => (0.0, 0.0),
+        };
     }
 }
 
@@ -271,7 +326,9 @@ struct ClusterMonth {
     usable: f64,
     util: f64,
     max_avail: f64,
+    writable: f64,
     safe: bool,
+    osd_safe: bool,
     overcommit: f64,
     osds: f64,
 }
@@ -290,6 +347,7 @@ impl Default for CephTotals {
         CephTotals {
             all: ClusterMonth {
                 safe: true,
+                osd_safe: true,
                 ..ClusterMonth::default()
             },
             orders: 0.0,
@@ -305,6 +363,8 @@ impl CephTotals {
         all.raw_used += m.raw_used;
         all.usable += m.usable;
         all.max_avail += m.max_avail;
+        all.writable += m.writable;
+        all.osd_safe &= m.osd_safe;
         all.util = all.util.max(m.util);
         all.overcommit = all.overcommit.max(m.overcommit);
         all.osds += m.osds;
@@ -318,7 +378,9 @@ impl CephTotals {
         values[Metric::CephUsableGib.index()] = all.usable;
         values[Metric::CephFullestOsdUtil.index()] = all.util;
         values[Metric::CephMaxAvailGib.index()] = all.max_avail;
+        values[Metric::CephWritableGib.index()] = all.writable;
         values[Metric::CephHostFailureSafe.index()] = all.safe as u32 as f64;
+        values[Metric::CephOsdFailureSafe.index()] = all.osd_safe as u32 as f64;
         values[Metric::CephOvercommit.index()] = all.overcommit;
         values[Metric::CephOsds.index()] = all.osds;
         values[Metric::CephOrders.index()] = self.orders;
@@ -384,6 +446,8 @@ pub struct Simulator<'m> {
     cost_draws: CostDraws,
     /// Longest retention of the per-user templates.
     max_user_retention: u32,
+    /// Hosts the widest pool of each cluster spans.
+    widest: Vec<u32>,
 }
 
 impl<'m> Simulator<'m> {
@@ -407,6 +471,7 @@ impl<'m> Simulator<'m> {
             thin_by_cluster: vec![0.0; model.ceph.len()],
             cost_draws: CostDraws::default(),
             max_user_retention,
+            widest: model.widest_pools(),
         }
     }
 
@@ -419,18 +484,13 @@ impl<'m> Simulator<'m> {
         for c in &mut self.columns {
             c.clear();
         }
-        for (state, cluster) in self.clusters.iter_mut().zip(&model.ceph) {
-            state.hosts = cluster.hosts;
-            state.osds_per_host = cluster.osds_per_host;
-            state.host_capacity = cluster.osds_per_host as f64 * cluster.osd_size_gib;
-            state.added_units = 0;
-            state.orders.clear();
-            state.amortised.clear();
-            state.history = [0.0; 3];
-            state.months_seen = 0;
-        }
         let growth = model.population.draw_trial(&mut rngs.population);
         model.costs.draw(&mut rngs.costs, &mut self.cost_draws);
+        // After the other cost draws, so that adding an uncertain expansion price moves none
+        // of them.
+        for (c, (state, cluster)) in self.clusters.iter_mut().zip(&model.ceph).enumerate() {
+            state.reset(cluster, self.widest[c], &mut rngs.costs);
+        }
         for (t, template) in model.volumes.iter().enumerate() {
             self.factors[t] = template.trial_factor.sample(&mut rngs.volumes[t]).max(0.0);
         }
@@ -622,6 +682,11 @@ impl<'m> Simulator<'m> {
             let (snap_cloud, snap_ceph) = template
                 .snapshots
                 .map_or((0.0, 0.0), |s| (s.cloud_factor(), s.ceph_factor()));
+            // RBD keeps the blocks a filesystem freed unless they are discarded; CephFS frees.
+            let frees = match class.backend {
+                Backend::Ceph { frees, .. } => frees || template.discard,
+                Backend::Cloud { .. } => true,
+            };
             let mut stored = 0.0;
             let mut thin = 0.0;
             for i in 0..column.size.len() {
@@ -639,6 +704,7 @@ impl<'m> Simulator<'m> {
                     let (size, resizes, full) = expand(column.size[i], demand, &template.expansion);
                     column.size[i] = size;
                     column.used[i] = demand.min(size);
+                    column.peak[i] = column.peak[i].max(column.used[i]);
                     totals.resizes += resizes as f64;
                     totals.full += full as u32 as f64;
                 }
@@ -651,6 +717,7 @@ impl<'m> Simulator<'m> {
                         price_per_gib_month,
                         billing,
                         snapshot_price_per_gib_month,
+                        ..
                     } => {
                         let (billed, cost) = billing.bill(size, *price_per_gib_month);
                         totals.billed += billed;
@@ -658,7 +725,8 @@ impl<'m> Simulator<'m> {
                         totals.snapshot_cost += used * snap_cloud * snapshot_price_per_gib_month;
                     }
                     Backend::Ceph { .. } => {
-                        stored += used * (1.0 + snap_ceph);
+                        let kept = if frees { used } else { column.peak[i] };
+                        stored += kept + used * snap_ceph;
                         thin += size;
                     }
                 }
@@ -719,6 +787,7 @@ impl<'m> Simulator<'m> {
                 cluster: cc,
                 rate,
                 width,
+                ..
             } = class.backend
                 && cc == c
             {

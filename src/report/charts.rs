@@ -323,6 +323,32 @@ fn ceph_utilisation(model: &Model, agg: &Aggregate) -> Option<Chart> {
     })
 }
 
+/// What the pools can still take: MAX AVAIL as `ceph df` computes it, and the projection
+/// that the fullest OSD keeps its larger share.
+fn ceph_headroom(model: &Model, agg: &Aggregate) -> Option<Chart> {
+    model.ceph.first()?;
+    Some(Chart::fans(
+        "ceph_headroom.png",
+        format!("{}: what the Ceph pools can still take", model.name),
+        "GiB stored".into(),
+        Axis::of(model),
+        vec![
+            fan(
+                "MAX AVAIL (as ceph df)",
+                Band::of(agg, Metric::CephMaxAvailGib),
+                colour(0),
+                true,
+            ),
+            fan(
+                "writable before full (projected)",
+                Band::of(agg, Metric::CephWritableGib),
+                colour(3),
+                true,
+            ),
+        ],
+    ))
+}
+
 /// Monthly cost by component (means, stacked) with the P50 and P90 of the total.
 fn cost(model: &Model, agg: &Aggregate) -> Chart {
     let components = [
@@ -394,6 +420,7 @@ fn population(model: &Model, agg: &Aggregate) -> Option<Chart> {
 pub fn run_charts(model: &Model, agg: &Aggregate) -> Vec<Chart> {
     let mut out = vec![capacity(model, agg)];
     out.extend(ceph_utilisation(model, agg));
+    out.extend(ceph_headroom(model, agg));
     out.push(cost(model, agg));
     out.extend(population(model, agg));
     out
@@ -439,7 +466,7 @@ pub fn compare_charts(models: &[&Model], c: &Comparison) -> Vec<Chart> {
         .map(|(i, d)| {
             fan(
                 format!("{} minus {}", names[i + 1], names[0]),
-                Band::from_sketches((0..months).map(|m| d.cumulative(m).sketch())),
+                Band::from_sketches((0..months).map(|m| d.cumulative(m))),
                 colour(i + 1),
                 true,
             )

@@ -5,7 +5,7 @@
 use super::answer::{Answer, Paragraph};
 use super::charts::{Chart, compare_charts};
 use super::comparison::{ComparisonSummary, Difference, VariantSummary};
-use super::format::{money, percent_with_se, signed_money, when, when_or_later};
+use super::format::{money, probability, signed_money, when, when_or_later};
 use super::{Format, Output, ReportError};
 use crate::aggregate::Comparison;
 use crate::model::Model;
@@ -76,10 +76,10 @@ fn risk(x: &VariantSummary) -> String {
         .get(Event::VolumeFull)
         .and_then(|p| p.known())
     {
-        Some((p, se)) => format!(
+        Some(p) => format!(
             "{}: some volume fills in {} of futures ({:.2} full and {:.2} resize events per 100 volume-months)",
             x.name,
-            percent_with_se(p, se),
+            probability(&p),
             x.full_events_per_100_volume_months,
             x.resize_events_per_100_volume_months
         ),

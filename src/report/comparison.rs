@@ -3,8 +3,7 @@
 
 use super::provenance::{Provenance, VERSION};
 use super::summary::{ProbabilityOut, Stats};
-use crate::aggregate::paired::Moments;
-use crate::aggregate::{Aggregate, Comparison, TimeTo};
+use crate::aggregate::{Aggregate, Comparison, Sketch, TimeTo};
 use crate::model::Model;
 use crate::model::metrics::{ByName, Event, Metric};
 use serde::Serialize;
@@ -64,11 +63,10 @@ pub struct DiffStats {
 }
 
 impl DiffStats {
-    fn of(m: &Moments) -> DiffStats {
-        let (lo, hi) = m.mean_ci95();
-        let s = m.sketch();
+    fn of(s: &Sketch) -> DiffStats {
+        let (lo, hi) = s.mean_ci95();
         DiffStats {
-            mean: m.mean(),
+            mean: s.mean(),
             ci95: [lo, hi],
             p5: s.quantile(0.05),
             p50: s.quantile(0.5),

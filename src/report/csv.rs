@@ -105,7 +105,7 @@ impl Format<CompareReport<'_>> for Csv {
                     ("cost_total", d.monthly(month)),
                     ("cost_cumulative", d.cumulative(month)),
                 ]
-                .map(|(metric, m)| (name.as_str(), month, metric, Stats::of(m.sketch())))
+                .map(|(metric, m)| (name.as_str(), month, metric, Stats::of(m)))
             })
         });
         let bytes = tidy("variant", variants.chain(diffs))?;

@@ -44,14 +44,39 @@ pub fn count(x: f64) -> String {
     format!("{x:.0}")
 }
 
-/// A probability with its standard error: `3.2% ± 0.4%`.
-pub fn percent_with_se(p: f64, se: f64) -> String {
-    format!("{:.1}% ± {:.1}%", p * 100.0, se * 100.0)
+/// A probability a reader cannot misread: `3.2% ± 0.4% s.e.` (one Monte Carlo standard
+/// error), and where no trial or every trial saw the event, the Wilson 95% bound instead of a
+/// zero-width `0.0% ± 0.0%`: `< 0.04% (95%)`, `> 99.96% (95%)`.
+pub fn probability(p: &Probability) -> String {
+    if p.p <= 0.0 {
+        format!("< {} (95%)", bound(p.ci95[1]))
+    } else if p.p >= 1.0 {
+        format!("> {} (95%)", bound(p.ci95[0]))
+    } else {
+        // Enough decimals for the standard error to show one significant digit (so 99.99% is
+        // not printed as 100.0% ± 0.0%), at least one, at most four.
+        let se = p.se * 100.0;
+        let d = (1..=4)
+            .find(|&d| (se * 10f64.powi(d as i32)).round() >= 1.0)
+            .unwrap_or(4);
+        format!("{:.d$}% ± {:.d$}% s.e.", p.p * 100.0, se)
+    }
 }
 
-/// A probability as [`percent_with_se`] renders it.
-pub fn probability(p: &Probability) -> String {
-    percent_with_se(p.p, p.se)
+/// A bound as a percentage with enough decimals to be neither 0 nor 100.
+fn bound(x: f64) -> String {
+    let pct = x * 100.0;
+    let decimals = if (0.1..=99.9).contains(&pct) { 1 } else { 2 };
+    format!("{pct:.decimals$}%")
+}
+
+/// The 95% interval: `2.9–3.6%`.
+pub fn interval(p: &Probability) -> String {
+    format!(
+        "{}–{}",
+        bound(p.ci95[0]).trim_end_matches('%'),
+        bound(p.ci95[1])
+    )
 }
 
 /// The calendar month `month` months after month 0 of a scenario whose month 1 is `start`.
@@ -115,6 +140,24 @@ mod tests {
         assert_eq!(calendar((2026, 1), 0), "2025-12");
         assert_eq!(when(Some((2026, 1)), 7), "month 7 (2026-07)");
         assert_eq!(when_or_later(None, None), "later than the horizon");
+    }
+
+    #[test]
+    fn probabilities_at_the_edges_say_their_bound() {
+        assert_eq!(probability(&Probability::of(0, 10_000)), "< 0.04% (95%)");
+        assert_eq!(
+            probability(&Probability::of(10_000, 10_000)),
+            "> 99.96% (95%)"
+        );
+        assert_eq!(
+            probability(&Probability::of(320, 10_000)),
+            "3.2% ± 0.2% s.e."
+        );
+        assert_eq!(interval(&Probability::of(40, 100)), "30.9–49.8%");
+        assert_eq!(
+            probability(&Probability::of(9_999, 10_000)),
+            "99.99% ± 0.01% s.e."
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! price and its source.
 
 use super::compare::CompareReport;
-use super::format::{count, gib, money, pct, percent_with_se, when};
+use super::format::{count, gib, interval, money, pct, probability, when};
 use super::run::RunReport;
 use super::summary::Summary;
 use super::{Format, Output, ReportError};
@@ -82,7 +82,7 @@ fn key_numbers(out: &mut String, model: &Model, s: &Summary) {
     let _ = writeln!(out, "| metric | month 0 | P50 at {at} | P90 | P95 |");
     let _ = writeln!(out, "|---|---:|---:|---:|---:|");
     type Row = (Metric, &'static str, fn(f64) -> String);
-    let rows: [Row; 11] = [
+    let rows: [Row; 12] = [
         (Metric::CostTotal, "cost per month", money),
         (Metric::CostStorage, "storage cost per month", money),
         (Metric::CostCumulative, "cumulative cost", money),
@@ -92,7 +92,12 @@ fn key_numbers(out: &mut String, model: &Model, s: &Summary) {
         (Metric::UsedGib, "used", gib),
         (Metric::ProvisionedGib, "provisioned", gib),
         (Metric::CephFullestOsdUtil, "fullest OSD", pct),
-        (Metric::CephMaxAvailGib, "Ceph MAX AVAIL", gib),
+        (Metric::CephMaxAvailGib, "Ceph MAX AVAIL (as ceph df)", gib),
+        (
+            Metric::CephWritableGib,
+            "Ceph writable before full (projected)",
+            gib,
+        ),
         (
             Metric::CephOvercommit,
             "Ceph over-commit (provisioned / usable)",
@@ -119,20 +124,24 @@ fn key_numbers(out: &mut String, model: &Model, s: &Summary) {
     let h = s.provenance.horizon_months;
     let _ = writeln!(
         out,
-        "\n| event within {h} months | probability ± standard error |"
+        "\n| event within {h} months | probability (± one standard error) | 95% interval (Wilson) |"
     );
-    let _ = writeln!(out, "|---|---:|");
+    let _ = writeln!(out, "|---|---:|---:|");
     for (event, p) in s.probabilities.by_name() {
-        if let Some((p, se)) = p.known() {
+        if let Some(p) = p.known() {
             let _ = writeln!(
                 out,
-                "| {} | {} |",
+                "| {} | {} | {} |",
                 event.name().replace('_', " "),
-                percent_with_se(p, se)
+                probability(&p),
+                interval(&p)
             );
         }
     }
-    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "\nA probability is the share of simulated futures in which the event happens at least once within the horizon; ± is one Monte Carlo standard error; where no future or every future saw it, the 95% bound is shown instead.\n"
+    );
 }
 
 /// The volume templates as the scenario sets them.
@@ -165,6 +174,58 @@ fn volumes_table(out: &mut String, model: &Model) {
             v.growth.mean() * v.trial_factor.mean()
         );
     }
+}
+
+/// The Ceph clusters as the scenario builds them, with what the reader needs to check them
+/// against `ceph df` and `ceph osd df`.
+fn ceph_table(out: &mut String, model: &Model) {
+    if model.ceph.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| Ceph cluster | hosts × OSDs × size | nearfull / backfillfull / full | imbalance | overhead | expansion |"
+    );
+    let _ = writeln!(out, "|---|---|---|---:|---:|---|");
+    for c in &model.ceph {
+        let imbalance = if c.imbalance_set {
+            pct(c.imbalance)
+        } else {
+            format!("{} (default)", pct(c.imbalance))
+        };
+        let expansion = c.expansion.as_ref().map_or("none".to_string(), |e| {
+            let what = match e.add {
+                crate::model::ExpansionAdd::Osds {
+                    per_host,
+                    osd_size_gib,
+                } => format!("+{per_host} × {} OSD per host", gib(osd_size_gib)),
+                crate::model::ExpansionAdd::Hosts(n) => format!("+{n} host(s)"),
+            };
+            format!(
+                "{what} at {} (lead time {} months), {:.2}/month and {:.2} once per unit (mean)",
+                pct(e.trigger),
+                e.lead_time_months,
+                e.monthly_cost.mean(),
+                e.one_time_cost.mean()
+            )
+        });
+        let _ = writeln!(
+            out,
+            "| {} | {} × {} × {} | {:.2} / {:.2} / {:.2} | {imbalance} | {} | {expansion} |",
+            c.name,
+            c.hosts,
+            c.osds_per_host,
+            gib(c.osd_size_gib),
+            c.nearfull_ratio,
+            c.backfillfull_ratio,
+            c.full_ratio,
+            pct(c.overhead)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n**MAX AVAIL (as ceph df)** is what `ceph df` prints: (full_ratio × raw capacity − (1 + imbalance) × raw used) / pool rate, Ceph's get_rule_avail, which assumes new data lands by CRUSH weight. **Writable before full (projected)** assumes the fullest OSD keeps its larger share: (full_ratio × raw capacity / (1 + imbalance) − raw used) / (rate × (1 + overhead)). With several pools the cluster figure uses their stored-weighted rate. A cluster is **host-failure safe** when, after losing its largest host (and, with several OSDs per host, one OSD, whose data goes to the host's other OSDs), every OSD stays under backfillfull_ratio so that recovery can finish.\n"
+    );
 }
 
 /// The warnings section.
@@ -206,6 +267,7 @@ pub fn run(r: &RunReport) -> String {
     );
     volumes_table(&mut out, model);
     out.push('\n');
+    ceph_table(&mut out, model);
     let rows: Vec<(Option<&str>, &PriceSource)> = s.prices.iter().map(|p| (None, p)).collect();
     prices_table(&mut out, &rows);
     out
@@ -277,7 +339,7 @@ fn side_by_side(out: &mut String, r: &CompareReport) {
                 x.probabilities
                     .get(event)
                     .and_then(|p| p.known())
-                    .map_or("—".into(), |(p, se)| percent_with_se(p, se))
+                    .map_or("—".into(), |p| probability(&p))
             });
         }
     }

@@ -3,7 +3,7 @@
 
 use super::answer::{Answer, Paragraph};
 use super::charts::{Chart, run_charts};
-use super::format::{gib, money, pct, percent_with_se, when, when_or_later};
+use super::format::{gib, money, pct, probability, when, when_or_later};
 use super::summary::Summary;
 use super::{Format, Output, ReportError};
 use crate::aggregate::Aggregate;
@@ -108,13 +108,13 @@ fn fill_sentence(p: &mut Paragraph, s: &Summary) {
         gib(u.p90),
         gib(prov.p50)
     ));
-    if let Some((pr, se)) = s
+    if let Some(pr) = s
         .probabilities
         .get(Event::VolumeFull)
         .and_then(|x| x.known())
     {
         p.push("; some volume fills in ");
-        p.push_strong(percent_with_se(pr, se));
+        p.push_strong(probability(&pr));
         p.push(" of futures");
     }
 }
@@ -129,7 +129,7 @@ fn ceph_sentence(p: &mut Paragraph, model: &Model, s: &Summary) {
     p.push(", and the fullest Ceph OSD is at ");
     p.push_strong(pct(util.p50));
     p.push(format!(" (P90 {})", pct(util.p90)));
-    if let Some((pr, se)) = s
+    if let Some(pr) = s
         .probabilities
         .get(Event::CephNearfull)
         .and_then(|x| x.known())
@@ -138,7 +138,7 @@ fn ceph_sentence(p: &mut Paragraph, model: &Model, s: &Summary) {
             "; it passes nearfull ({:.2}) within the horizon in ",
             cluster.nearfull_ratio
         ));
-        p.push_strong(percent_with_se(pr, se));
+        p.push_strong(probability(&pr));
         p.push(" of futures");
     }
     if let Some(t) = s.time_to.get(Event::CephOrder)

@@ -4,7 +4,7 @@
 
 use super::provenance::{Provenance, VERSION};
 use super::warning::{Warning, warnings};
-use crate::aggregate::{Aggregate, Sketch, TimeTo};
+use crate::aggregate::{Aggregate, Probability, Sketch, TimeTo};
 use crate::model::metrics::{ByName, Event, Metric};
 use crate::model::{Model, PriceSource};
 use serde::Serialize;
@@ -14,6 +14,8 @@ use serde::Serialize;
 pub struct Stats {
     /// Mean.
     pub mean: f64,
+    /// Monte Carlo standard error of the mean (sd/√n).
+    pub mean_se: f64,
     /// 5th percentile.
     pub p5: f64,
     /// Median.
@@ -31,6 +33,7 @@ impl Stats {
     pub fn of(s: &Sketch) -> Stats {
         Stats {
             mean: s.mean(),
+            mean_se: s.mean_se(),
             p5: s.quantile(0.05),
             p50: s.quantile(0.5),
             p90: s.quantile(0.9),
@@ -40,13 +43,16 @@ impl Stats {
     }
 }
 
-/// A probability with its standard error; null where it cannot be judged (no budget set).
+/// A probability with its standard error and Wilson 95% interval; null where it cannot be
+/// judged (Ceph events without a cluster, the budget without one set).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ProbabilityOut {
     /// Estimated chance within the horizon.
     pub p: Option<f64>,
     /// Monte Carlo standard error.
     pub se: Option<f64>,
+    /// Wilson 95% interval [low, high]: not zero-width at 0 or 1.
+    pub ci95: Option<[f64; 2]>,
 }
 
 impl ProbabilityOut {
@@ -57,12 +63,16 @@ impl ProbabilityOut {
         ProbabilityOut {
             p: known.then_some(p.p),
             se: known.then_some(p.se),
+            ci95: known.then_some(p.ci95),
         }
     }
 
-    /// The chance and its standard error, where known.
-    pub fn known(&self) -> Option<(f64, f64)> {
-        self.p.zip(self.se)
+    /// The probability, where known.
+    pub fn known(&self) -> Option<Probability> {
+        match (self.p, self.se, self.ci95) {
+            (Some(p), Some(se), Some(ci95)) => Some(Probability { p, se, ci95 }),
+            _ => None,
+        }
     }
 }
 

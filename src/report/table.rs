@@ -2,7 +2,7 @@
 //! fill and OSD utilisation, every probability with its uncertainty, the first order and
 //! nearfull months, and the warnings.
 
-use super::format::{count, gib, money, pct, percent_with_se, when};
+use super::format::{count, gib, money, pct, probability, when};
 use super::run::RunReport;
 use super::summary::Stats;
 use crate::model::metrics::{Event, Metric};
@@ -60,17 +60,23 @@ pub fn render(r: &RunReport) -> String {
     );
     row(
         &mut out,
-        "ceph MAX AVAIL",
+        "ceph MAX AVAIL (as ceph df)",
         f.get(Metric::CephMaxAvailGib),
         gib,
     );
+    row(
+        &mut out,
+        "ceph writable (projected)",
+        f.get(Metric::CephWritableGib),
+        gib,
+    );
     for (event, p) in s.probabilities.by_name() {
-        if let Some((p, se)) = p.known() {
+        if let Some(p) = p.known() {
             let _ = writeln!(
                 out,
                 "  P({}) within {h} months: {}",
                 event.name(),
-                percent_with_se(p, se)
+                probability(&p)
             );
         }
     }

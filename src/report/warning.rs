@@ -4,7 +4,7 @@
 use super::format::probability;
 use crate::aggregate::{Aggregate, Probability};
 use crate::model::metrics::{Event, Metric};
-use crate::model::{Backend, Model, ceph};
+use crate::model::{Backend, ExpansionAdd, Model, ceph};
 use std::fmt;
 
 /// One thing a reader must know.
@@ -44,6 +44,40 @@ pub enum Warning {
         month: u32,
         /// Share of trials that are safe then.
         share_safe: f64,
+    },
+    /// Losing one OSD would stall recovery in some futures (several OSDs per host).
+    OsdFailureUnsafe {
+        /// The horizon month.
+        month: u32,
+        /// Share of trials that are safe then.
+        share_safe: f64,
+    },
+    /// Expansions are ordered but nothing prices them.
+    Unpriced {
+        /// Cluster name.
+        cluster: String,
+        /// The chance that some order is placed.
+        p: Probability,
+    },
+    /// A scenario set no imbalance where OSDs do not hold a copy of every PG.
+    ZeroImbalance {
+        /// Cluster name.
+        cluster: String,
+        /// OSDs per host.
+        osds_per_host: u32,
+    },
+    /// An autoresize limit above the disk type's largest size was lowered to it.
+    LimitCapped {
+        /// Volume template.
+        volume: String,
+        /// The limit the scenario asked for, GiB.
+        asked: f64,
+        /// The disk type's largest size, GiB.
+        max: f64,
+        /// Storage class.
+        class: String,
+        /// Where the limit is written.
+        source: String,
     },
     /// Some volume fills within the horizon.
     VolumesFill {
@@ -99,8 +133,35 @@ impl fmt::Display for Warning {
             ),
             Warning::HostFailureUnsafe { month, share_safe } => write!(
                 f,
-                "host-failure safe at month {month} in only {:.1}% of trials",
+                "host-failure safe at month {month} in only {:.1}% of trials: after losing a host (or one OSD) recovery needs every OSD under backfillfull_ratio, else it stalls (backfill_toofull)",
                 share_safe * 100.0
+            ),
+            Warning::OsdFailureUnsafe { month, share_safe } => write!(
+                f,
+                "one OSD failure at month {month} leaves recovery able to finish in only {:.1}% of trials: its data moves to the other OSDs of its host, which pass backfillfull_ratio (backfill_toofull)",
+                share_safe * 100.0
+            ),
+            Warning::Unpriced { cluster, p } => write!(
+                f,
+                "ceph.{cluster}: expansions are ordered in {} of futures but are unpriced (no monthly_cost or one_time_cost): the cost curve stays flat while capacity grows; price them before trusting the cost",
+                probability(p)
+            ),
+            Warning::ZeroImbalance {
+                cluster,
+                osds_per_host,
+            } => write!(
+                f,
+                "ceph.{cluster}: imbalance 0% with {osds_per_host} OSDs per host is optimistic (the upmap balancer leaves about 5%); the fullest OSD will fill sooner than shown"
+            ),
+            Warning::LimitCapped {
+                volume,
+                asked,
+                max,
+                class,
+                source,
+            } => write!(
+                f,
+                "volume {volume}: the autoresize limit {asked} GiB is above the largest size of {class} ({max} GiB; {source}): resizes stop at {max} GiB"
             ),
             Warning::VolumesFill { months, p } => write!(
                 f,
@@ -138,15 +199,72 @@ impl serde::Serialize for Warning {
     }
 }
 
-/// The widest pool (in hosts) of each cluster.
-fn widest_pools(model: &Model) -> Vec<u32> {
-    let mut widest = vec![0; model.ceph.len()];
-    for class in &model.storage_classes {
-        if let Backend::Ceph { cluster, width, .. } = class.backend {
-            widest[cluster] = widest[cluster].max(width);
+/// Whether some cluster has, or can get, several OSDs per host.
+fn several_osds_per_host(model: &Model) -> bool {
+    model.ceph.iter().any(|c| {
+        c.osds_per_host >= 2
+            || c.expansion
+                .as_ref()
+                .is_some_and(|e| matches!(e.add, ExpansionAdd::Osds { .. }))
+    })
+}
+
+/// OSD failures, unpriced expansions, an imbalance of 0 that is not plausible.
+fn ceph_warnings(model: &Model, agg: &Aggregate) -> Vec<Warning> {
+    let h = model.horizon_months;
+    let mut out = Vec::new();
+    let share_safe = agg.cell(h as usize, Metric::CephOsdFailureSafe).mean();
+    if share_safe < 1.0 && several_osds_per_host(model) {
+        out.push(Warning::OsdFailureUnsafe {
+            month: h,
+            share_safe,
+        });
+    }
+    let ordered = agg.probability(Event::CephOrder);
+    for c in &model.ceph {
+        if let Some(e) = &c.expansion
+            && ordered.p > 0.0
+            && e.unpriced(c.host_monthly_cost)
+        {
+            out.push(Warning::Unpriced {
+                cluster: c.name.clone(),
+                p: ordered,
+            });
+        }
+        if c.imbalance_set && c.imbalance == 0.0 && c.osds_per_host >= 2 {
+            out.push(Warning::ZeroImbalance {
+                cluster: c.name.clone(),
+                osds_per_host: c.osds_per_host,
+            });
         }
     }
-    widest
+    out
+}
+
+/// Autoresize limits lowered to a disk type's largest size.
+fn volume_warnings(model: &Model) -> Vec<Warning> {
+    model
+        .volumes
+        .iter()
+        .filter_map(|v| {
+            let asked = v.limit_capped_from?;
+            let class = &model.storage_classes[v.storage_class];
+            let Backend::Cloud {
+                limits: Some(limits),
+                ..
+            } = &class.backend
+            else {
+                return None;
+            };
+            Some(Warning::LimitCapped {
+                volume: v.name.clone(),
+                asked,
+                max: limits.max_gib.unwrap_or(asked),
+                class: class.name.clone(),
+                source: limits.source.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Everything a reader must be told about a run, in the order they matter.
@@ -163,7 +281,7 @@ pub fn warnings(model: &Model, agg: &Aggregate) -> Vec<Warning> {
             trials: n,
         });
     }
-    for (cluster, width) in model.ceph.iter().zip(widest_pools(model)) {
+    for (cluster, width) in model.ceph.iter().zip(model.widest_pools()) {
         if width > 0 && !ceph::can_rereplicate(cluster.hosts, width) {
             out.push(Warning::RunsDegraded {
                 cluster: cluster.name.clone(),
@@ -187,7 +305,9 @@ pub fn warnings(model: &Model, agg: &Aggregate) -> Vec<Warning> {
                 share_safe,
             });
         }
+        out.extend(ceph_warnings(model, agg));
     }
+    out.extend(volume_warnings(model));
     let full = agg.probability(Event::VolumeFull);
     if full.p > 0.0 {
         out.push(Warning::VolumesFill { months: h, p: full });

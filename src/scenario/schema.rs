@@ -239,6 +239,8 @@ pub struct VolumeSpec {
     pub retention_months: u32,
     pub expansion: Option<ExpansionSpec>,
     pub snapshots: Option<SnapshotsSpec>,
+    #[serde(default)]
+    pub discard: bool,
 }
 
 /// `pool = …` of a Ceph storage class.
@@ -257,7 +259,8 @@ pub enum PoolSpec {
 pub struct TierSpec {
     pub name: Option<String>,
     pub size: Raw,
-    pub monthly: f64,
+    /// None: a size the provider offers whose price is not known (sizes billed at it are refused).
+    pub monthly: Option<f64>,
 }
 
 /// `billing = …` of a cloud storage class or catalog entry.
@@ -286,6 +289,19 @@ pub struct StorageClassSpec {
     pub price_per_gib_month: Option<f64>,
     pub billing: Option<BillingSpec>,
     pub snapshot_price_per_gib_month: Option<f64>,
+    pub limits: Option<LimitsSpec>,
+    /// Ceph classes: "rbd" (default) or "cephfs".
+    pub interface: Option<String>,
+}
+
+/// The sizes a provider allows for a disk type, and where that is written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct LimitsSpec {
+    pub min: Option<Raw>,
+    pub max: Option<Raw>,
+    pub source: String,
 }
 
 /// `add = …` of an expansion: `{ osds_per_host, osd_size }` or `{ hosts }`.
@@ -308,13 +324,12 @@ pub struct CephExpansionSpec {
     pub projected: bool,
     pub lead_time_months: u32,
     pub add: AddSpec,
-    #[serde(default)]
-    pub monthly_cost: f64,
-    #[serde(default)]
-    pub one_time_cost: f64,
+    pub monthly_cost: Option<AmountSpec>,
+    pub one_time_cost: Option<AmountSpec>,
     #[serde(default)]
     pub amortize_months: u32,
     pub max_outstanding: Option<u32>,
+    pub imbalance: Option<Raw>,
 }
 
 /// `[ceph.<cluster>]`
@@ -421,6 +436,7 @@ fn default_hours() -> f64 {
 pub struct CatalogStorage {
     pub price_per_gib_month: Option<f64>,
     pub billing: Option<BillingSpec>,
+    pub limits: Option<LimitsSpec>,
     pub source: Option<String>,
     pub notes: Option<String>,
 }

@@ -160,6 +160,7 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
         .map(|(cname, c)| ceph_cluster(&mut ck, cname, c))
         .collect();
     let storage_classes = storage_classes(&mut ck, &spec, catalog.as_ref(), &mut price_sources);
+    let ceph = ceph_imbalance_defaults(ceph, &storage_classes);
     let volumes = volumes(
         &mut ck,
         &spec.volumes,
@@ -305,6 +306,7 @@ fn storage_classes(
                         price_per_gib_month: 0.0,
                         billing: Billing::default(),
                         snapshot_price_per_gib_month: 0.0,
+                        limits: None,
                     }
                 }
             };
@@ -389,10 +391,28 @@ fn ceph_backend(
             ),
         );
     }
+    let frees = match sc.interface.as_deref() {
+        None | Some("rbd") => false,
+        Some("cephfs") => true,
+        Some(other) => {
+            ck.err(
+                &format!("{key}.interface"),
+                format!("{other:?} is not \"rbd\" or \"cephfs\""),
+            );
+            false
+        }
+    };
+    if sc.limits.is_some() {
+        ck.err(
+            &format!("{key}.limits"),
+            "size limits belong to cloud disk types; a Ceph volume's size is bounded by its quota",
+        );
+    }
     Backend::Ceph {
         cluster: cluster.unwrap_or(0),
         rate,
         width,
+        frees,
     }
 }
 
@@ -523,24 +543,29 @@ fn volume(
     if size_gib <= 0.0 {
         ck.err(&format!("{key}.size"), "must be more than 0");
     }
-    let expansion = expansion(ck, key, v.expansion.as_ref(), size_gib);
+    let mut expansion = expansion(ck, key, v.expansion.as_ref(), size_gib);
+    let mut limit_capped_from = None;
     if let Some(sc) = class
-        && let Backend::Cloud { billing, .. } = &sc.backend
-        && let Some(max) = billing.max_gib()
+        && let Backend::Cloud {
+            billing, limits, ..
+        } = &sc.backend
     {
-        let biggest = match expansion {
-            Expansion::Autoresize { limit_gib, .. } => limit_gib.max(size_gib),
-            Expansion::None => size_gib,
-        };
-        if biggest > max {
-            ck.err(
-                &format!("{key}.size"),
-                format!(
-                    "{biggest} GiB is larger than the largest tier of {} ({max} GiB)",
-                    sc.name
-                ),
-            );
+        if let Some(l) = limits {
+            limit_capped_from = check_size_limits(ck, key, size_gib, &mut expansion, sc, l);
         }
+        check_tiers(ck, key, size_gib, &expansion, sc, billing);
+    }
+    let discard = v.discard;
+    if discard
+        && !matches!(
+            class.map(|c| &c.backend),
+            Some(Backend::Ceph { frees: false, .. })
+        )
+    {
+        ck.err(
+            &format!("{key}.discard"),
+            "discard applies to volumes of a Ceph RBD class (interface = \"rbd\"); CephFS and cloud disks give freed space back anyway",
+        );
     }
     let snapshots = v.snapshots.as_ref().map(|s| Snapshots {
         retained: s.retained,
@@ -557,7 +582,118 @@ fn volume(
         retention_months: v.retention_months,
         expansion,
         snapshots,
+        discard,
+        limit_capped_from,
     }
+}
+
+/// The largest size a volume can reach: its size, or its autoresize limit.
+fn biggest(size_gib: f64, expansion: &Expansion) -> f64 {
+    match expansion {
+        Expansion::Autoresize { limit_gib, .. } => limit_gib.max(size_gib),
+        Expansion::None => size_gib,
+    }
+}
+
+/// A provider's size range: a size outside it is an error; an autoresize limit above the
+/// maximum is lowered to it (the provider refuses to grow a disk further). Returns the
+/// scenario's limit when it was lowered.
+fn check_size_limits(
+    ck: &mut Checker,
+    key: &str,
+    size_gib: f64,
+    expansion: &mut Expansion,
+    class: &StorageClass,
+    limits: &SizeLimits,
+) -> Option<f64> {
+    if let Some(min) = limits.min_gib
+        && size_gib < min - 1e-9
+    {
+        ck.err(
+            &format!("{key}.size"),
+            format!(
+                "{size_gib} GiB is below the smallest size of {} ({min} GiB; {})",
+                class.name, limits.source
+            ),
+        );
+    }
+    let max = limits.max_gib?;
+    if size_gib > max + 1e-9 {
+        ck.err(
+            &format!("{key}.size"),
+            format!(
+                "{size_gib} GiB is above the largest size of {} ({max} GiB; {})",
+                class.name, limits.source
+            ),
+        );
+    }
+    match expansion {
+        Expansion::Autoresize { limit_gib, .. } if *limit_gib > max + 1e-9 => {
+            let asked = *limit_gib;
+            *limit_gib = max;
+            Some(asked)
+        }
+        _ => None,
+    }
+}
+
+/// Tiered billing: no size beyond the largest tier, and none in a tier without a price.
+fn check_tiers(
+    ck: &mut Checker,
+    key: &str,
+    size_gib: f64,
+    expansion: &Expansion,
+    class: &StorageClass,
+    billing: &Billing,
+) {
+    let top = biggest(size_gib, expansion);
+    if let Some(max) = billing.max_gib()
+        && top > max
+    {
+        ck.err(
+            &format!("{key}.size"),
+            format!(
+                "{top} GiB is larger than the largest tier of {} ({max} GiB)",
+                class.name
+            ),
+        );
+    }
+    if let Some(t) = billing.unpriced_tier_between(size_gib, top) {
+        let range = if top > size_gib {
+            format!("{size_gib}–{top} GiB (size to autoresize limit)")
+        } else {
+            format!("{size_gib} GiB")
+        };
+        ck.err(
+            &format!("{key}.size"),
+            format!(
+                "{range} would be billed as {} ({} GiB), whose price {} does not list; choose sizes in priced tiers or add {}'s price rather than bill it at the next listed tier",
+                t.name, t.size_gib, class.name, t.name
+            ),
+        );
+    }
+}
+
+/// Applies the default imbalance rule ([`crate::model::ceph::default_imbalance`]) to clusters
+/// whose scenario sets none, now that the width of their pools is known.
+fn ceph_imbalance_defaults(
+    mut ceph: Vec<CephCluster>,
+    classes: &[StorageClass],
+) -> Vec<CephCluster> {
+    let mut widest = vec![0; ceph.len()];
+    for class in classes {
+        if let Backend::Ceph { cluster, width, .. } = class.backend
+            && cluster < widest.len()
+        {
+            widest[cluster] = widest[cluster].max(width);
+        }
+    }
+    for (c, w) in ceph.iter_mut().zip(widest) {
+        if !c.imbalance_set {
+            c.imbalance = crate::model::ceph::default_imbalance(c.hosts, c.osds_per_host, w);
+        }
+    }
+    ceph
 }
 
 /// The hosts' monthly prices, for the report's assumptions.
@@ -730,17 +866,14 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
         ck.err(&format!("{key}.osd_size"), "must be more than 0");
     }
     let overhead = ck.fraction(&format!("{key}.overhead"), c.overhead.as_ref(), 0.0);
+    // Without `imbalance` the default rule applies once the pools are known (see
+    // `ceph_imbalance_defaults`).
     let imbalance = ck.fraction(&format!("{key}.imbalance"), c.imbalance.as_ref(), 0.0);
     let nearfull = c.nearfull_ratio.unwrap_or(0.85);
     let backfillfull = c.backfillfull_ratio.unwrap_or(0.90);
     let full = c.full_ratio.unwrap_or(0.95);
-    if !(0.0 < nearfull && nearfull < backfillfull && backfillfull < full && full < 1.0) {
-        ck.err(
-            &format!("{key}.nearfull_ratio"),
-            format!(
-                "ratios must satisfy 0 < nearfull < backfillfull < full < 1 (got {nearfull}, {backfillfull}, {full}); Ceph raises OSD_OUT_OF_ORDER_FULL otherwise"
-            ),
-        );
+    if let Err(message) = crate::model::ceph::check_ratios(nearfull, backfillfull, full) {
+        ck.err(&format!("{key}.nearfull_ratio"), message);
     }
     let initial_raw_used_gib = c
         .initial_raw_used
@@ -782,10 +915,20 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
             projected: e.projected,
             lead_time_months: e.lead_time_months,
             add,
-            monthly_cost: ck.non_negative(&format!("{ekey}.monthly_cost"), e.monthly_cost),
-            one_time_cost: ck.non_negative(&format!("{ekey}.one_time_cost"), e.one_time_cost),
+            monthly_cost: e
+                .monthly_cost
+                .as_ref()
+                .map_or(Dist::Fixed(0.0), |a| ck.amount(&format!("{ekey}.monthly_cost"), a)),
+            one_time_cost: e
+                .one_time_cost
+                .as_ref()
+                .map_or(Dist::Fixed(0.0), |a| ck.amount(&format!("{ekey}.one_time_cost"), a)),
             amortize_months: e.amortize_months,
             max_outstanding: max_outstanding.max(1),
+            imbalance: e
+                .imbalance
+                .as_ref()
+                .map(|r| ck.fraction(&format!("{ekey}.imbalance"), Some(r), 0.0)),
         }
     });
     CephCluster {
@@ -795,6 +938,7 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
         osd_size_gib: osd_size_gib.max(1e-9),
         overhead,
         imbalance,
+        imbalance_set: c.imbalance.is_some(),
         nearfull_ratio: nearfull,
         backfillfull_ratio: backfillfull,
         full_ratio: full,
@@ -826,16 +970,22 @@ fn billing(ck: &mut Checker, key: &str, spec: &BillingSpec) -> Billing {
         BillingSpec::Tiered { tiers } => {
             let mut out = Vec::new();
             for (i, t) in tiers.iter().enumerate() {
-                let size = ck
+                let size_gib = ck
                     .gib(&format!("{key}.tiered.tiers[{i}].size"), &t.size)
                     .unwrap_or(0.0);
-                let price = ck.non_negative(&format!("{key}.tiered.tiers[{i}].monthly"), t.monthly);
-                out.push((size, price));
+                let monthly = t
+                    .monthly
+                    .map(|m| ck.non_negative(&format!("{key}.tiered.tiers[{i}].monthly"), m));
+                out.push(Tier {
+                    name: t.name.clone().unwrap_or_else(|| format!("{size_gib} GiB")),
+                    size_gib,
+                    monthly,
+                });
             }
             if out.is_empty() {
                 ck.err(&format!("{key}.tiered.tiers"), "needs at least one tier");
             }
-            if out.windows(2).any(|w| w[1].0 <= w[0].0) {
+            if out.windows(2).any(|w| w[1].size_gib <= w[0].size_gib) {
                 ck.err(&format!("{key}.tiered.tiers"), "tier sizes must increase");
             }
             Billing::Tiered { tiers: out }
@@ -843,14 +993,40 @@ fn billing(ck: &mut Checker, key: &str, spec: &BillingSpec) -> Billing {
     }
 }
 
-/// A cloud class's price from the catalog's `[storage.<k>]`: (price per GiB-month, billing).
+/// The sizes a disk type allows (`limits = { min, max, source }`).
+fn size_limits(ck: &mut Checker, key: &str, spec: &LimitsSpec) -> SizeLimits {
+    let min_gib = spec
+        .min
+        .as_ref()
+        .and_then(|m| ck.gib(&format!("{key}.min"), m));
+    let max_gib = spec
+        .max
+        .as_ref()
+        .and_then(|m| ck.gib(&format!("{key}.max"), m));
+    if let (Some(lo), Some(hi)) = (min_gib, max_gib)
+        && lo > hi
+    {
+        ck.err(
+            &format!("{key}.min"),
+            format!("{lo} GiB is above max ({hi} GiB)"),
+        );
+    }
+    SizeLimits {
+        min_gib,
+        max_gib,
+        source: spec.source.clone(),
+    }
+}
+
+/// A cloud class's price from the catalog's `[storage.<k>]`: (price per GiB-month, billing,
+/// size limits).
 fn catalog_storage(
     ck: &mut Checker,
     key: &str,
     k: &str,
     catalog: Option<&Catalog>,
     sources: &mut Vec<PriceSource>,
-) -> Option<(f64, Billing)> {
+) -> Option<(f64, Billing, Option<SizeLimits>)> {
     let Some(cat) = catalog else {
         ck.err(
             &format!("{key}.price"),
@@ -896,7 +1072,11 @@ fn catalog_storage(
         source: format!("{} — {source}", cat.label),
         as_of: Some(cat.spec.as_of.clone()),
     });
-    Some((price, rule))
+    let limits = entry
+        .limits
+        .as_ref()
+        .map(|l| size_limits(ck, &format!("{key}.price"), l));
+    Some((price, rule, limits))
 }
 
 fn cloud_backend(
@@ -914,6 +1094,7 @@ fn cloud_backend(
     }
     let mut price = 0.0;
     let mut rule = Billing::default();
+    let mut limits = None;
     let mut from_catalog = false;
     match (&sc.price, sc.price_per_gib_month) {
         (Some(_), Some(_)) => ck.err(
@@ -921,8 +1102,8 @@ fn cloud_backend(
             "set either price (a catalog key) or price_per_gib_month, not both",
         ),
         (Some(k), None) => {
-            if let Some((p, r)) = catalog_storage(ck, key, k, catalog, sources) {
-                (price, rule, from_catalog) = (p, r, true);
+            if let Some((p, r, l)) = catalog_storage(ck, key, k, catalog, sources) {
+                (price, rule, limits, from_catalog) = (p, r, l, true);
             }
         }
         (None, Some(p)) => {
@@ -954,10 +1135,20 @@ fn cloud_backend(
         (None, Some(s)) => s.price_per_gib_month,
         (None, None) => 0.0,
     };
+    if let Some(l) = &sc.limits {
+        limits = Some(size_limits(ck, &format!("{key}.limits"), l));
+    }
+    if sc.interface.is_some() {
+        ck.err(
+            &format!("{key}.interface"),
+            "interface (rbd or cephfs) belongs to backend = \"ceph\"",
+        );
+    }
     Backend::Cloud {
         price_per_gib_month: price,
         billing: rule,
         snapshot_price_per_gib_month: snapshot,
+        limits,
     }
 }
 
