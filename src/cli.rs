@@ -19,8 +19,50 @@ pub enum Command {
     Run(RunArgs),
     /// Compare variants on the same simulated futures; paired differences, charts, report.md.
     Compare(CompareArgs),
+    /// Size tiers and autoresize settings that meet the targets at least cost; the Ceph
+    /// expansion trigger for the lead time, and when orders fall due.
+    Recommend(RecommendArgs),
     /// Check scenario files and print every problem (exit 2 if any).
     Validate(ValidateArgs),
+}
+
+/// How `recommend` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecommendFormat {
+    /// Tables and sentences for a person.
+    Text,
+    /// JSON for scripts.
+    Json,
+}
+
+/// `headroom recommend`.
+#[derive(Debug, Clone, Args)]
+pub struct RecommendArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RecommendFormat::Text)]
+    pub format: RecommendFormat,
+    /// Simulation options (trials are per option weighed).
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// `headroom plan`.
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Folder of the cluster's manifests (YAML: StatefulSets, PVCs, StorageClasses, Rook
+    /// CephCluster and CephBlockPool; other kinds pass through untouched).
+    #[arg(long)]
+    pub manifests: PathBuf,
+    /// Folder to write the plan to (replaced as a whole).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Simulation options.
+    #[command(flatten)]
+    pub sim: SimArgs,
 }
 
 /// Options of every command that simulates.

@@ -18,6 +18,7 @@
 pub mod aggregate;
 pub mod app;
 pub mod cli;
+pub mod decide;
 pub mod engine;
 pub mod model;
 pub mod quantity;

@@ -300,7 +300,7 @@ fn parquet_export_round_trips() {
         .finish()
         .unwrap();
     assert_eq!(df.height(), 100);
-    assert_eq!(df.width(), 3 + Metric::ALL.len() + 5);
+    assert_eq!(df.width(), 3 + Metric::ALL.len() + Event::COUNT);
     let s = load("scenarios/contabo-ceph.toml");
     let trial = df.column("trial").unwrap().u64().unwrap();
     let cost = df.column("cost_total").unwrap().f64().unwrap();

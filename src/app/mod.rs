@@ -6,6 +6,7 @@
 
 pub mod compare;
 pub mod output;
+pub mod recommend;
 pub mod run;
 pub mod validate;
 
@@ -69,6 +70,7 @@ pub fn main(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::execute(&args),
         Command::Compare(args) => compare::execute(&args),
+        Command::Recommend(args) => recommend::execute(&args),
         Command::Validate(args) => validate::execute(&args),
     };
     match result {

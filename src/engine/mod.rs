@@ -99,14 +99,37 @@ fn keep_rows(record: &TrialRecord, trial: u64, keep: Keep, rows: &mut Vec<TrialR
     }
 }
 
-fn run_chunk(
+/// What a run keeps of its trials: fed each trial's records of every variant (the same trial
+/// index, the same random streams), and merged exactly, in any order.
+pub trait Accumulator: Send {
+    /// Adds one trial of every variant.
+    fn add(&mut self, records: &[TrialRecord]);
+    /// Adds everything `other` holds.
+    fn merge(self, other: Self) -> Self;
+    /// Trials added (for progress).
+    fn trials(&self) -> u64;
+}
+
+impl Accumulator for Comparison {
+    fn add(&mut self, records: &[TrialRecord]) {
+        Comparison::add(self, records);
+    }
+    fn merge(self, other: Self) -> Self {
+        Comparison::merge(self, other)
+    }
+    fn trials(&self) -> u64 {
+        Comparison::trials(self)
+    }
+}
+
+fn run_chunk<A: Accumulator>(
     variants: &[&Model],
     cfg: &RunConfig,
     chunk: u64,
     keep: Keep,
-) -> (Comparison, Vec<TrialRow>) {
-    let horizon = variants.first().map_or(0, |m| m.horizon_months);
-    let mut out = Comparison::new(variants.len(), horizon);
+    init: &(dyn Fn() -> A + Sync),
+) -> (A, Vec<TrialRow>) {
+    let mut out = init();
     let mut rows = Vec::new();
     let mut sims: Vec<Simulator> = variants.iter().map(|m| Simulator::new(m)).collect();
     let mut records: Vec<TrialRecord> = variants
@@ -126,24 +149,24 @@ fn run_chunk(
     (out, rows)
 }
 
-fn run_all(
+fn run_all<A: Accumulator>(
     variants: &[&Model],
     cfg: &RunConfig,
     keep: Keep,
+    init: &(dyn Fn() -> A + Sync),
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<(Comparison, Vec<TrialRow>), rayon::ThreadPoolBuildError> {
+) -> Result<(A, Vec<TrialRow>), rayon::ThreadPoolBuildError> {
     let chunks = cfg.trials.div_ceil(CHUNK);
-    let horizon = variants.first().map_or(0, |m| m.horizon_months);
     let work = || {
         (0..chunks)
             .into_par_iter()
             .map(|chunk| {
-                let (c, rows) = run_chunk(variants, cfg, chunk, keep);
+                let (c, rows) = run_chunk(variants, cfg, chunk, keep, init);
                 progress(c.trials());
                 (c, rows)
             })
             .reduce(
-                || (Comparison::new(variants.len(), horizon), Vec::new()),
+                || (init(), Vec::new()),
                 |(a, mut ra), (b, rb)| {
                     ra.extend(rb);
                     (a.merge(b), ra)
@@ -169,7 +192,8 @@ pub fn run_keeping(
     keep: Keep,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(Aggregate, Vec<TrialRow>), rayon::ThreadPoolBuildError> {
-    let (mut c, rows) = run_all(&[model], cfg, keep, progress)?;
+    let init = || Comparison::new(1, model.horizon_months);
+    let (mut c, rows) = run_all(&[model], cfg, keep, &init, progress)?;
     Ok((c.aggregates.remove(0), rows))
 }
 
@@ -181,7 +205,20 @@ pub fn run_variants(
     cfg: &RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Comparison, rayon::ThreadPoolBuildError> {
-    Ok(run_all(variants, cfg, Keep::Nothing, progress)?.0)
+    let horizon = variants.first().map_or(0, |m| m.horizon_months);
+    let init = || Comparison::new(variants.len(), horizon);
+    Ok(run_all(variants, cfg, Keep::Nothing, &init, progress)?.0)
+}
+
+/// Plays the same trials of every variant into accumulators made by `init`, merged in a fixed
+/// way: bit-identical whatever the thread count, as long as `A`'s merge is exact.
+pub fn fold<A: Accumulator>(
+    variants: &[&Model],
+    cfg: &RunConfig,
+    init: &(dyn Fn() -> A + Sync),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<A, rayon::ThreadPoolBuildError> {
+    Ok(run_all(variants, cfg, Keep::Nothing, init, progress)?.0)
 }
 
 /// Runs `cfg.trials` trials of `model` and aggregates them. `progress` is called with the

@@ -128,6 +128,8 @@ pub struct CephCluster {
     pub initial_raw_used_gib: f64,
     /// Expansion policy, if any.
     pub expansion: Option<CephExpansion>,
+    /// The Rook CephCluster's name, where it differs from the scenario's name for the cluster.
+    pub rook: Option<String>,
 }
 
 impl CephCluster {

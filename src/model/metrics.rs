@@ -166,11 +166,14 @@ pub enum Event {
     CephOrder,
     /// `cost_total` above the monthly budget.
     BudgetExceeded,
+    /// A failure the cluster could recover from (losing a host where a spare one exists, an
+    /// OSD where its host has others) would stall recovery at this fill (backfill_toofull).
+    CephRecoveryStall,
 }
 
 impl Event {
     /// How many events a trial notes.
-    pub const COUNT: usize = 5;
+    pub const COUNT: usize = 6;
 
     /// Every event, in index order (also the order of the Parquet export's columns).
     pub const ALL: [Event; Event::COUNT] = [
@@ -179,6 +182,7 @@ impl Event {
         Event::CephFull,
         Event::CephOrder,
         Event::BudgetExceeded,
+        Event::CephRecoveryStall,
     ];
 
     /// Name in `summary.json`.
@@ -189,6 +193,7 @@ impl Event {
             Event::CephFull => "ceph_full",
             Event::CephOrder => "ceph_order",
             Event::BudgetExceeded => "budget_exceeded",
+            Event::CephRecoveryStall => "ceph_recovery_stall",
         }
     }
 
@@ -322,7 +327,7 @@ mod tests {
             .collect();
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
-            r#"{"budget_exceeded":4,"ceph_full":2,"ceph_nearfull":1,"volume_full":0}"#
+            r#"{"budget_exceeded":4,"ceph_full":2,"ceph_nearfull":1,"ceph_recovery_stall":5,"volume_full":0}"#
         );
         assert_eq!(m.get(Event::CephFull), Some(&2));
         assert_eq!(m.get(Event::CephOrder), None);

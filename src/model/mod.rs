@@ -192,6 +192,10 @@ pub struct VolumeTemplate {
     /// The scenario's autoresize limit where it was above the disk type's largest size (the
     /// limit used is that size).
     pub limit_capped_from: Option<f64>,
+    /// Sizes `recommend` weighs (`candidates`), GiB, increasing; empty: a ladder around the size.
+    pub candidates: Vec<f64>,
+    /// The StatefulSet whose `volumeClaimTemplates` entry this is, where names clash.
+    pub statefulset: Option<String>,
 }
 
 /// Where a storage class keeps its data and how it is billed.
@@ -326,15 +330,67 @@ impl Costs {
     }
 }
 
-/// Risk targets a run is judged against.
+/// Risk targets a run is judged against, and that `recommend` meets (each `None` here takes
+/// the documented default of [`Targets::effective`] there).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Targets {
     /// Monthly budget: `budget_exceeded` is the chance that some month's `cost_total` passes it.
     pub monthly_budget: Option<f64>,
+    /// Highest acceptable chance that some month passes the budget.
+    pub max_budget_exceeded_probability: Option<f64>,
     /// Highest acceptable chance that some volume fills within the horizon.
     pub max_volume_full_probability: Option<f64>,
+    /// Highest acceptable full volume-months per 100 volume-months.
+    pub max_full_events_per_100_volume_months: Option<f64>,
+    /// Highest acceptable autoresizes per volume per month (each one is an API call, a wait and,
+    /// on EBS, a 6-hour lock on the volume).
+    pub max_resizes_per_volume_month: Option<f64>,
     /// Highest acceptable chance that the fullest OSD passes nearfull within the horizon.
     pub max_ceph_nearfull_probability: Option<f64>,
+    /// Whether an expansion trigger must keep the cluster able to recover from the failures it
+    /// could recover from (recovery bounded by backfillfull).
+    pub require_host_failure_safe: Option<bool>,
+    /// Highest acceptable chance that such a failure would stall recovery within the horizon.
+    pub max_recovery_stall_probability: Option<f64>,
+}
+
+/// Targets with every default filled in.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct EffectiveTargets {
+    /// See [`Targets::monthly_budget`] (no default: unchecked).
+    pub monthly_budget: Option<f64>,
+    /// Default 10%.
+    pub max_budget_exceeded_probability: f64,
+    /// Default 5%.
+    pub max_volume_full_probability: f64,
+    /// Default 1 per 100 volume-months.
+    pub max_full_events_per_100_volume_months: f64,
+    /// Default 0.5: on average no more than one resize per volume every two months.
+    pub max_resizes_per_volume_month: f64,
+    /// Default 5%.
+    pub max_ceph_nearfull_probability: f64,
+    /// Default true.
+    pub require_host_failure_safe: bool,
+    /// Default 5%.
+    pub max_recovery_stall_probability: f64,
+}
+
+impl Targets {
+    /// The targets with their documented defaults.
+    pub fn effective(&self) -> EffectiveTargets {
+        EffectiveTargets {
+            monthly_budget: self.monthly_budget,
+            max_budget_exceeded_probability: self.max_budget_exceeded_probability.unwrap_or(0.10),
+            max_volume_full_probability: self.max_volume_full_probability.unwrap_or(0.05),
+            max_full_events_per_100_volume_months: self
+                .max_full_events_per_100_volume_months
+                .unwrap_or(1.0),
+            max_resizes_per_volume_month: self.max_resizes_per_volume_month.unwrap_or(0.5),
+            max_ceph_nearfull_probability: self.max_ceph_nearfull_probability.unwrap_or(0.05),
+            require_host_failure_safe: self.require_host_failure_safe.unwrap_or(true),
+            max_recovery_stall_probability: self.max_recovery_stall_probability.unwrap_or(0.05),
+        }
+    }
 }
 
 /// A price the model uses, and where it came from.

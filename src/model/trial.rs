@@ -23,6 +23,31 @@ pub const NEVER: u32 = u32::MAX;
 /// against a pathological `increase`).
 const MAX_RESIZES_PER_STEP: u32 = 10_000;
 
+/// What one volume template did over a trial (months 1…horizon): what `recommend` judges a
+/// size and an expansion policy by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TemplateTally {
+    /// First month one of its volumes was full ([`NEVER`]: none).
+    pub first_full: u32,
+    /// Full volume-months.
+    pub full_events: f64,
+    /// Autoresizes.
+    pub resizes: f64,
+    /// Volume-months (volumes present, summed over months 1…horizon).
+    pub volume_months: f64,
+}
+
+impl Default for TemplateTally {
+    fn default() -> Self {
+        TemplateTally {
+            first_full: NEVER,
+            full_events: 0.0,
+            resizes: 0.0,
+            volume_months: 0.0,
+        }
+    }
+}
+
 /// Everything one trial records.
 #[derive(Debug, Clone)]
 pub struct TrialRecord {
@@ -32,6 +57,10 @@ pub struct TrialRecord {
     pub first: [u32; Event::COUNT],
     /// Whether the population hit `max_users` and arrivals were cut.
     pub population_capped: bool,
+    /// Per volume template, in [`Model::volumes`] order.
+    pub templates: Vec<TemplateTally>,
+    /// The month of every expansion order placed, in order (all clusters).
+    pub orders: Vec<u32>,
 }
 
 impl TrialRecord {
@@ -41,6 +70,8 @@ impl TrialRecord {
             values: vec![0.0; (horizon_months as usize + 1) * N_METRICS],
             first: [NEVER; Event::COUNT],
             population_capped: false,
+            templates: Vec::new(),
+            orders: Vec::new(),
         }
     }
 
@@ -70,10 +101,13 @@ impl TrialRecord {
         }
     }
 
-    fn reset(&mut self) {
+    fn reset(&mut self, templates: usize) {
         self.values.fill(0.0);
         self.first = [NEVER; Event::COUNT];
         self.population_capped = false;
+        self.templates.clear();
+        self.templates.resize(templates, TemplateTally::default());
+        self.orders.clear();
     }
 }
 
@@ -220,11 +254,16 @@ impl ClusterState {
         } else {
             host_safe
         };
+        // A failure the cluster could recover from (a host where a spare one exists, an OSD
+        // where its host has others) would stall at this fill.
+        let stall = (ceph::can_rereplicate(self.hosts, load.widest) && !host_safe)
+            || (self.osds_per_host >= 2 && !osd_safe);
         ClusterMonth {
             raw_cap,
             raw_used: load.raw_used,
             usable,
             util,
+            stall,
             max_avail: ceph::max_avail_gib(
                 raw_cap,
                 load.raw_used,
@@ -329,6 +368,7 @@ struct ClusterMonth {
     writable: f64,
     safe: bool,
     osd_safe: bool,
+    stall: bool,
     overcommit: f64,
     osds: f64,
 }
@@ -478,7 +518,7 @@ impl<'m> Simulator<'m> {
     /// Plays one trial with the given generators and writes it into `record`.
     pub fn run(&mut self, rngs: &mut TrialRngs, record: &mut TrialRecord) {
         let model = self.model;
-        record.reset();
+        record.reset(model.volumes.len());
         self.users_gone.clear();
         self.active_users = 0;
         for c in &mut self.columns {
@@ -516,7 +556,7 @@ impl<'m> Simulator<'m> {
             }
             let pods = model.pods.replicas(self.active_users);
             self.pod_volumes(pods, rngs);
-            let totals = self.volume_step(month, pods, rngs);
+            let totals = self.volume_step(month, pods, rngs, record);
             if totals.full > 0.0 {
                 record.note(Event::VolumeFull, month);
             }
@@ -669,7 +709,13 @@ impl<'m> Simulator<'m> {
     }
 
     /// Steps 3 and 4: growth, expansion and full events, and the month's volume totals.
-    fn volume_step(&mut self, month: u32, pods: u32, rngs: &mut TrialRngs) -> VolumeTotals {
+    fn volume_step(
+        &mut self,
+        month: u32,
+        pods: u32,
+        rngs: &mut TrialRngs,
+        record: &mut TrialRecord,
+    ) -> VolumeTotals {
         let model = self.model;
         let mut totals = VolumeTotals::default();
         self.stored_by_class.fill(0.0);
@@ -689,6 +735,7 @@ impl<'m> Simulator<'m> {
             };
             let mut stored = 0.0;
             let mut thin = 0.0;
+            let (mut t_full, mut t_resizes, mut t_volumes) = (0.0, 0.0, 0.0);
             for i in 0..column.size.len() {
                 if !column.exists[i] {
                     continue;
@@ -707,9 +754,12 @@ impl<'m> Simulator<'m> {
                     column.peak[i] = column.peak[i].max(column.used[i]);
                     totals.resizes += resizes as f64;
                     totals.full += full as u32 as f64;
+                    t_resizes += resizes as f64;
+                    t_full += full as u32 as f64;
                 }
                 let (size, used) = (column.size[i], column.used[i]);
                 totals.volumes += 1.0;
+                t_volumes += 1.0;
                 totals.provisioned += size;
                 totals.used += used;
                 match &class.backend {
@@ -734,6 +784,15 @@ impl<'m> Simulator<'m> {
             if let Backend::Ceph { cluster, .. } = class.backend {
                 self.stored_by_class[template.storage_class] += stored;
                 self.thin_by_cluster[cluster] += thin;
+            }
+            if month > 0 {
+                let tally = &mut record.templates[t];
+                tally.full_events += t_full;
+                tally.resizes += t_resizes;
+                tally.volume_months += t_volumes;
+                if t_full > 0.0 && tally.first_full == NEVER {
+                    tally.first_full = month;
+                }
             }
         }
         totals
@@ -761,9 +820,13 @@ impl<'m> Simulator<'m> {
             if m.util >= cluster.full_ratio {
                 record.note(Event::CephFull, month);
             }
+            if m.stall {
+                record.note(Event::CephRecoveryStall, month);
+            }
             if state.trigger(cluster, month, load.raw_used, m.util) {
                 all.orders += 1.0;
                 record.note(Event::CephOrder, month);
+                record.orders.push(month);
             }
             all.cost += state.monthly_cost(cluster);
             all.add(&m);

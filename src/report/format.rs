@@ -65,6 +65,12 @@ pub fn probability(p: &Probability) -> String {
 
 /// A bound as a percentage with enough decimals to be neither 0 nor 100.
 fn bound(x: f64) -> String {
+    if x <= 0.0 {
+        return "0%".into();
+    }
+    if x >= 1.0 {
+        return "100%".into();
+    }
     let pct = x * 100.0;
     let decimals = if (0.1..=99.9).contains(&pct) { 1 } else { 2 };
     format!("{pct:.decimals$}%")

@@ -22,6 +22,7 @@ pub mod markdown;
 pub mod parquet;
 pub mod png;
 pub mod provenance;
+pub mod recommend;
 pub mod run;
 pub mod summary;
 pub mod table;

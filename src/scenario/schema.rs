@@ -241,6 +241,8 @@ pub struct VolumeSpec {
     pub snapshots: Option<SnapshotsSpec>,
     #[serde(default)]
     pub discard: bool,
+    pub candidates: Option<Vec<Raw>>,
+    pub statefulset: Option<String>,
 }
 
 /// `pool = …` of a Ceph storage class.
@@ -349,6 +351,7 @@ pub struct CephSpec {
     pub host_monthly_cost: f64,
     pub initial_raw_used: Option<Raw>,
     pub expansion: Option<CephExpansionSpec>,
+    pub rook: Option<String>,
 }
 
 /// `compute = …` of `[costs]`.
@@ -401,8 +404,13 @@ pub struct CostsSpec {
 #[allow(missing_docs)]
 pub struct TargetsSpec {
     pub monthly_budget: Option<f64>,
+    pub max_budget_exceeded_probability: Option<f64>,
     pub max_volume_full_probability: Option<f64>,
+    pub max_full_events_per_100_volume_months: Option<f64>,
+    pub max_resizes_per_volume_month: Option<f64>,
     pub max_ceph_nearfull_probability: Option<f64>,
+    pub require_host_failure_safe: Option<bool>,
+    pub max_recovery_stall_probability: Option<f64>,
 }
 
 /// A pricing catalog (`pricing/*.toml`, DESIGN §3.2).

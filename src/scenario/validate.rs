@@ -584,7 +584,28 @@ fn volume(
         snapshots,
         discard,
         limit_capped_from,
+        candidates: candidates(ck, key, v.candidates.as_deref()),
+        statefulset: v.statefulset.clone(),
     }
+}
+
+/// `candidates`: sizes, increasing.
+fn candidates(ck: &mut Checker, key: &str, raw: Option<&[Raw]>) -> Vec<f64> {
+    let Some(raw) = raw else {
+        return Vec::new();
+    };
+    let sizes: Vec<f64> = raw
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| ck.gib(&format!("{key}.candidates[{i}]"), r))
+        .collect();
+    if sizes.iter().any(|s| *s <= 0.0) || sizes.windows(2).any(|w| w[1] <= w[0]) {
+        ck.err(
+            &format!("{key}.candidates"),
+            "sizes must be more than 0 and increase",
+        );
+    }
+    sizes
 }
 
 /// The largest size a volume can reach: its size, or its autoresize limit.
@@ -717,12 +738,25 @@ fn targets(ck: &mut Checker, t: &TargetsSpec) -> Targets {
         monthly_budget: t
             .monthly_budget
             .map(|b| ck.non_negative("targets.monthly_budget", b)),
+        max_budget_exceeded_probability: t
+            .max_budget_exceeded_probability
+            .map(|p| ck.probability("targets.max_budget_exceeded_probability", p)),
         max_volume_full_probability: t
             .max_volume_full_probability
             .map(|p| ck.probability("targets.max_volume_full_probability", p)),
+        max_full_events_per_100_volume_months: t
+            .max_full_events_per_100_volume_months
+            .map(|v| ck.non_negative("targets.max_full_events_per_100_volume_months", v)),
+        max_resizes_per_volume_month: t
+            .max_resizes_per_volume_month
+            .map(|v| ck.non_negative("targets.max_resizes_per_volume_month", v)),
         max_ceph_nearfull_probability: t
             .max_ceph_nearfull_probability
             .map(|p| ck.probability("targets.max_ceph_nearfull_probability", p)),
+        require_host_failure_safe: t.require_host_failure_safe,
+        max_recovery_stall_probability: t
+            .max_recovery_stall_probability
+            .map(|p| ck.probability("targets.max_recovery_stall_probability", p)),
     }
 }
 
@@ -945,6 +979,7 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
         host_monthly_cost,
         initial_raw_used_gib,
         expansion,
+        rook: c.rook.clone(),
     }
 }
 

@@ -34,6 +34,16 @@ pub fn run(s: &Scenario, trials: u64, seed: u64, threads: Option<usize>) -> Aggr
     engine::run(&s.model, &cfg, &|_| {}).unwrap()
 }
 
+/// Runs a model (a variant built in a test) with a fixed seed.
+pub fn run_model(m: &headroom::model::Model, trials: u64, seed: u64) -> Aggregate {
+    let cfg = RunConfig {
+        trials,
+        seed,
+        threads: None,
+    };
+    engine::run(m, &cfg, &|_| {}).unwrap()
+}
+
 /// The mean of a metric in a month.
 pub fn mean(agg: &Aggregate, month: usize, metric: Metric) -> f64 {
     agg.cell(month, metric).mean()
