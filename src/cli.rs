@@ -22,6 +22,9 @@ pub enum Command {
     /// Size tiers and autoresize settings that meet the targets at least cost; the Ceph
     /// expansion trigger for the lead time, and when orders fall due.
     Recommend(RecommendArgs),
+    /// Write the recommendations into the cluster's manifests, with alert rules, a migration
+    /// script and a dated plan.
+    Plan(PlanArgs),
     /// Check scenario files and print every problem (exit 2 if any).
     Validate(ValidateArgs),
 }

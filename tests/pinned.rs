@@ -2,9 +2,10 @@
 //! seed and trial count, are recorded under `tests/pinned/` and must not change unless a change
 //! means them to.
 //!
-//! `summary.json` and `comparison.json` are kept whole (a failure shows the first line that
-//! differs); `timeseries.csv`, `comparison.csv` and the PNG charts by SHA-256 in
-//! `tests/pinned/MANIFEST`. A change that moves the numbers on purpose re-records them with
+//! `summary.json`, `comparison.json` and every file of the two bundled plans (manifests,
+//! alert rules, migration script, plan.md: the golden files of `plan`) are kept whole (a failure
+//! shows the first line that differs); `timeseries.csv`, `comparison.csv` and the PNG charts by
+//! SHA-256 in `tests/pinned/MANIFEST`. A change that moves the numbers on purpose re-records them with
 //! `HEADROOM_BLESS=1 cargo test --release pinned` and says so in its commit message.
 
 use crate::common::*;
@@ -15,12 +16,18 @@ use std::path::{Path, PathBuf};
 const TRIALS: u64 = 300;
 const SEED: u64 = 11;
 
-/// Files kept whole; every other file is pinned by its hash.
-const WHOLE: [&str; 2] = ["summary.json", "comparison.json"];
+/// Whether a file is kept whole (else it is pinned by its hash).
+fn whole(name: &str) -> bool {
+    name.starts_with("plan-") || name.ends_with("summary.json") || name.ends_with("comparison.json")
+}
 
-/// Files whose bytes are pinned (report.md is prose and may be reworded).
-fn pinned(name: &str) -> bool {
-    name.ends_with(".json") || name.ends_with(".csv") || name.ends_with(".png")
+/// Files whose bytes are pinned (a run's report.md is prose and may be reworded; a plan's
+/// files are all pinned).
+fn pinned(label: &str, name: &str) -> bool {
+    label.starts_with("plan-")
+        || name.ends_with(".json")
+        || name.ends_with(".csv")
+        || name.ends_with(".png")
 }
 
 fn pinned_dir() -> PathBuf {
@@ -40,14 +47,27 @@ fn outputs(label: &str, args: &[&str]) -> BTreeMap<String, Vec<u8>> {
     let out = dir.path().join(label);
     simulate_into(args, TRIALS, SEED, &out).assert().success();
     let mut files = BTreeMap::new();
-    for entry in std::fs::read_dir(&out).unwrap() {
+    collect(&out, &out, label, &mut files);
+    files
+}
+
+/// The pinned files under `dir`, one subfolder deep (a plan's `expansions/`).
+fn collect(top: &Path, dir: &Path, label: &str, files: &mut BTreeMap<String, Vec<u8>>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if pinned(&name) {
+        if path.is_dir() {
+            collect(top, &path, label, files);
+            continue;
+        }
+        let name = path
+            .strip_prefix(top)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if pinned(label, &name) {
             files.insert(format!("{label}/{name}"), std::fs::read(&path).unwrap());
         }
     }
-    files
 }
 
 /// Every output of every bundled scenario and of the two bundled comparisons.
@@ -72,6 +92,23 @@ fn all_outputs() -> BTreeMap<String, Vec<u8>> {
             "scenarios/coditect-hybrid-autoresize.toml",
         ],
     ));
+    for (label, scenario, manifests) in [
+        (
+            "plan-coditect",
+            "scenarios/coditect-hybrid.toml",
+            "examples/coditect/k8s",
+        ),
+        (
+            "plan-contabo",
+            "scenarios/contabo-ceph.toml",
+            "examples/contabo/k8s",
+        ),
+    ] {
+        all.extend(outputs(
+            label,
+            &["plan", scenario, "--manifests", manifests],
+        ));
+    }
     all.extend(outputs(
         "compare-carbon254",
         &[
@@ -98,7 +135,7 @@ fn bless(files: &BTreeMap<String, Vec<u8>>) {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("MANIFEST"), manifest(files)).unwrap();
     for (name, bytes) in files {
-        if WHOLE.iter().any(|w| name.ends_with(w)) {
+        if whole(name) {
             let path = dir.join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, bytes).unwrap();
@@ -139,7 +176,7 @@ fn outputs_of_every_bundled_scenario_are_pinned() {
     let dir = pinned_dir();
     let mut problems = Vec::new();
     for (name, bytes) in &files {
-        if WHOLE.iter().any(|w| name.ends_with(w)) {
+        if whole(name) {
             let want = read(&dir.join(name));
             let got = String::from_utf8_lossy(bytes);
             if want != got {

@@ -7,6 +7,7 @@ mod cli;
 mod determinism;
 mod golden;
 mod pinned;
+mod plan;
 mod recommend;
 mod reports;
 mod statistics;

@@ -6,6 +6,7 @@
 
 pub mod compare;
 pub mod output;
+pub mod plan;
 pub mod recommend;
 pub mod run;
 pub mod validate;
@@ -71,6 +72,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Run(args) => run::execute(&args),
         Command::Compare(args) => compare::execute(&args),
         Command::Recommend(args) => recommend::execute(&args),
+        Command::Plan(args) => plan::execute(&args),
         Command::Validate(args) => validate::execute(&args),
     };
     match result {

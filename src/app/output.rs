@@ -24,7 +24,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Extensions of the files headroom writes into a report folder.
-const OUTPUT_EXTENSIONS: [&str; 8] = ["json", "csv", "md", "png", "parquet", "yaml", "sh", "txt"];
+const OUTPUT_EXTENSIONS: [&str; 9] = [
+    "json", "csv", "md", "png", "parquet", "yaml", "yml", "sh", "txt",
+];
+
+/// The subfolders headroom writes (a plan's CephCluster after each order).
+const SUBFOLDERS: [&str; 1] = ["expansions"];
 
 /// Marks staging folders and files of a write in progress.
 const NEW: &str = "headroom-new";
@@ -111,7 +116,8 @@ fn create_parent(dir: &Path, target: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Refuses to replace a folder that holds anything headroom does not write.
+/// Refuses to replace a folder that holds anything headroom does not write: a file of another
+/// kind anywhere in it, or a subfolder of anything else (a plan has `expansions/`).
 fn check_replaceable(dir: &Path) -> anyhow::Result<()> {
     if !dir.exists() {
         return Ok(());
@@ -119,18 +125,28 @@ fn check_replaceable(dir: &Path) -> anyhow::Result<()> {
     if !dir.is_dir() {
         bail!("{} exists and is not a folder", dir.display());
     }
+    check_contents(dir, dir, 0)
+}
+
+fn check_contents(top: &Path, dir: &Path, depth: usize) -> anyhow::Result<()> {
     for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
         let path = entry.path();
-        let ours = entry.file_type().is_ok_and(|t| t.is_file())
+        let kind = entry.file_type().ok();
+        let ours_file = kind.is_some_and(|t| t.is_file())
             && path
                 .extension()
                 .is_some_and(|e| OUTPUT_EXTENSIONS.iter().any(|x| e == *x));
-        if !ours {
+        let ours_dir = kind.is_some_and(|t| t.is_dir())
+            && depth == 0
+            && SUBFOLDERS.iter().any(|d| entry.file_name() == *d);
+        if ours_dir {
+            check_contents(top, &path, depth + 1)?;
+        } else if !ours_file {
             bail!(
                 "refusing to replace {}: it holds {}, which headroom does not write; choose a new or empty folder with --out",
-                dir.display(),
-                entry.file_name().to_string_lossy()
+                top.display(),
+                path.strip_prefix(top).unwrap_or(&path).display()
             );
         }
     }
@@ -177,6 +193,11 @@ pub fn replace_folder(dir: &Path, outputs: &[Output]) -> anyhow::Result<()> {
     fs::create_dir(&staging).with_context(|| format!("writing {}", dir.display()))?;
     for (i, output) in outputs.iter().enumerate() {
         let path = staging.join(&output.name);
+        if let Some(sub) = path.parent().filter(|p| *p != staging)
+            && !sub.exists()
+        {
+            fs::create_dir_all(sub).with_context(|| format!("writing {}", dir.display()))?;
+        }
         write_new(&path, &output.bytes)
             .with_context(|| format!("writing {}", dir.join(&output.name).display()))?;
         pause_point(&format!("file-{}", i + 1));
@@ -247,6 +268,19 @@ mod tests {
         assert_eq!(names(&dir), ["a.json", "c.md"]);
         assert_eq!(fs::read_to_string(dir.join("a.json")).unwrap(), "3");
         assert_eq!(names(tmp.path()), ["report"], "nothing left beside it");
+    }
+
+    #[test]
+    fn outputs_may_sit_in_one_subfolder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("plan");
+        replace_folder(
+            &dir,
+            &[out("plan.md", "1"), out("expansions/a-order-1.yaml", "2")],
+        )
+        .unwrap();
+        replace_folder(&dir, &[out("plan.md", "3")]).unwrap();
+        assert_eq!(names(&dir), ["plan.md"]);
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl Check {
             if self.percent {
                 format!("{:.1}%", x * 100.0)
             } else {
-                format!("{x:.2}")
+                format!("{x:.3}")
             }
         };
         let op = if self.ok { "≤" } else { ">" };

@@ -7,7 +7,7 @@
 //! | `trial` | u64 | trial index (replay it with the same seed) |
 //! | `month` | u32 | month of the values: the horizon, or every month with `--per-month` |
 //! | `users` … `cost_cumulative` | f64 | every metric of `timeseries.csv`, Ceph ones included |
-//! | `first_volume_full`, `first_ceph_nearfull`, `first_ceph_full`, `first_ceph_order`, `first_budget_exceeded` | u32, null = never | first month of each event |
+//! | `first_<event>` for every event (`volume_full`, `ceph_nearfull`, `ceph_full`, `ceph_order`, `budget_exceeded`, `ceph_recovery_stall`) | u32, null = never | first month of each event |
 
 use crate::engine::TrialRow;
 use crate::model::metrics::{Event, Metric};
