@@ -25,8 +25,53 @@ pub enum Command {
     /// Write the recommendations into the cluster's manifests, with alert rules, a migration
     /// script and a dated plan.
     Plan(PlanArgs),
+    /// CI gate: judge scenarios against a budget file and a baseline; exit 0 pass, 1 fail,
+    /// 2 bad input.
+    Gate(GateArgs),
     /// Check scenario files and print every problem (exit 2 if any).
     Validate(ValidateArgs),
+}
+
+/// How `gate` prints its verdicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GateFormat {
+    /// A table per scenario, for a terminal.
+    Text,
+    /// JSON, for machines.
+    Json,
+    /// A pull-request comment: a one-line summary, the failures, the rest folded.
+    Markdown,
+}
+
+/// `headroom gate`.
+#[derive(Debug, Clone, Args)]
+pub struct GateArgs {
+    /// Scenario files (TOML), each run with its own seed and trial count.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// The budget file: limits and regression limits.
+    #[arg(long, required_unless_present = "write_baseline")]
+    pub budget: Option<PathBuf>,
+    /// A baseline written by --write-baseline to judge regressions against.
+    #[arg(long, conflicts_with = "against")]
+    pub baseline: Option<PathBuf>,
+    /// A git revision: judge regressions against the scenarios and catalogs as they are there,
+    /// simulated in the same trial loop (paired differences).
+    #[arg(long, value_name = "REF")]
+    pub against: Option<String>,
+    /// Write a baseline of the scenarios to this file instead of judging them: with --budget,
+    /// the figures its regressions judge; without, every figure.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "against"])]
+    pub write_baseline: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GateFormat::Text)]
+    pub format: GateFormat,
+    /// Worker threads (results do not depend on it).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// How `recommend` prints.

@@ -20,6 +20,7 @@ pub mod app;
 pub mod cli;
 pub mod decide;
 pub mod engine;
+pub mod gate;
 pub mod model;
 pub mod plan;
 pub mod quantity;

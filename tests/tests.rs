@@ -5,6 +5,7 @@ mod common;
 mod ceph;
 mod cli;
 mod determinism;
+mod gate;
 mod golden;
 mod pinned;
 mod plan;

@@ -1,10 +1,11 @@
 //! The commands behind the CLI, and the edges of the program: the clock (a seed when none is
 //! given), the terminal (progress, printed answers) and the file system ([`output`], the one
 //! writer). Each command returns an exit code or an [`AppError`]; [`main`] maps errors to exit
-//! code 2 with a message that says what and where, never a panic. Exit code 1 is kept for
-//! checks that ran and failed (the coming `gate`).
+//! code 2 with a message that says what and where, never a panic. Exit code 1 means
+//! checks that ran and failed (`gate`).
 
 pub mod compare;
+pub mod gate;
 pub mod output;
 pub mod plan;
 pub mod recommend;
@@ -73,6 +74,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Compare(args) => compare::execute(&args),
         Command::Recommend(args) => recommend::execute(&args),
         Command::Plan(args) => plan::execute(&args),
+        Command::Gate(args) => gate::execute(&args),
         Command::Validate(args) => validate::execute(&args),
     };
     match result {

@@ -17,6 +17,7 @@ pub mod compare;
 pub mod comparison;
 pub mod csv;
 pub mod format;
+pub mod gate;
 pub mod json;
 pub mod markdown;
 pub mod parquet;

@@ -5,6 +5,7 @@
 //! that into a [`Model`], collecting every problem it finds. Each problem names the file, the
 //! key path and, where it can, the line.
 
+pub mod budget;
 pub mod locate;
 pub mod schema;
 pub mod validate;
@@ -88,6 +89,22 @@ pub struct Scenario {
     pub trials: u64,
     /// `seed` of the file, if set.
     pub seed: Option<u64>,
+    /// SHA-256 of every input the model was built from (the file, what it extends, its pricing
+    /// catalog), hex: two runs with the same hash, seed and trials give the same numbers.
+    pub inputs_hash: String,
+}
+
+/// SHA-256, hex, of named texts in order.
+pub fn hash_texts<'a>(texts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (name, text) in texts {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The texts an input was assembled from, most specific first, for locating keys.
@@ -99,6 +116,11 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Every file and its text, the main one first.
+    pub fn texts(&self) -> impl Iterator<Item = (&Path, &str)> {
+        self.files.iter().map(|(p, t)| (p.as_path(), t.as_str()))
+    }
+
     /// The main file.
     pub fn main(&self) -> &Path {
         &self.files[0].0

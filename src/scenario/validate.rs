@@ -123,6 +123,8 @@ impl Checker<'_> {
 struct Catalog {
     spec: CatalogSpec,
     label: String,
+    /// The catalog file's name and text, for the inputs hash.
+    file: (String, String),
 }
 
 fn parse_start(s: &str) -> Option<(i32, u32)> {
@@ -176,8 +178,22 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
             problems: ck.problems,
         });
     }
+    let names: Vec<(String, &str)> = sources
+        .texts()
+        .map(|(p, t)| {
+            let base = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            (base.unwrap_or_default(), t)
+        })
+        .chain(
+            catalog
+                .as_ref()
+                .map(|c| (c.file.0.clone(), c.file.1.as_str())),
+        )
+        .collect();
+    let inputs_hash = super::hash_texts(names.iter().map(|(n, t)| (n.as_str(), *t)));
     Ok(Scenario {
         path,
+        inputs_hash,
         model: Model {
             name,
             description: spec.description.unwrap_or_default(),
@@ -250,12 +266,20 @@ fn catalog(ck: &mut Checker, scenario: &std::path::Path, name: &str) -> Option<C
         return None;
     };
     match load_catalog(found) {
-        Ok((spec, _)) => Some(Catalog {
+        Ok((spec, sources)) => Some(Catalog {
             label: format!(
                 "pricing/{name}.toml ({}, as of {})",
                 spec.source, spec.as_of
             ),
             spec,
+            file: (
+                format!("pricing/{name}.toml"),
+                sources
+                    .texts()
+                    .next()
+                    .map(|t| t.1.to_string())
+                    .unwrap_or_default(),
+            ),
         }),
         Err(e) => {
             ck.problems.extend(e.problems);

@@ -1,0 +1,356 @@
+//! `headroom gate`: runs scenarios, judges them against a budget file and a baseline (a stored
+//! file, or a git revision simulated in the same trial loop), prints the verdicts and exits 0
+//! (pass), 1 (a check failed) or 2 (bad input). `--write-baseline` records the baseline.
+
+use super::{AppError, output};
+use crate::aggregate::Aggregate;
+use crate::cli::{GateArgs, GateFormat};
+use crate::engine::{self, RunConfig};
+use crate::gate::{self, AgainstAcc, Base, Baseline, Verdict};
+use crate::report::gate::GateReport;
+use crate::scenario::budget::{Budget, load_budget};
+use crate::scenario::{self, Problem, Scenario, ScenarioError};
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+/// The run settings of a gated scenario: its own trials and seed, so that verdicts repeat (a
+/// scenario without a seed is run with seed 0, and a note says so).
+fn config(s: &Scenario, threads: Option<usize>) -> RunConfig {
+    RunConfig {
+        trials: s.trials.max(1),
+        seed: s.seed.unwrap_or(0),
+        threads,
+    }
+}
+
+fn simulate(s: &Scenario, args: &GateArgs) -> Result<Aggregate, AppError> {
+    let cfg = config(s, args.threads);
+    let bar = super::progress_bar(cfg.trials, args.quiet, &s.model.name);
+    let agg =
+        engine::run(&s.model, &cfg, &|n| bar.inc(n)).context("starting the worker threads")?;
+    bar.finish_and_clear();
+    Ok(agg)
+}
+
+/// Reads a baseline written by `--write-baseline`.
+pub fn read_baseline(path: &Path) -> Result<Baseline, ScenarioError> {
+    let problem = |line: Option<usize>, key: &str, message: String| ScenarioError {
+        problems: vec![Problem {
+            file: path.to_path_buf(),
+            line,
+            key: key.to_string(),
+            message,
+        }],
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let what = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                "no such file (record one with `headroom gate --write-baseline`)".to_string()
+            }
+            _ => e.to_string(),
+        };
+        problem(None, "", format!("cannot read the baseline: {what}"))
+    })?;
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let baseline: Baseline = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner();
+        let key = if key == "." || key == "?" {
+            String::new()
+        } else {
+            key
+        };
+        problem(
+            Some(inner.line()),
+            &key,
+            format!("not a headroom baseline: {inner}"),
+        )
+    })?;
+    if baseline.format != gate::BASELINE_FORMAT {
+        return Err(problem(
+            None,
+            "format",
+            format!(
+                "baseline format {} is not {}: re-record it with --write-baseline",
+                baseline.format,
+                gate::BASELINE_FORMAT
+            ),
+        ));
+    }
+    Ok(baseline)
+}
+
+/// Records the baseline: with a budget, the figures its regressions judge; without, every one.
+fn write_baseline(
+    loaded: &[Scenario],
+    budget: Option<&Budget>,
+    args: &GateArgs,
+    path: &Path,
+) -> Result<ExitCode, AppError> {
+    let mut scenarios = Vec::new();
+    for s in loaded {
+        let agg = simulate(s, args)?;
+        let measures = gate::measures_to_keep(budget, &s.model.name);
+        scenarios.push(gate::baseline_entry(
+            &s.model.name,
+            &s.inputs_hash,
+            config(s, None).seed,
+            &agg,
+            &measures,
+        ));
+    }
+    let baseline = Baseline {
+        format: gate::BASELINE_FORMAT,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        scenarios,
+    };
+    let text = baseline.to_json().context("formatting the baseline")?;
+    output::write_file(path, text.as_bytes())?;
+    if !args.quiet {
+        eprintln!(
+            "wrote the baseline of {} scenario(s) to {}",
+            loaded.len(),
+            path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A git revision's tree, unpacked into a temporary folder (removed when dropped).
+struct Checkout {
+    root: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Checkout {
+    /// `git archive REF` of the repository holding the current folder, unpacked with `tar`.
+    fn new(rev: &str) -> anyhow::Result<Checkout> {
+        let top = Command::new("git")
+            .args(["rev-parse", "--show-toplevel"])
+            .stderr(Stdio::inherit())
+            .output()
+            .context("running git (is it installed?)")?;
+        if !top.status.success() {
+            bail!("--against {rev}: the current folder is not in a git repository");
+        }
+        let root = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
+        let dir = tempfile::Builder::new()
+            .prefix("headroom-against-")
+            .tempdir()
+            .context("creating a temporary folder")?;
+        let mut archive = Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(["archive", "--format=tar", rev])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("running git archive")?;
+        let stdout = archive.stdout.take().context("reading git archive")?;
+        let untar = Command::new("tar")
+            .arg("-x")
+            .arg("-C")
+            .arg(dir.path())
+            .stdin(stdout)
+            .status()
+            .context("running tar")?;
+        let archived = archive.wait_with_output().context("running git archive")?;
+        if !archived.status.success() {
+            bail!(
+                "--against {rev}: git archive failed: {}",
+                String::from_utf8_lossy(&archived.stderr).trim()
+            );
+        }
+        if !untar.success() {
+            bail!("--against {rev}: could not unpack the revision");
+        }
+        Ok(Checkout {
+            root: root.canonicalize().unwrap_or(root),
+            dir,
+        })
+    }
+
+    /// The same file at the revision, if it lies inside the repository.
+    fn path_of(&self, path: &Path) -> Option<PathBuf> {
+        let abs = path.canonicalize().ok()?;
+        let rel = abs.strip_prefix(&self.root).ok()?;
+        Some(self.dir.path().join(rel))
+    }
+}
+
+/// The limits and regressions of one scenario against the revision `rev`.
+fn against_revision(
+    s: &Scenario,
+    budget: &Budget,
+    checkout: &Checkout,
+    rev: &str,
+    args: &GateArgs,
+) -> Result<Vec<Verdict>, AppError> {
+    let name = &s.model.name;
+    let base = checkout.path_of(&s.path).filter(|p| p.is_file());
+    let base = match base.map(|p| scenario::load(&p)) {
+        None => Err(format!(
+            "{} is not in {rev}: nothing to compare with",
+            s.path.display()
+        )),
+        Some(Err(e)) => Err(format!(
+            "{} does not load at {rev} ({}): nothing to compare with",
+            s.path.display(),
+            e.problems
+                .first()
+                .map_or(String::new(), |p| p.message.clone())
+        )),
+        Some(Ok(b)) if b.model.horizon_months != s.model.horizon_months => Err(format!(
+            "the horizon changed from {} to {} months since {rev}: not comparable",
+            b.model.horizon_months, s.model.horizon_months
+        )),
+        Some(Ok(b)) => Ok(b),
+    };
+    let mut verdicts = Vec::new();
+    match base {
+        Err(why) => {
+            let agg = simulate(s, args)?;
+            verdicts.extend(gate::check_limits(budget, name, &agg));
+            verdicts.extend(gate::check_regressions(
+                budget,
+                name,
+                &agg,
+                Base::Missing(&why),
+            ));
+        }
+        Ok(b) if b.inputs_hash == s.inputs_hash => {
+            let agg = simulate(s, args)?;
+            verdicts.extend(gate::check_limits(budget, name, &agg));
+            verdicts.extend(gate::check_regressions(budget, name, &agg, Base::Unchanged));
+        }
+        Ok(b) => {
+            let cfg = config(s, args.threads);
+            let bar = super::progress_bar(cfg.trials, args.quiet, &format!("{name} vs {rev}"));
+            let horizon = s.model.horizon_months;
+            let acc = engine::fold(
+                &[&b.model, &s.model],
+                &cfg,
+                &|| AgainstAcc::new(horizon),
+                &|n| bar.inc(n),
+            )
+            .context("starting the worker threads")?;
+            bar.finish_and_clear();
+            verdicts.extend(gate::check_limits(budget, name, &acc.now));
+            let base = Base::Paired {
+                base: &acc.base,
+                diff: &acc.diff,
+            };
+            verdicts.extend(gate::check_regressions(budget, name, &acc.now, base));
+        }
+    }
+    Ok(verdicts)
+}
+
+/// Notes on what the budget and the scenarios do not cover.
+fn coverage_notes(budget: &Budget, loaded: &[Scenario]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let names: Vec<&str> = loaded.iter().map(|s| s.model.name.as_str()).collect();
+    let unused = |globs: &[String]| {
+        !names.iter().any(|n| {
+            globs
+                .iter()
+                .any(|g| crate::scenario::budget::glob_match(g, n))
+        })
+    };
+    for (i, c) in budget.checks.iter().enumerate() {
+        if unused(&c.scenarios) {
+            notes.push(format!(
+                "check[{i}] ({}) matches none of the scenarios given",
+                c.measure.describe()
+            ));
+        }
+    }
+    for (i, r) in budget.regressions.iter().enumerate() {
+        if unused(&r.scenarios) {
+            notes.push(format!(
+                "regression[{i}] ({}) matches none of the scenarios given",
+                r.measure.describe()
+            ));
+        }
+    }
+    for s in loaded {
+        if !gate::covered(budget, &s.model) {
+            notes.push(format!("{} is not covered by any check", s.model.name));
+        }
+        if s.seed.is_none() {
+            notes.push(format!(
+                "{} sets no seed: gated with seed 0 so that verdicts repeat",
+                s.model.name
+            ));
+        }
+    }
+    notes
+}
+
+/// Runs the gate.
+pub fn execute(args: &GateArgs) -> Result<ExitCode, AppError> {
+    let loaded = scenario::load_all(&args.scenarios)?;
+    let budget = args.budget.as_deref().map(load_budget).transpose()?;
+    if let Some(path) = &args.write_baseline {
+        return write_baseline(&loaded, budget.as_ref(), args, path);
+    }
+    let Some(budget) = budget else {
+        return Err(anyhow::anyhow!("gate needs --budget (or --write-baseline)").into());
+    };
+    let stored = args.baseline.as_deref().map(read_baseline).transpose()?;
+    let checkout = match &args.against {
+        Some(rev) if !budget.regressions.is_empty() => Some(Checkout::new(rev)?),
+        _ => None,
+    };
+    let mut notes = coverage_notes(&budget, &loaded);
+    let mut verdicts = Vec::new();
+    for s in &loaded {
+        let name = &s.model.name;
+        match (&checkout, &stored) {
+            (Some(checkout), _) => {
+                let rev = args.against.as_deref().unwrap_or_default();
+                verdicts.extend(against_revision(s, &budget, checkout, rev, args)?);
+            }
+            (None, stored) => {
+                let agg = simulate(s, args)?;
+                verdicts.extend(gate::check_limits(&budget, name, &agg));
+                if let Some(b) = stored {
+                    let base = Base::Stored {
+                        entry: b.entry(name),
+                        inputs_hash: &s.inputs_hash,
+                        seed: config(s, None).seed,
+                        same_version: b.version == env!("CARGO_PKG_VERSION"),
+                    };
+                    verdicts.extend(gate::check_regressions(&budget, name, &agg, base));
+                }
+            }
+        }
+    }
+    if stored.is_none() && args.against.is_none() && !budget.regressions.is_empty() {
+        notes.push(format!(
+            "{} regression check(s) skipped: no --baseline or --against to compare with",
+            budget.regressions.len()
+        ));
+    }
+    let baseline = match (&args.baseline, &args.against) {
+        (Some(p), _) => p.display().to_string(),
+        (None, Some(rev)) => format!("git {rev}"),
+        (None, None) => "none".into(),
+    };
+    let report = GateReport::new(verdicts, notes, baseline);
+    match args.format {
+        GateFormat::Text => print!("{}", crate::report::gate::text(&report)),
+        GateFormat::Markdown => print!("{}", crate::report::gate::markdown(&report)),
+        GateFormat::Json => {
+            let mut bytes = serde_json::to_vec_pretty(&report).context("formatting JSON")?;
+            bytes.push(b'\n');
+            print!("{}", String::from_utf8_lossy(&bytes));
+        }
+    }
+    Ok(if report.pass {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,739 @@
+//! `gate`: a run's figures judged against a budget file, and against a baseline (a stored one,
+//! or the base branch simulated in the same trial loop). Pure: the figures come from
+//! aggregates, the verdicts are data; the app decides the exit code and the formats render them.
+//!
+//! A limit is judged on the figure itself: with a fixed seed and trial count the same inputs
+//! always give the same verdict. A regression counts only when the move passes its allowance
+//! *and* its Monte Carlo noise: 1.96 standard errors of the difference (for a stored baseline,
+//! √(se₁² + se₂²); for a mean at the horizon from one trial loop with the base revision, the
+//! paired standard error, which common random numbers make small).
+//!
+//! A stored baseline is compared only with runs of the same inputs, seed, trials and headroom
+//! version (it catches a change of headroom that moves the numbers); a baseline of other inputs
+//! is stale. A change of the inputs is judged with `--against REF`, which simulates both sides.
+
+use crate::aggregate::{Aggregate, Sketch};
+use crate::model::Model;
+use crate::model::metrics::Metric;
+use crate::scenario::budget::{Budget, Measure, Month, Quantity, Regression, Stat, glob_match};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the baseline file format.
+pub const BASELINE_FORMAT: u32 = 1;
+
+/// One figure of a run, with its Monte Carlo standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    /// The value.
+    pub value: f64,
+    /// Its standard error.
+    pub se: f64,
+    /// The month it was read at (the worst month, or the horizon).
+    pub month: Option<u32>,
+}
+
+/// The standard error of a quantile, from its distribution-free 95% interval.
+fn quantile_se(s: &Sketch, q: f64) -> f64 {
+    let (lo, hi) = s.quantile_ci95(q);
+    ((hi - lo) / (2.0 * 1.96)).max(0.0)
+}
+
+fn stat_of(s: &Sketch, stat: Stat) -> (f64, f64) {
+    match stat {
+        Stat::Mean => (s.mean(), s.mean_se()),
+        Stat::Quantile(q) => (s.quantile(q), quantile_se(s, q)),
+    }
+}
+
+/// A figure of a run.
+pub fn measure(agg: &Aggregate, m: &Measure) -> Figure {
+    let h = agg.months() - 1;
+    match m.quantity {
+        Quantity::Event(e, upper) => {
+            let p = agg.probability(e);
+            Figure {
+                value: if upper { p.ci95[1] } else { p.p },
+                se: p.se,
+                month: None,
+            }
+        }
+        Quantity::Metric(metric, stat) => {
+            let at = |month: usize| {
+                let (value, se) = stat_of(agg.cell(month, metric), stat);
+                Figure {
+                    value,
+                    se,
+                    month: Some(month as u32),
+                }
+            };
+            match m.month {
+                Month::Horizon => at(h),
+                Month::At(k) => at((k as usize).min(h)),
+                Month::Worst => (1..=h.max(1))
+                    .map(at)
+                    .fold(at(h.min(1)), |a, b| if b.value > a.value { b } else { a }),
+            }
+        }
+    }
+}
+
+/// Every figure a baseline keeps: each metric's mean and P5/P50/P90/P95/P99 at the horizon and in
+/// the worst month, and each event's chance and upper bound.
+pub fn baseline_measures() -> Vec<Measure> {
+    let mut out = Vec::new();
+    for metric in Metric::ALL {
+        for stat in [
+            Stat::Mean,
+            Stat::Quantile(0.05),
+            Stat::Quantile(0.5),
+            Stat::Quantile(0.9),
+            Stat::Quantile(0.95),
+            Stat::Quantile(0.99),
+        ] {
+            for month in [Month::Horizon, Month::Worst] {
+                out.push(Measure {
+                    quantity: Quantity::Metric(metric, stat),
+                    month,
+                });
+            }
+        }
+    }
+    for e in crate::model::metrics::Event::ALL {
+        for upper in [false, true] {
+            out.push(Measure {
+                quantity: Quantity::Event(e, upper),
+                month: Month::Horizon,
+            });
+        }
+    }
+    out
+}
+
+/// One scenario's entry of a baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    /// Scenario name.
+    pub scenario: String,
+    /// SHA-256 of its inputs (file, what it extends, catalog).
+    pub inputs_hash: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Trials of the run.
+    pub trials: u64,
+    /// Every figure, by [`Measure::key`].
+    pub values: BTreeMap<String, Figure>,
+}
+
+/// A stored baseline (`--write-baseline`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// [`BASELINE_FORMAT`].
+    pub format: u32,
+    /// headroom's version that wrote it.
+    pub version: String,
+    /// One entry per scenario.
+    pub scenarios: Vec<BaselineEntry>,
+}
+
+impl Baseline {
+    /// The entry of a scenario.
+    pub fn entry(&self, scenario: &str) -> Option<&BaselineEntry> {
+        self.scenarios.iter().find(|e| e.scenario == scenario)
+    }
+}
+
+/// The measures a baseline of `scenario` keeps: those the budget's regressions of it judge, or
+/// with no budget every figure of [`baseline_measures`].
+pub fn measures_to_keep(budget: Option<&Budget>, scenario: &str) -> Vec<Measure> {
+    let Some(budget) = budget else {
+        return baseline_measures();
+    };
+    let mut out: Vec<Measure> = Vec::new();
+    for r in budget
+        .regressions
+        .iter()
+        .filter(|r| applies(&r.scenarios, scenario))
+    {
+        if !out.contains(&r.measure) {
+            out.push(r.measure);
+        }
+    }
+    out
+}
+
+/// The baseline entry of a run: the figures of `measures`.
+pub fn baseline_entry(
+    scenario: &str,
+    inputs_hash: &str,
+    seed: u64,
+    agg: &Aggregate,
+    measures: &[Measure],
+) -> BaselineEntry {
+    BaselineEntry {
+        scenario: scenario.to_string(),
+        inputs_hash: inputs_hash.to_string(),
+        seed,
+        trials: agg.trials(),
+        values: measures
+            .iter()
+            .map(|m| (m.key(), measure(agg, m)))
+            .collect(),
+    }
+}
+
+impl Baseline {
+    /// The file: JSON with one line per figure, so that a re-recorded baseline reads as a
+    /// short diff in review.
+    pub fn to_json(&self) -> serde_json::Result<String> {
+        let mut out = format!(
+            "{{\n  \"format\": {},\n  \"version\": {},\n  \"scenarios\": [",
+            self.format,
+            serde_json::to_string(&self.version)?
+        );
+        for (i, e) in self.scenarios.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            out.push_str(&format!(
+                "    {{\n      \"scenario\": {},\n      \"inputs_hash\": {},\n      \"seed\": {},\n      \"trials\": {},\n      \"values\": {{",
+                serde_json::to_string(&e.scenario)?,
+                serde_json::to_string(&e.inputs_hash)?,
+                e.seed,
+                e.trials
+            ));
+            for (j, (key, figure)) in e.values.iter().enumerate() {
+                out.push_str(if j == 0 { "\n" } else { ",\n" });
+                out.push_str(&format!(
+                    "        {}: {}",
+                    serde_json::to_string(key)?,
+                    serde_json::to_string(figure)?
+                ));
+            }
+            out.push_str(if e.values.is_empty() {
+                "}\n    }"
+            } else {
+                "\n      }\n    }"
+            });
+        }
+        out.push_str("\n  ]\n}\n");
+        Ok(out)
+    }
+}
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Within its limit.
+    Pass,
+    /// Past its limit (a regression: past its limit and its noise).
+    Fail,
+    /// The baseline was recorded from other inputs (scenario, what it extends, catalog), seed,
+    /// trial count or headroom version: not comparable, so not compared; re-record it on
+    /// purpose, or judge the change with `--against`.
+    Stale,
+    /// No baseline for this scenario: nothing to compare with.
+    NoBaseline,
+}
+
+/// One verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// Scenario.
+    pub scenario: String,
+    /// `limit` or `regression`.
+    pub kind: &'static str,
+    /// The figure, in words.
+    pub check: String,
+    /// The month it was read at.
+    pub month: Option<u32>,
+    /// Its value now.
+    pub value: f64,
+    /// Its standard error.
+    pub se: f64,
+    /// The baseline's value (regressions).
+    pub baseline: Option<f64>,
+    /// The limit it is judged against (the highest allowed value).
+    pub limit: f64,
+    /// By how much it passes the limit (negative: the room left).
+    pub over_by: f64,
+    /// Outcome.
+    pub status: Status,
+    /// What a reader needs to know (noise, stale inputs).
+    pub note: String,
+}
+
+impl Verdict {
+    /// Whether it fails the gate.
+    pub fn fails(&self) -> bool {
+        matches!(self.status, Status::Fail | Status::Stale)
+    }
+}
+
+fn applies(globs: &[String], scenario: &str) -> bool {
+    globs.iter().any(|g| glob_match(g, scenario))
+}
+
+/// The limits of `budget` that apply to `scenario`, judged on its run.
+pub fn check_limits(budget: &Budget, scenario: &str, agg: &Aggregate) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    for c in budget
+        .checks
+        .iter()
+        .filter(|c| applies(&c.scenarios, scenario))
+    {
+        let f = measure(agg, &c.measure);
+        for (bound, is_max) in [(c.max, true), (c.min, false)] {
+            let Some(limit) = bound else { continue };
+            let over_by = if is_max {
+                f.value - limit
+            } else {
+                limit - f.value
+            };
+            out.push(Verdict {
+                scenario: scenario.to_string(),
+                kind: "limit",
+                check: format!(
+                    "{} {} {limit}",
+                    c.measure.describe(),
+                    if is_max { "≤" } else { "≥" }
+                ),
+                month: f.month,
+                value: f.value,
+                se: f.se,
+                baseline: None,
+                limit,
+                over_by,
+                status: if over_by > 1e-12 {
+                    Status::Fail
+                } else {
+                    Status::Pass
+                },
+                note: String::new(),
+            });
+        }
+    }
+    out
+}
+
+/// A figure now and in the baseline, and the standard error of their difference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair {
+    /// Now.
+    pub now: Figure,
+    /// In the baseline.
+    pub base: Figure,
+    /// Standard error of now − base.
+    pub se_diff: f64,
+}
+
+/// Judges one regression limit on a pair: it fails when the move passes its allowance *and*
+/// 1.96 standard errors of the difference, so that noise alone never fails a change.
+pub fn judge(r: &Regression, scenario: &str, pair: &Pair, note: String) -> Verdict {
+    let base = pair.base.value;
+    let change = pair.now.value - base;
+    let up = r.increase.map(|a| (change - a.of(base), base + a.of(base)));
+    let down = r
+        .decrease
+        .map(|a| (-change - a.of(base), base - a.of(base)));
+    let (over_by, limit) =
+        [up, down]
+            .into_iter()
+            .flatten()
+            .fold(
+                (f64::NEG_INFINITY, f64::NAN),
+                |a, b| if b.0 > a.0 { b } else { a },
+            );
+    let noise = 1.96 * pair.se_diff;
+    let past = over_by > 1e-12;
+    let fails = past && change.abs() > noise;
+    let noise_note = if past && !fails {
+        format!("past the limit but within the Monte Carlo noise (±{noise:.4})")
+    } else {
+        format!("noise ±{noise:.4}")
+    };
+    Verdict {
+        scenario: scenario.to_string(),
+        kind: "regression",
+        check: r.describe(),
+        month: pair.now.month,
+        value: pair.now.value,
+        se: pair.now.se,
+        baseline: Some(base),
+        limit,
+        over_by,
+        status: if fails { Status::Fail } else { Status::Pass },
+        note: [noise_note, note]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+/// Where the baseline side of a regression comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Base<'a> {
+    /// A stored baseline: the scenario's entry (if any), judged comparable only when it was
+    /// recorded from the same inputs with this run's seed, trials and headroom version: it
+    /// guards the numbers against changes of headroom itself.
+    Stored {
+        /// The entry of this scenario.
+        entry: Option<&'a BaselineEntry>,
+        /// This run's inputs hash (a different one makes the baseline stale).
+        inputs_hash: &'a str,
+        /// This run's seed.
+        seed: u64,
+        /// Whether the baseline was written by this headroom version.
+        same_version: bool,
+    },
+    /// The base revision played in the same trial loop as this run.
+    Paired {
+        /// The base revision's run.
+        base: &'a Aggregate,
+        /// This run minus the base, trial by trial.
+        diff: &'a Aggregate,
+    },
+    /// The base revision has the same inputs: every figure is unchanged.
+    Unchanged,
+    /// Nothing to compare with, and why.
+    Missing(&'a str),
+}
+
+impl Base<'_> {
+    /// Why nothing can be compared for this scenario, if so: no entry, or a stale one.
+    fn unusable(&self, agg: &Aggregate) -> Option<(Status, String)> {
+        match *self {
+            Base::Missing(why) => Some((Status::NoBaseline, why.to_string())),
+            Base::Unchanged | Base::Paired { .. } => None,
+            Base::Stored {
+                entry,
+                inputs_hash,
+                seed,
+                same_version,
+            } => {
+                let Some(e) = entry else {
+                    return Some((
+                        Status::NoBaseline,
+                        "no baseline entry for this scenario: record one with --write-baseline"
+                            .into(),
+                    ));
+                };
+                if e.inputs_hash != inputs_hash {
+                    return Some((
+                        Status::Stale,
+                        "the scenario, what it extends or its catalog changed since the baseline was recorded: judge the change with --against REF, or re-record the baseline on purpose with --write-baseline".into(),
+                    ));
+                }
+                if e.seed != seed || e.trials != agg.trials() || !same_version {
+                    return Some((
+                        Status::Stale,
+                        format!(
+                            "the baseline was recorded with seed {}, {} trials{}; this run has seed {seed}, {} trials: re-record it with --write-baseline",
+                            e.seed,
+                            e.trials,
+                            if same_version {
+                                ""
+                            } else {
+                                " and another headroom version"
+                            },
+                            agg.trials()
+                        ),
+                    ));
+                }
+                None
+            }
+        }
+    }
+
+    /// The pair of one measure, with a note, or why there is none.
+    fn pair(&self, m: &Measure, agg: &Aggregate) -> Result<(Pair, String), String> {
+        let now = measure(agg, m);
+        match *self {
+            Base::Missing(why) => Err(why.to_string()),
+            Base::Unchanged => Ok((
+                Pair {
+                    now,
+                    base: now,
+                    se_diff: 0.0,
+                },
+                "inputs unchanged".into(),
+            )),
+            Base::Paired { base, diff } => Ok((paired(m, agg, base, diff), "paired run".into())),
+            Base::Stored { entry, .. } => {
+                let base = entry
+                    .and_then(|e| e.values.get(&m.key()).copied())
+                    .ok_or_else(|| {
+                        format!(
+                            "the baseline lacks {}: re-record it with --write-baseline",
+                            m.key()
+                        )
+                    })?;
+                let se_diff = (now.se.powi(2) + base.se.powi(2)).sqrt();
+                Ok((Pair { now, base, se_diff }, String::new()))
+            }
+        }
+    }
+}
+
+/// A verdict that could not be judged.
+fn unjudged(scenario: &str, check: String, now: Figure, status: Status, note: String) -> Verdict {
+    Verdict {
+        scenario: scenario.to_string(),
+        kind: "regression",
+        check,
+        month: now.month,
+        value: now.value,
+        se: now.se,
+        baseline: None,
+        limit: f64::NAN,
+        over_by: f64::NAN,
+        status,
+        note,
+    }
+}
+
+/// The regression limits of `budget` that apply to `scenario`, judged on its run against
+/// `base`. With no usable baseline entry they make one verdict, not one each.
+pub fn check_regressions(
+    budget: &Budget,
+    scenario: &str,
+    agg: &Aggregate,
+    base: Base<'_>,
+) -> Vec<Verdict> {
+    let regressions: Vec<&Regression> = budget
+        .regressions
+        .iter()
+        .filter(|r| applies(&r.scenarios, scenario))
+        .collect();
+    if regressions.is_empty() {
+        return Vec::new();
+    }
+    if let Some((status, note)) = base.unusable(agg) {
+        let check = format!(
+            "{} regression check(s): {}",
+            regressions.len(),
+            regressions
+                .iter()
+                .map(|r| r.measure.key())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let none = Figure {
+            value: f64::NAN,
+            se: f64::NAN,
+            month: None,
+        };
+        return vec![unjudged(scenario, check, none, status, note)];
+    }
+    regressions
+        .into_iter()
+        .map(|r| match base.pair(&r.measure, agg) {
+            Ok((pair, note)) => judge(r, scenario, &pair, note),
+            Err(note) => unjudged(
+                scenario,
+                r.describe(),
+                measure(agg, &r.measure),
+                Status::Stale,
+                note,
+            ),
+        })
+        .collect()
+}
+
+/// The pair of a regression measured on two sides of one trial loop (common random numbers):
+/// a mean at the horizon gets the paired standard error from the per-trial differences
+/// (`diff`), anything else the standard errors of the two sides combined (conservative: the
+/// sides are positively correlated).
+pub fn paired(m: &Measure, now: &Aggregate, base: &Aggregate, diff: &Aggregate) -> Pair {
+    let (a, b) = (measure(now, m), measure(base, m));
+    let se_diff = match (m.quantity, m.month) {
+        (Quantity::Metric(metric, Stat::Mean), Month::Horizon) => {
+            diff.cell(diff.months() - 1, metric).mean_se()
+        }
+        _ => (a.se.powi(2) + b.se.powi(2)).sqrt(),
+    };
+    Pair {
+        now: a,
+        base: b,
+        se_diff,
+    }
+}
+
+/// Whether a model's scenario is covered by any check of the budget.
+pub fn covered(budget: &Budget, model: &Model) -> bool {
+    budget
+        .checks
+        .iter()
+        .any(|c| applies(&c.scenarios, &model.name))
+        || budget
+            .regressions
+            .iter()
+            .any(|r| applies(&r.scenarios, &model.name))
+}
+
+/// The two sides of `--against` played in one trial loop: the base (variant 0), the change
+/// (variant 1), and the per-trial differences of every metric.
+#[derive(Debug, Clone)]
+pub struct AgainstAcc {
+    /// The base branch's run.
+    pub base: Aggregate,
+    /// This change's run.
+    pub now: Aggregate,
+    /// now − base, trial by trial, per metric and month.
+    pub diff: Aggregate,
+    scratch: crate::model::trial::TrialRecord,
+}
+
+impl AgainstAcc {
+    /// Empty, for months 0…horizon.
+    pub fn new(horizon_months: u32) -> AgainstAcc {
+        AgainstAcc {
+            base: Aggregate::new(horizon_months),
+            now: Aggregate::new(horizon_months),
+            diff: Aggregate::new(horizon_months),
+            scratch: crate::model::trial::TrialRecord::new(horizon_months),
+        }
+    }
+}
+
+impl crate::engine::Accumulator for AgainstAcc {
+    fn add(&mut self, records: &[crate::model::trial::TrialRecord]) {
+        let (base, now) = (&records[0], &records[1]);
+        self.base.add(base);
+        self.now.add(now);
+        for ((d, a), b) in self
+            .scratch
+            .values
+            .iter_mut()
+            .zip(&now.values)
+            .zip(&base.values)
+        {
+            *d = a - b;
+        }
+        self.diff.add(&self.scratch);
+    }
+
+    fn merge(self, other: Self) -> Self {
+        AgainstAcc {
+            base: self.base.merge(other.base),
+            now: self.now.merge(other.now),
+            diff: self.diff.merge(other.diff),
+            scratch: self.scratch,
+        }
+    }
+
+    fn trials(&self) -> u64 {
+        self.now.trials()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::budget::Allowance;
+
+    fn regression(increase: Option<(f64, f64)>, decrease: Option<(f64, f64)>) -> Regression {
+        let allowance = |(amount, percent): (f64, f64)| Allowance {
+            amount: (amount >= 0.0).then_some(amount),
+            percent: (percent >= 0.0).then_some(percent),
+        };
+        Regression {
+            scenarios: vec!["*".into()],
+            measure: Measure {
+                quantity: Quantity::Metric(Metric::CostCumulative, Stat::Mean),
+                month: Month::Horizon,
+            },
+            increase: increase.map(allowance),
+            decrease: decrease.map(allowance),
+        }
+    }
+
+    fn pair(base: f64, now: f64, se_diff: f64) -> Pair {
+        let f = |value| Figure {
+            value,
+            se: 1.0,
+            month: Some(24),
+        };
+        Pair {
+            now: f(now),
+            base: f(base),
+            se_diff,
+        }
+    }
+
+    #[test]
+    fn a_rise_fails_only_past_its_allowance_and_its_noise() {
+        // 5% of 1000 = 50 allowed; noise 1.96 × 10 = 19.6.
+        let r = regression(Some((-1.0, 5.0)), None);
+        let v = judge(&r, "s", &pair(1000.0, 1040.0, 10.0), String::new());
+        assert_eq!(
+            (v.status, v.limit, v.over_by),
+            (Status::Pass, 1050.0, -10.0)
+        );
+        let v = judge(&r, "s", &pair(1000.0, 1060.0, 10.0), String::new());
+        assert_eq!((v.status, v.over_by), (Status::Fail, 10.0));
+        // Past the allowance (60 > 50) but not past the noise (1.96 × 40 = 78.4).
+        let v = judge(&r, "s", &pair(1000.0, 1060.0, 40.0), String::new());
+        assert_eq!(v.status, Status::Pass);
+        assert!(
+            v.note.contains("within the Monte Carlo noise (±78.4000)"),
+            "{}",
+            v.note
+        );
+    }
+
+    #[test]
+    fn the_tighter_allowance_and_either_direction() {
+        // 30 or 5% of 1000: 30 is tighter.
+        let r = regression(Some((30.0, 5.0)), None);
+        let v = judge(&r, "s", &pair(1000.0, 1040.0, 0.0), String::new());
+        assert_eq!((v.status, v.limit), (Status::Fail, 1030.0));
+        // Any fall is fine without a decrease allowance...
+        let v = judge(&r, "s", &pair(1000.0, 500.0, 0.0), String::new());
+        assert_eq!(v.status, Status::Pass);
+        // ...and a fall past one fails, judged on the lower bound.
+        let r = regression(Some((30.0, -1.0)), Some((-1.0, 1.0)));
+        let v = judge(&r, "s", &pair(1000.0, 985.0, 1.0), String::new());
+        assert_eq!((v.status, v.limit, v.over_by), (Status::Fail, 990.0, 5.0));
+        assert_eq!(
+            r.describe(),
+            "cost_cumulative mean at the horizon rises by at most 30 and falls by at most 1%"
+        );
+    }
+
+    #[test]
+    fn stored_baselines_compare_only_like_with_like() {
+        let agg = Aggregate::new(2);
+        let entry = BaselineEntry {
+            scenario: "s".into(),
+            inputs_hash: "abc".into(),
+            seed: 1,
+            trials: 0,
+            values: BTreeMap::new(),
+        };
+        let stored = |hash, seed, same_version| Base::Stored {
+            entry: Some(&entry),
+            inputs_hash: hash,
+            seed,
+            same_version,
+        };
+        assert_eq!(stored("abc", 1, true).unusable(&agg), None);
+        for base in [
+            stored("abd", 1, true),
+            stored("abc", 2, true),
+            stored("abc", 1, false),
+        ] {
+            assert_eq!(base.unusable(&agg).map(|u| u.0), Some(Status::Stale));
+        }
+        let none = Base::Stored {
+            entry: None,
+            inputs_hash: "abc",
+            seed: 1,
+            same_version: true,
+        };
+        assert_eq!(none.unusable(&agg).map(|u| u.0), Some(Status::NoBaseline));
+        // A figure the entry lacks cannot be judged.
+        let m = regression(Some((1.0, -1.0)), None).measure;
+        assert!(stored("abc", 1, true).pair(&m, &agg).is_err());
+    }
+}
