@@ -11,5 +11,6 @@ mod pinned;
 mod plan;
 mod recommend;
 mod reports;
+mod seeds;
 mod statistics;
 mod writing;

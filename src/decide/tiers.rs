@@ -36,14 +36,7 @@ pub struct TierOption {
 impl TierOption {
     /// "autoresize +10% when free < 10%, up to 50 GiB" or "none".
     pub fn describe_expansion(&self) -> String {
-        match self.expansion {
-            Expansion::None => "none".into(),
-            Expansion::Autoresize {
-                threshold,
-                increase,
-                limit_gib,
-            } => format!("autoresize +{increase} at {threshold} free, to {limit_gib} GiB"),
-        }
+        self.expansion.describe()
     }
 }
 
@@ -99,8 +92,8 @@ fn max_size(class: &StorageClass) -> Option<f64> {
 }
 
 /// Every option for a template: the ladder × {no expansion, pvc-autoresizer 10%/10% up to 5×
-/// the size}, and the template as the scenario has it; those the class cannot provision are
-/// left out.
+/// the size, and, where the template expands by hand, its manual policy up to 5× the size},
+/// and the template as the scenario has it; those the class cannot provision are left out.
 pub fn options(template: &VolumeTemplate, class: &StorageClass) -> Vec<TierOption> {
     let mut out = vec![TierOption {
         size_gib: template.size_gib,
@@ -111,14 +104,29 @@ pub fn options(template: &VolumeTemplate, class: &StorageClass) -> Vec<TierOptio
         if let Some(max) = max_size(class) {
             limit = limit.min(max);
         }
-        for expansion in [
-            Expansion::None,
-            Expansion::Autoresize {
-                threshold: Share::Fraction(0.1),
-                increase: Share::Fraction(0.1),
+        let by_hand = match template.expansion {
+            Expansion::Manual {
+                threshold,
+                increase,
+                response_months,
+                ..
+            } => Some(Expansion::Manual {
+                threshold,
+                increase,
                 limit_gib: limit,
-            },
-        ] {
+                response_months,
+            }),
+            _ => None,
+        };
+        let autoresize = Expansion::Autoresize {
+            threshold: Share::Fraction(0.1),
+            increase: Share::Fraction(0.1),
+            limit_gib: limit,
+        };
+        for expansion in [Some(Expansion::None), Some(autoresize), by_hand]
+            .into_iter()
+            .flatten()
+        {
             let o = TierOption {
                 size_gib: size,
                 expansion,
@@ -129,10 +137,10 @@ pub fn options(template: &VolumeTemplate, class: &StorageClass) -> Vec<TierOptio
         }
     }
     out.retain(|o| {
-        let top = match o.expansion {
-            Expansion::Autoresize { limit_gib, .. } => limit_gib.max(o.size_gib),
-            Expansion::None => o.size_gib,
-        };
+        let top = o
+            .expansion
+            .limit_gib()
+            .map_or(o.size_gib, |l| l.max(o.size_gib));
         allowed(class, o.size_gib, top)
     });
     out
@@ -158,6 +166,7 @@ struct OptionAcc {
     first_full: MonthHistogram,
     full_events: u64,
     resizes: u64,
+    manual_resizes: u64,
     volume_months: u64,
     budget_exceeded: u64,
     trials: u64,
@@ -186,6 +195,7 @@ impl TierAcc {
                     first_full: MonthHistogram::new(months),
                     full_events: 0,
                     resizes: 0,
+                    manual_resizes: 0,
                     volume_months: 0,
                     budget_exceeded: 0,
                     trials: 0,
@@ -213,6 +223,7 @@ impl Accumulator for TierAcc {
                 // Counts of volumes and events: whole numbers, summed exactly.
                 acc.full_events += tally.full_events as u64;
                 acc.resizes += tally.resizes as u64;
+                acc.manual_resizes += tally.manual_resizes as u64;
                 acc.volume_months += tally.volume_months as u64;
             }
         }
@@ -227,6 +238,7 @@ impl Accumulator for TierAcc {
             a.first_full.merge(&b.first_full);
             a.full_events += b.full_events;
             a.resizes += b.resizes;
+            a.manual_resizes += b.manual_resizes;
             a.volume_months += b.volume_months;
             a.budget_exceeded += b.budget_exceeded;
         }
@@ -265,6 +277,8 @@ pub struct OptionResult {
     pub full_events_per_100_volume_months: f64,
     /// Autoresizes per 100 volume-months.
     pub resizes_per_100_volume_months: f64,
+    /// Resizes by hand per 100 volume-months.
+    pub manual_resizes_per_100_volume_months: f64,
     /// Whether every target is met.
     pub feasible: bool,
     /// The targets checked.
@@ -326,6 +340,14 @@ fn result(
             t.max_resizes_per_volume_month,
         ),
     ];
+    let manual = acc.manual_resizes as f64 / vm;
+    if matches!(option.expansion, Expansion::Manual { .. }) {
+        checks.push(Check::at_most(
+            "resizes by hand per volume-month",
+            manual,
+            t.max_manual_resizes_per_volume_month,
+        ));
+    }
     if t.monthly_budget.is_some() {
         checks.push(check_probability(
             "P(budget exceeded)",
@@ -346,6 +368,7 @@ fn result(
         p_volume_full_ci95: p_full.ci95,
         full_events_per_100_volume_months: full_100,
         resizes_per_100_volume_months: 100.0 * resizes,
+        manual_resizes_per_100_volume_months: 100.0 * manual,
         feasible: checks.iter().all(|c| c.ok),
         checks,
         option,
@@ -353,12 +376,14 @@ fn result(
     }
 }
 
-/// Ranks options by expected total cost (to the cent), then fewer resizes, then smaller size:
+/// Ranks options by expected total cost (to the cent), then fewer resizes (by hand or not), then
+/// smaller size:
 /// with thin-provisioned Ceph volumes every size costs the same, and the smaller commits less.
 fn rank(o: &OptionResult) -> (i64, i64, i64) {
     (
         (o.cost_cumulative_mean * 100.0).round() as i64,
-        (o.resizes_per_100_volume_months * 1000.0).round() as i64,
+        ((o.resizes_per_100_volume_months + o.manual_resizes_per_100_volume_months) * 1000.0)
+            .round() as i64,
         (o.size_gib * 1000.0).round() as i64,
     )
 }

@@ -202,7 +202,12 @@ fn order_cost(model: &Model, c: usize) -> (String, f64, f64) {
         ExpansionAdd::Hosts(_) if e.monthly_cost.mean() <= 0.0 => cluster.host_monthly_cost,
         _ => e.monthly_cost.mean(),
     };
-    (adds, units * monthly, units * e.one_time_cost.mean())
+    let osds = e.osds_added(cluster.hosts, cluster.osds_per_host) as f64;
+    (
+        adds,
+        units * monthly + osds * cluster.osd_monthly_cost.mean(),
+        units * e.one_time_cost.mean(),
+    )
 }
 
 fn timing(h: &MonthHistogram) -> (f64, TimeTo, Option<u32>, Option<u32>) {

@@ -88,13 +88,23 @@ impl CephExpansion {
         }
     }
 
-    /// Whether nothing prices an order: no monthly or one-time cost per unit, and (for added
-    /// hosts) no host price either. Orders placed then make capacity grow at no cost.
-    pub fn unpriced(&self, host_monthly_cost: f64) -> bool {
+    /// Whether nothing prices an order: no monthly or one-time cost per unit, no OSD price,
+    /// and (for added hosts) no host price either. Orders placed then make capacity grow at
+    /// no cost.
+    pub fn unpriced(&self, host_monthly_cost: f64, osd_monthly_cost: &Dist) -> bool {
         let hosts_priced = matches!(self.add, ExpansionAdd::Hosts(_)) && host_monthly_cost > 0.0;
         self.monthly_cost.upper_bound() <= 0.0
             && self.one_time_cost.upper_bound() <= 0.0
+            && osd_monthly_cost.upper_bound() <= 0.0
             && !hosts_priced
+    }
+
+    /// OSDs one order adds to a cluster of `hosts` hosts of `osds_per_host` OSDs.
+    pub fn osds_added(&self, hosts: u32, osds_per_host: u32) -> u32 {
+        match self.add {
+            ExpansionAdd::Osds { per_host, .. } => per_host * hosts,
+            ExpansionAdd::Hosts(n) => n * osds_per_host,
+        }
     }
 }
 
@@ -124,6 +134,9 @@ pub struct CephCluster {
     pub full_ratio: f64,
     /// Monthly cost per host.
     pub host_monthly_cost: f64,
+    /// Monthly cost per OSD, existing and added, drawn once per trial: where each OSD is a
+    /// rented disk (a Contabo storage extension, seed 003: "~€1-5/month per extension").
+    pub osd_monthly_cost: Dist,
     /// Raw data already present that no modelled volume accounts for, GiB.
     pub initial_raw_used_gib: f64,
     /// Expansion policy, if any.

@@ -9,7 +9,7 @@ use statrs::distribution as sd;
 use statrs::statistics::Distribution as _;
 
 /// A univariate distribution of a scenario input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
     /// Always the same value.
     Fixed(f64),

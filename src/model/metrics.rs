@@ -20,6 +20,8 @@ pub enum Metric {
     BilledGib,
     /// Autoresizes this month.
     ResizeEvents,
+    /// Resizes an operator did by hand this month (a `manual` expansion policy).
+    ManualResizeEvents,
     /// Volumes full this month (demand above size after expansion).
     FullEvents,
     /// Raw capacity of the Ceph clusters, GiB.
@@ -70,7 +72,7 @@ pub const N_METRICS: usize = Metric::COUNT;
 
 impl Metric {
     /// How many metrics a month records.
-    pub const COUNT: usize = 26;
+    pub const COUNT: usize = 27;
 
     /// Every metric, in column order.
     pub const ALL: [Metric; Metric::COUNT] = [
@@ -81,6 +83,7 @@ impl Metric {
         Metric::UsedGib,
         Metric::BilledGib,
         Metric::ResizeEvents,
+        Metric::ManualResizeEvents,
         Metric::FullEvents,
         Metric::CephRawCapacityGib,
         Metric::CephRawUsedGib,
@@ -112,6 +115,7 @@ impl Metric {
             Metric::UsedGib => "used_gib",
             Metric::BilledGib => "billed_gib",
             Metric::ResizeEvents => "resize_events",
+            Metric::ManualResizeEvents => "manual_resize_events",
             Metric::FullEvents => "full_events",
             Metric::CephRawCapacityGib => "ceph_raw_capacity_gib",
             Metric::CephRawUsedGib => "ceph_raw_used_gib",

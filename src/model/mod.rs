@@ -48,6 +48,47 @@ pub struct Model {
     pub targets: Targets,
     /// Every price used, with its source, for the report's assumptions.
     pub price_sources: Vec<PriceSource>,
+    /// What the scenario rests on: the planning documents' figures and its own assumptions.
+    pub basis: Basis,
+}
+
+/// What a scenario rests on (`[[facts]]`, `[[assumptions]]`): a planner reads the answer
+/// knowing which inputs a document gave and which were invented to fill its gaps.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Basis {
+    /// Figures a planning document gives, with where.
+    pub facts: Vec<Fact>,
+    /// Figures the scenario assumes, growth rates first, each with why.
+    pub assumptions: Vec<Assumption>,
+    /// Growth keys (`volumes.workspace.growth`) that neither a fact nor an assumption names:
+    /// invented numbers without a label.
+    pub unlabelled: Vec<String>,
+}
+
+/// A figure from a planning document.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Fact {
+    /// Its key for `extends` (`month-0`).
+    pub name: String,
+    /// The figure, in words.
+    pub text: String,
+    /// Where it is written (document and section).
+    pub source: String,
+    /// The scenario keys it sets (`volumes.workspace.size`).
+    pub keys: Vec<String>,
+}
+
+/// A figure the scenario assumes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Assumption {
+    /// Its key for `extends` (`user-growth`).
+    pub name: String,
+    /// The assumption, in words.
+    pub text: String,
+    /// Why this figure (and what the documents do say).
+    pub why: String,
+    /// The scenario keys it sets (`population.growth`).
+    pub keys: Vec<String>,
 }
 
 /// How many pods run.
@@ -132,6 +173,64 @@ pub enum Expansion {
         /// Upper bound (`resize.topolvm.io/storage_limit`, required).
         limit_gib: f64,
     },
+    /// An operator's hand (seed 000: "kubectl patch pvc … 20Gi"): when a volume is full, or
+    /// its free space falls below `threshold` (an alert), a request is raised; `response_months`
+    /// later the volume is grown once, to min(limit, ceil_GiB(size + increase)). With a
+    /// response of 0 the operator acts within the month the request is raised (the volume
+    /// still counts as full in that month if it filled). One request at a time per volume.
+    Manual {
+        /// Free space below which a request is raised (0: only when the volume is full).
+        threshold: Share,
+        /// Growth per resize, of the current capacity or absolute.
+        increase: Share,
+        /// Largest size the operator grows it to.
+        limit_gib: f64,
+        /// Months from the request to the resize.
+        response_months: u32,
+    },
+}
+
+impl Expansion {
+    /// The largest size the policy grows a volume to (None: it does not grow).
+    pub fn limit_gib(&self) -> Option<f64> {
+        match *self {
+            Expansion::None => None,
+            Expansion::Autoresize { limit_gib, .. } | Expansion::Manual { limit_gib, .. } => {
+                Some(limit_gib)
+            }
+        }
+    }
+
+    /// "none", "autoresize +10% when free < 10%, up to 50 GiB", "manual +10Gi when full, 1
+    /// month after the request, up to 20 GiB".
+    pub fn describe(&self) -> String {
+        match *self {
+            Expansion::None => "none".into(),
+            Expansion::Autoresize {
+                threshold,
+                increase,
+                limit_gib,
+            } => format!("autoresize +{increase} when free < {threshold}, up to {limit_gib} GiB"),
+            Expansion::Manual {
+                threshold,
+                increase,
+                limit_gib,
+                response_months,
+            } => {
+                let when = if threshold.of(1.0) > 0.0 {
+                    format!("when free < {threshold}")
+                } else {
+                    "when full".into()
+                };
+                let after = match response_months {
+                    0 => "within the month".to_string(),
+                    1 => "1 month after the request".to_string(),
+                    n => format!("{n} months after the request"),
+                };
+                format!("manual +{increase} {when}, {after}, up to {limit_gib} GiB")
+            }
+        }
+    }
 }
 
 /// Snapshot policy of a volume.
@@ -203,8 +302,9 @@ pub struct VolumeTemplate {
 pub enum Backend {
     /// Cloud block storage, billed on provisioned size.
     Cloud {
-        /// Price per GiB-month of provisioned (billed) size.
-        price_per_gib_month: f64,
+        /// Price per GiB-month of provisioned (billed) size: a number, or a quoted range drawn
+        /// once per trial ("$50–100/month for 500 GB").
+        price_per_gib_month: Dist,
         /// Rounding rule.
         billing: Billing,
         /// Price per GiB-month of snapshot data.
@@ -247,6 +347,9 @@ pub enum Compute {
     },
     /// A fixed monthly figure.
     FixedMonthly(f64),
+    /// A monthly figure per pod (a quoted "~$150/month for 3 pods" is $50 a pod): compute
+    /// that follows the replicas without knowing the hourly prices.
+    PerPodMonthly(f64),
 }
 
 /// A one-time cost (hardware, network equipment).
@@ -322,6 +425,7 @@ impl Costs {
     pub fn compute_monthly(&self, pods: u32, vcpu: f64, memory_gib: f64, hours: f64) -> f64 {
         match self.compute {
             Compute::FixedMonthly(v) => v,
+            Compute::PerPodMonthly(v) => pods as f64 * v,
             Compute::Pods {
                 vcpu_hour,
                 memory_gib_hour,
@@ -345,6 +449,8 @@ pub struct Targets {
     /// Highest acceptable autoresizes per volume per month (each one is an API call, a wait and,
     /// on EBS, a 6-hour lock on the volume).
     pub max_resizes_per_volume_month: Option<f64>,
+    /// Highest acceptable resizes by hand per volume per month (each is an operator's ticket).
+    pub max_manual_resizes_per_volume_month: Option<f64>,
     /// Highest acceptable chance that the fullest OSD passes nearfull within the horizon.
     pub max_ceph_nearfull_probability: Option<f64>,
     /// Whether an expansion trigger must keep the cluster able to recover from the failures it
@@ -367,6 +473,8 @@ pub struct EffectiveTargets {
     pub max_full_events_per_100_volume_months: f64,
     /// Default 0.5: on average no more than one resize per volume every two months.
     pub max_resizes_per_volume_month: f64,
+    /// Default 0.05: one ticket per volume every 20 months.
+    pub max_manual_resizes_per_volume_month: f64,
     /// Default 5%.
     pub max_ceph_nearfull_probability: f64,
     /// Default true.
@@ -386,6 +494,9 @@ impl Targets {
                 .max_full_events_per_100_volume_months
                 .unwrap_or(1.0),
             max_resizes_per_volume_month: self.max_resizes_per_volume_month.unwrap_or(0.5),
+            max_manual_resizes_per_volume_month: self
+                .max_manual_resizes_per_volume_month
+                .unwrap_or(0.05),
             max_ceph_nearfull_probability: self.max_ceph_nearfull_probability.unwrap_or(0.05),
             require_host_failure_safe: self.require_host_failure_safe.unwrap_or(true),
             max_recovery_stall_probability: self.max_recovery_stall_probability.unwrap_or(0.05),

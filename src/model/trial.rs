@@ -33,6 +33,8 @@ pub struct TemplateTally {
     pub full_events: f64,
     /// Autoresizes.
     pub resizes: f64,
+    /// Resizes done by hand.
+    pub manual_resizes: f64,
     /// Volume-months (volumes present, summed over months 1…horizon).
     pub volume_months: f64,
 }
@@ -43,6 +45,7 @@ impl Default for TemplateTally {
             first_full: NEVER,
             full_events: 0.0,
             resizes: 0.0,
+            manual_resizes: 0.0,
             volume_months: 0.0,
         }
     }
@@ -131,6 +134,8 @@ struct Column {
     /// filesystem's freed blocks are not discarded.
     peak: Vec<f64>,
     exists: Vec<bool>,
+    /// The month an operator's resize request is done ([`NEVER`]: none raised).
+    due: Vec<u32>,
 }
 
 impl Column {
@@ -139,6 +144,7 @@ impl Column {
         self.used.clear();
         self.peak.clear();
         self.exists.clear();
+        self.due.clear();
     }
 
     fn push(&mut self, size: f64, used: f64) {
@@ -147,6 +153,7 @@ impl Column {
         self.used.push(used);
         self.peak.push(used);
         self.exists.push(true);
+        self.due.push(NEVER);
     }
 
     fn swap_remove(&mut self, i: usize) {
@@ -154,6 +161,7 @@ impl Column {
         self.used.swap_remove(i);
         self.peak.swap_remove(i);
         self.exists.swap_remove(i);
+        self.due.swap_remove(i);
     }
 
     fn truncate(&mut self, n: usize) {
@@ -161,6 +169,7 @@ impl Column {
         self.used.truncate(n);
         self.peak.truncate(n);
         self.exists.truncate(n);
+        self.due.truncate(n);
     }
 }
 
@@ -178,6 +187,8 @@ struct ClusterState {
     /// This trial's monthly and one-time price of one added unit (OSD or host).
     unit_monthly: f64,
     unit_one_time: f64,
+    /// This trial's monthly price of one OSD (every OSD, existing and added).
+    osd_monthly: f64,
     /// Landing months of outstanding orders.
     orders: Vec<u32>,
     /// (first month, monthly share, months) of amortised expansion purchases.
@@ -314,14 +325,17 @@ impl ClusterState {
         fire
     }
 
-    /// The hosts' and the added units' monthly cost. An added host costs the expansion's
-    /// monthly price, or, where that is 0, a host's like the others.
+    /// The hosts', the OSDs' and the added units' monthly cost. An added host costs the
+    /// expansion's monthly price, or, where that is 0, a host's like the others.
     fn monthly_cost(&self, cluster: &CephCluster) -> f64 {
         let unit = match cluster.expansion.as_ref().map(|e| e.add) {
             Some(ExpansionAdd::Hosts(_)) if self.unit_monthly <= 0.0 => cluster.host_monthly_cost,
             _ => self.unit_monthly,
         };
-        cluster.hosts as f64 * cluster.host_monthly_cost + self.added_units as f64 * unit
+        let osds = (self.hosts * self.osds_per_host) as f64;
+        cluster.hosts as f64 * cluster.host_monthly_cost
+            + self.added_units as f64 * unit
+            + osds * self.osd_monthly
     }
 
     /// Back to the cluster as built, with this trial's expansion prices.
@@ -343,6 +357,9 @@ impl ClusterState {
             ),
             None => (0.0, 0.0),
         };
+        // After the expansion prices, so that pricing OSDs moves none of them; a fixed price
+        // draws nothing.
+        self.osd_monthly = cluster.osd_monthly_cost.sample(rng).max(0.0);
     }
 }
 
@@ -435,6 +452,7 @@ struct VolumeTotals {
     used: f64,
     billed: f64,
     resizes: f64,
+    manual_resizes: f64,
     full: f64,
     cloud_cost: f64,
     snapshot_cost: f64,
@@ -468,6 +486,53 @@ pub fn expand(size: f64, demand: f64, expansion: &Expansion) -> (f64, u32, bool)
     (size, resizes, demand > size + 1e-12)
 }
 
+/// What an operator does to one volume whose usage would become `demand` in `month` under a
+/// [`Expansion::Manual`] policy: returns (new size, resizes, full). `due` is the month the
+/// volume's open request is done ([`NEVER`]: none open).
+///
+/// In order: a request due this month is done first (the volume grows once); then the volume
+/// is full if demand passes its size; then, with no request open and the size under the limit,
+/// a full volume or free space under the threshold raises one, done `response_months` later,
+/// or at once with a response of 0 (still full this month if it filled: the operator reacts
+/// to the alert).
+#[inline]
+pub fn manual(
+    size: f64,
+    demand: f64,
+    month: u32,
+    due: &mut u32,
+    policy: &Expansion,
+) -> (f64, u32, bool) {
+    let Expansion::Manual {
+        threshold,
+        increase,
+        limit_gib,
+        response_months,
+    } = *policy
+    else {
+        return (size, 0, demand > size + 1e-12);
+    };
+    let grow = |s: f64| ceil_gib(s + increase.of(s)).min(limit_gib).max(s);
+    let mut size = size;
+    let mut resizes = 0;
+    if *due <= month {
+        size = grow(size);
+        resizes += 1;
+        *due = NEVER;
+    }
+    let full = demand > size + 1e-12;
+    let free = size - demand.min(size);
+    if *due == NEVER && size < limit_gib && (full || free < threshold.of(size)) {
+        if response_months == 0 {
+            size = grow(size);
+            resizes += 1;
+        } else {
+            *due = month + response_months;
+        }
+    }
+    (size, resizes, full)
+}
+
 /// Plays trials of one model, reusing its buffers.
 #[derive(Debug, Clone)]
 pub struct Simulator<'m> {
@@ -484,6 +549,8 @@ pub struct Simulator<'m> {
     thin_by_cluster: Vec<f64>,
     /// This trial's fixed and one-time amounts.
     cost_draws: CostDraws,
+    /// This trial's price per GiB-month of each cloud storage class (0 for Ceph classes).
+    class_prices: Vec<f64>,
     /// Longest retention of the per-user templates.
     max_user_retention: u32,
     /// Hosts the widest pool of each cluster spans.
@@ -510,6 +577,7 @@ impl<'m> Simulator<'m> {
             stored_by_class: vec![0.0; model.storage_classes.len()],
             thin_by_cluster: vec![0.0; model.ceph.len()],
             cost_draws: CostDraws::default(),
+            class_prices: vec![0.0; model.storage_classes.len()],
             max_user_retention,
             widest: model.widest_pools(),
         }
@@ -530,6 +598,16 @@ impl<'m> Simulator<'m> {
         // of them.
         for (c, (state, cluster)) in self.clusters.iter_mut().zip(&model.ceph).enumerate() {
             state.reset(cluster, self.widest[c], &mut rngs.costs);
+        }
+        // Last, for the same reason; a fixed price draws nothing.
+        for (price, class) in self.class_prices.iter_mut().zip(&model.storage_classes) {
+            *price = match &class.backend {
+                Backend::Cloud {
+                    price_per_gib_month,
+                    ..
+                } => price_per_gib_month.sample(&mut rngs.costs).max(0.0),
+                Backend::Ceph { .. } => 0.0,
+            };
         }
         for (t, template) in model.volumes.iter().enumerate() {
             self.factors[t] = template.trial_factor.sample(&mut rngs.volumes[t]).max(0.0);
@@ -570,6 +648,7 @@ impl<'m> Simulator<'m> {
             row[Metric::UsedGib.index()] = totals.used;
             row[Metric::BilledGib.index()] = totals.billed;
             row[Metric::ResizeEvents.index()] = totals.resizes;
+            row[Metric::ManualResizeEvents.index()] = totals.manual_resizes;
             row[Metric::FullEvents.index()] = totals.full;
 
             let (expansion_fixed, expansion_one_time) = self.expansion_costs(month);
@@ -725,6 +804,7 @@ impl<'m> Simulator<'m> {
             let rng = &mut rngs.volumes[t];
             let factor = self.factors[t];
             let class = &model.storage_classes[template.storage_class];
+            let price = self.class_prices[template.storage_class];
             let (snap_cloud, snap_ceph) = template
                 .snapshots
                 .map_or((0.0, 0.0), |s| (s.cloud_factor(), s.ceph_factor()));
@@ -735,7 +815,8 @@ impl<'m> Simulator<'m> {
             };
             let mut stored = 0.0;
             let mut thin = 0.0;
-            let (mut t_full, mut t_resizes, mut t_volumes) = (0.0, 0.0, 0.0);
+            let (mut t_full, mut t_resizes, mut t_manual, mut t_volumes) = (0.0, 0.0, 0.0, 0.0);
+            let by_hand = matches!(template.expansion, Expansion::Manual { .. });
             for i in 0..column.size.len() {
                 if !column.exists[i] {
                     continue;
@@ -748,13 +829,23 @@ impl<'m> Simulator<'m> {
                     };
                 if grows {
                     let demand = (column.used[i] + template.growth.sample(rng) * factor).max(0.0);
-                    let (size, resizes, full) = expand(column.size[i], demand, &template.expansion);
+                    let (size, resizes, full) = if by_hand {
+                        let due = &mut column.due[i];
+                        manual(column.size[i], demand, month, due, &template.expansion)
+                    } else {
+                        expand(column.size[i], demand, &template.expansion)
+                    };
                     column.size[i] = size;
                     column.used[i] = demand.min(size);
                     column.peak[i] = column.peak[i].max(column.used[i]);
-                    totals.resizes += resizes as f64;
+                    if by_hand {
+                        totals.manual_resizes += resizes as f64;
+                        t_manual += resizes as f64;
+                    } else {
+                        totals.resizes += resizes as f64;
+                        t_resizes += resizes as f64;
+                    }
                     totals.full += full as u32 as f64;
-                    t_resizes += resizes as f64;
                     t_full += full as u32 as f64;
                 }
                 let (size, used) = (column.size[i], column.used[i]);
@@ -764,12 +855,11 @@ impl<'m> Simulator<'m> {
                 totals.used += used;
                 match &class.backend {
                     Backend::Cloud {
-                        price_per_gib_month,
                         billing,
                         snapshot_price_per_gib_month,
                         ..
                     } => {
-                        let (billed, cost) = billing.bill(size, *price_per_gib_month);
+                        let (billed, cost) = billing.bill(size, price);
                         totals.billed += billed;
                         totals.cloud_cost += cost;
                         totals.snapshot_cost += used * snap_cloud * snapshot_price_per_gib_month;
@@ -789,6 +879,7 @@ impl<'m> Simulator<'m> {
                 let tally = &mut record.templates[t];
                 tally.full_events += t_full;
                 tally.resizes += t_resizes;
+                tally.manual_resizes += t_manual;
                 tally.volume_months += t_volumes;
                 if t_full > 0.0 && tally.first_full == NEVER {
                     tally.first_full = month;
@@ -940,5 +1031,69 @@ mod tests {
             limit_gib: 100.0,
         };
         assert_eq!(expand(10.0, 8.5, &e), (15.0, 1, false));
+    }
+
+    fn by_hand(threshold: Share, increase: Share, limit: f64, response: u32) -> Expansion {
+        Expansion::Manual {
+            threshold,
+            increase,
+            limit_gib: limit,
+            response_months: response,
+        }
+    }
+
+    /// Seed 000: a full 10 GiB workspace grown to 20 GiB. Within the month: the month counts
+    /// as full, the volume is 20 GiB after it.
+    #[test]
+    fn manual_within_the_month() {
+        let e = by_hand(Share::Fraction(0.0), Share::Gib(10.0), 20.0, 0);
+        let mut due = NEVER;
+        assert_eq!(manual(10.0, 12.0, 5, &mut due, &e), (20.0, 1, true));
+        assert_eq!(due, NEVER);
+        // Not full, nothing to do (threshold 0 acts only on full).
+        assert_eq!(manual(20.0, 19.5, 6, &mut due, &e), (20.0, 0, false));
+        // At the limit: full, and no request can help.
+        assert_eq!(manual(20.0, 25.0, 7, &mut due, &e), (20.0, 0, true));
+        assert_eq!(due, NEVER);
+    }
+
+    /// A response of one month: full in month 5 (request raised, due 6), grown at the start of
+    /// month 6, before that month's demand is checked.
+    #[test]
+    fn manual_a_month_later() {
+        let e = by_hand(Share::Fraction(0.0), Share::Gib(10.0), 30.0, 1);
+        let mut due = NEVER;
+        assert_eq!(manual(10.0, 12.0, 5, &mut due, &e), (10.0, 0, true));
+        assert_eq!(due, 6);
+        assert_eq!(manual(10.0, 11.0, 6, &mut due, &e), (20.0, 1, false));
+        assert_eq!(due, NEVER);
+    }
+
+    /// One request at a time: full again while a request is open counts as full, raises
+    /// nothing new; the open one is done when due.
+    #[test]
+    fn manual_one_open_request() {
+        let e = by_hand(Share::Fraction(0.0), Share::Gib(10.0), 40.0, 2);
+        let mut due = NEVER;
+        assert_eq!(manual(10.0, 11.0, 3, &mut due, &e), (10.0, 0, true));
+        assert_eq!(due, 5);
+        assert_eq!(manual(10.0, 11.0, 4, &mut due, &e), (10.0, 0, true));
+        assert_eq!(due, 5);
+        assert_eq!(manual(10.0, 11.0, 5, &mut due, &e), (20.0, 1, false));
+    }
+
+    /// An alert at 80% full (seed 002: "Alert when >80% full"): 8.5 of 10 GiB used leaves
+    /// 1.5 GiB free, under 20% = 2 GiB, so a request is raised before the volume fills; +50% of
+    /// 10 GiB is 15 GiB, then ceil(15 + 7.5) = 23, capped at the 20 GiB limit.
+    #[test]
+    fn manual_on_an_alert_with_a_percent_step() {
+        let e = by_hand(Share::Fraction(0.2), Share::Fraction(0.5), 20.0, 1);
+        let mut due = NEVER;
+        assert_eq!(manual(10.0, 8.5, 1, &mut due, &e), (10.0, 0, false));
+        assert_eq!(due, 2);
+        assert_eq!(manual(10.0, 9.0, 2, &mut due, &e), (15.0, 1, false));
+        // 12.5 of 15 leaves 2.5 < 3 free: another request, done in month 4, capped at 20.
+        assert_eq!(manual(15.0, 12.5, 3, &mut due, &e), (15.0, 0, false));
+        assert_eq!(manual(15.0, 13.0, 4, &mut due, &e), (20.0, 1, false));
     }
 }

@@ -168,7 +168,7 @@ pub fn at_limit(name: &str, selector: &str, limit_bytes: f64, threshold: f64) ->
 }
 
 /// `workspace-data` → `WorkspaceData`.
-fn camel(name: &str) -> String {
+pub fn camel(name: &str) -> String {
     name.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|p| !p.is_empty())
         .map(|p| {

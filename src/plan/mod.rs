@@ -125,6 +125,25 @@ fn apply_volumes(
                 )),
             }
         }
+        if let Expansion::Manual {
+            increase,
+            limit_gib,
+            response_months,
+            ..
+        } = option.expansion
+        {
+            let class = &model.storage_classes[template.storage_class].name;
+            ch.notes.push(format!(
+                "{} expands by hand: when HeadroomVolumeLowFree{} fires (or a user reports it full), grow the PVC by {increase} up to {limit_gib} GiB with `kubectl patch pvc <name> -p '{{\"spec\":{{\"resources\":{{\"requests\":{{\"storage\":\"<new size>\"}}}}}}}}'`; the plan assumes it is done {}. StorageClass {class} needs allowVolumeExpansion: true.",
+                template.name,
+                alerts::camel(&template.name),
+                match response_months {
+                    0 => "within the month".to_string(),
+                    1 => "within a month".to_string(),
+                    n => format!("within {n} months"),
+                }
+            ));
+        }
         ch.statefulsets.extend(sts);
         ch.pvcs.extend(pvcs);
     }
@@ -269,6 +288,12 @@ fn rules(
                     limit_gib * 1024f64.powi(3),
                     th,
                 ));
+            }
+            // The operator's alert: the policy's threshold, or 10% where it acts only on full.
+            Expansion::Manual { threshold, .. } => {
+                let th = threshold.of(option.size_gib.max(1.0)) / option.size_gib.max(1.0);
+                let th = if th > 0.0 { th } else { 0.10 };
+                vols.push(alerts::free_space(name, &selector, th, false));
             }
             Expansion::None => vols.push(alerts::free_space(name, &selector, 0.10, false)),
         }

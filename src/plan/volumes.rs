@@ -34,10 +34,10 @@ pub fn quantity(gib: f64) -> String {
     }
 }
 
-/// The pvc-autoresizer annotations of an option (empty without expansion).
+/// The pvc-autoresizer annotations of an option (empty without an autoresizer).
 pub fn annotations(option: &TierOption) -> BTreeMap<String, String> {
     match option.expansion {
-        Expansion::None => BTreeMap::new(),
+        Expansion::None | Expansion::Manual { .. } => BTreeMap::new(),
         Expansion::Autoresize {
             threshold,
             increase,

@@ -78,6 +78,60 @@ pub struct Answer {
     pub paragraphs: Vec<Paragraph>,
 }
 
+/// Assumptions an answer names in full; the rest are counted (report.md lists them all).
+const NAMED_ASSUMPTIONS: usize = 3;
+
+/// "This rests on 7 assumptions no planning document gives, first: …": the paragraph that
+/// keeps an answer from reading as the documents' own, or None when the scenarios label none.
+/// Each assumption once, the first few by name in the order given (growth first, by
+/// convention).
+pub fn rests_on(assumptions: &[&crate::model::Assumption]) -> Option<Paragraph> {
+    let mut texts: Vec<&str> = Vec::new();
+    for a in assumptions {
+        if !texts.contains(&a.text.as_str()) {
+            texts.push(&a.text);
+        }
+    }
+    if texts.is_empty() {
+        return None;
+    }
+    let mut p = Paragraph::new().text("This rests on ");
+    p.push_strong(if texts.len() == 1 {
+        "an assumption no planning document gives".to_string()
+    } else {
+        format!("{} assumptions no planning document gives", texts.len())
+    });
+    let named: Vec<String> = texts
+        .iter()
+        .take(NAMED_ASSUMPTIONS)
+        .map(|t| lower_first(t))
+        .collect();
+    let more = texts.len().saturating_sub(NAMED_ASSUMPTIONS);
+    p.push(format!(
+        "{}: {}{}. The report's \"What this rests on\" lists {} and why.",
+        if more > 0 { ", first" } else { "" },
+        named.join("; "),
+        if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        },
+        if texts.len() == 1 { "it" } else { "them all" }
+    ));
+    Some(p)
+}
+
+/// "Users grow …" → "users grow …" inside a sentence (an acronym such as "GKE" stays).
+fn lower_first(text: &str) -> String {
+    let first_word = text.split(' ').next().unwrap_or_default();
+    let acronym = first_word.chars().nth(1).is_some_and(char::is_uppercase);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(a) if a.is_uppercase() && !acronym => a.to_lowercase().chain(chars).collect(),
+        _ => text.to_string(),
+    }
+}
+
 /// Terminal line width the paragraphs are wrapped to.
 const WIDTH: usize = 100;
 

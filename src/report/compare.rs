@@ -46,6 +46,12 @@ impl<'a> CompareReport<'a> {
                 .differences
                 .iter()
                 .flat_map(|d| difference_paragraphs(&summary, d, start))
+                .chain(super::answer::rests_on(
+                    &models
+                        .iter()
+                        .flat_map(|m| m.basis.assumptions.iter())
+                        .collect::<Vec<_>>(),
+                ))
                 .collect(),
         };
         CompareReport {
@@ -76,6 +82,14 @@ fn risk(x: &VariantSummary) -> String {
         .get(Event::VolumeFull)
         .and_then(|p| p.known())
     {
+        Some(p) if x.manual_resize_events_per_100_volume_months > 0.0 => format!(
+            "{}: some volume fills in {} of futures ({:.2} full, {:.2} resize and {:.2} by-hand resize events per 100 volume-months)",
+            x.name,
+            probability(&p),
+            x.full_events_per_100_volume_months,
+            x.resize_events_per_100_volume_months,
+            x.manual_resize_events_per_100_volume_months
+        ),
         Some(p) => format!(
             "{}: some volume fills in {} of futures ({:.2} full and {:.2} resize events per 100 volume-months)",
             x.name,
@@ -151,12 +165,20 @@ fn break_even_paragraph(
     } else {
         (b, v)
     };
+    // Without one-time costs a crossing comes from monthly costs that change places.
+    let why = if capex {
+        format!(
+            " ({} {} of one-time costs against {})",
+            money(first.one_time_total),
+            s.provenance.currency,
+            money(second.one_time_total)
+        )
+    } else {
+        String::new()
+    };
     Some(Paragraph::new().strong("Break-even.").text(format!(
-        " {} costs more at first ({} {} of one-time costs against {}); its cumulative cost falls to {}'s at {} at the median (P5 {}, P95 {}), and not within {} months in {:.0}% of futures.",
+        " {} costs more at first{why}; its cumulative cost falls to {}'s at {} at the median (P5 {}, P95 {}), and not within {} months in {:.0}% of futures.",
         first.name,
-        money(first.one_time_total),
-        s.provenance.currency,
-        money(second.one_time_total),
         second.name,
         when_or_later(start, be.p50),
         when_or_later(start, be.p5),

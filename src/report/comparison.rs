@@ -29,10 +29,14 @@ pub struct VariantSummary {
     pub one_time_total: f64,
     /// Autoresizes per 100 volume-months (months 1…horizon).
     pub resize_events_per_100_volume_months: f64,
+    /// Resizes by hand per 100 volume-months.
+    pub manual_resize_events_per_100_volume_months: f64,
     /// Full volume-months per 100 volume-months.
     pub full_events_per_100_volume_months: f64,
     /// Chance of each event within the horizon.
     pub probabilities: ByName<Event, ProbabilityOut>,
+    /// What it rests on: the documents' figures and the scenario's assumptions.
+    pub basis: crate::model::Basis,
 }
 
 impl VariantSummary {
@@ -154,8 +158,10 @@ fn variant(model: &Model, agg: &Aggregate) -> VariantSummary {
                 .map(|o| o.amount.mean())
                 .sum::<f64>(),
         resize_events_per_100_volume_months: per_100(agg, Metric::ResizeEvents),
+        manual_resize_events_per_100_volume_months: per_100(agg, Metric::ManualResizeEvents),
         full_events_per_100_volume_months: per_100(agg, Metric::FullEvents),
         probabilities,
+        basis: model.basis.clone(),
     }
 }
 

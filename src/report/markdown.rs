@@ -8,7 +8,7 @@ use super::run::RunReport;
 use super::summary::Summary;
 use super::{Format, Output, ReportError};
 use crate::model::metrics::{Event, Metric};
-use crate::model::{Expansion, Model, Per, PriceSource};
+use crate::model::{Model, Per, PriceSource};
 use std::fmt::Write;
 
 /// The Markdown format.
@@ -104,6 +104,30 @@ fn key_numbers(out: &mut String, model: &Model, s: &Summary) {
             |x| format!("{x:.2}×"),
         ),
     ];
+    let expands = |manual: bool| {
+        model.volumes.iter().any(|v| match v.expansion {
+            crate::model::Expansion::Manual { .. } => manual,
+            crate::model::Expansion::Autoresize { .. } => !manual,
+            crate::model::Expansion::None => false,
+        })
+    };
+    let policy_rows: [(bool, Row); 2] = [
+        (
+            expands(false),
+            (Metric::ResizeEvents, "autoresizes in the month", count),
+        ),
+        (
+            expands(true),
+            (
+                Metric::ManualResizeEvents,
+                "resizes by hand in the month",
+                count,
+            ),
+        ),
+    ];
+    let rows = rows
+        .into_iter()
+        .chain(policy_rows.into_iter().filter(|r| r.0).map(|r| r.1));
     for (metric, label, f) in rows {
         if let (Some(a), Some(b)) = (s.initial.get(metric), s.final_.get(metric)) {
             let label = if metric.name().starts_with("cost") {
@@ -157,14 +181,7 @@ fn volumes_table(out: &mut String, model: &Model) {
             Per::User => "user".to_string(),
             Per::Cluster(n) => format!("cluster × {n}"),
         };
-        let expansion = match v.expansion {
-            Expansion::None => "none".to_string(),
-            Expansion::Autoresize {
-                threshold,
-                increase,
-                limit_gib,
-            } => format!("autoresize: +{increase} when free < {threshold}, up to {limit_gib} GiB"),
-        };
+        let expansion = v.expansion.describe();
         let _ = writeln!(
             out,
             "| {} ({}) | {per} | {} | {:.2} GiB | {expansion} |",
@@ -241,6 +258,58 @@ fn warnings_section(out: &mut String, warnings: &[super::warning::Warning]) {
     let _ = writeln!(out);
 }
 
+/// "What this rests on": the assumptions first (what a reader must weigh), then the
+/// planning documents' figures. In a comparison an entry all variants share is listed once.
+fn basis_section(out: &mut String, bases: &[(&str, &crate::model::Basis)]) {
+    if bases
+        .iter()
+        .all(|(_, b)| b.facts.is_empty() && b.assumptions.is_empty())
+    {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## What this rests on
+"
+    );
+    let tag = |name: &str, shared: bool| {
+        if bases.len() > 1 && !shared {
+            format!(" ({name})")
+        } else {
+            String::new()
+        }
+    };
+    let mut seen = Vec::new();
+    let _ = writeln!(
+        out,
+        "**Assumed** (no planning document gives these; each moves the answer):
+"
+    );
+    for (name, b) in bases {
+        for a in &b.assumptions {
+            if seen.contains(&a) {
+                continue;
+            }
+            seen.push(a);
+            let shared = bases.iter().all(|(_, o)| o.assumptions.contains(a));
+            let _ = writeln!(out, "- {}{}: {}", a.text, tag(name, shared), a.why);
+        }
+    }
+    let mut seen = Vec::new();
+    let _ = writeln!(out, "\n**From the planning documents:**\n");
+    for (name, b) in bases {
+        for f in &b.facts {
+            if seen.contains(&f) {
+                continue;
+            }
+            seen.push(f);
+            let shared = bases.iter().all(|(_, o)| o.facts.contains(f));
+            let _ = writeln!(out, "- {}{} ({})", f.text, tag(name, shared), f.source);
+        }
+    }
+    out.push('\n');
+}
+
 /// The report of one run.
 pub fn run(r: &RunReport) -> String {
     let (model, s) = (r.model, &r.summary);
@@ -259,7 +328,8 @@ pub fn run(r: &RunReport) -> String {
     key_numbers(&mut out, model, s);
     charts_section(&mut out, &r.charts);
     warnings_section(&mut out, &s.warnings);
-    let _ = writeln!(out, "## Assumptions\n");
+    basis_section(&mut out, &[(s.scenario.as_str(), &model.basis)]);
+    let _ = writeln!(out, "## Inputs and prices\n");
     let _ = writeln!(
         out,
         "{} Quantiles carry a relative error of 0.5% from the sketch; probabilities their Monte Carlo standard error.\n",
@@ -349,6 +419,15 @@ fn side_by_side(out: &mut String, r: &CompareReport) {
     row(out, "resizes per 100 volume-months".into(), &|x| {
         format!("{:.2}", x.resize_events_per_100_volume_months)
     });
+    if r.models.iter().any(|m| {
+        m.volumes
+            .iter()
+            .any(|v| matches!(v.expansion, crate::model::Expansion::Manual { .. }))
+    }) {
+        row(out, "resizes by hand per 100 volume-months".into(), &|x| {
+            format!("{:.2}", x.manual_resize_events_per_100_volume_months)
+        });
+    }
     out.push('\n');
 }
 
@@ -367,7 +446,13 @@ pub fn compare(r: &CompareReport) -> String {
     let _ = write!(out, "## The answer\n\n{}", r.answer.to_markdown());
     side_by_side(&mut out, r);
     charts_section(&mut out, &r.charts);
-    let _ = writeln!(out, "## Assumptions\n");
+    let bases: Vec<(&str, &crate::model::Basis)> = r
+        .models
+        .iter()
+        .map(|m| (m.name.as_str(), &m.basis))
+        .collect();
+    basis_section(&mut out, &bases);
+    let _ = writeln!(out, "## Inputs and prices\n");
     let _ = writeln!(
         out,
         "{} Differences are paired by trial; confidence intervals are of the mean difference (±1.96 paired standard errors).\n",

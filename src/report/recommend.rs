@@ -27,7 +27,7 @@ fn p_full(o: &OptionResult) -> String {
 fn options_table(out: &mut String, v: &VolumeRecommendation, cur: &str) {
     let _ = writeln!(
         out,
-        "  {:>9}  {:<40} {:>11} {:>11} {:>12} {:>12}  {:<22} {:>8} {:>8}  verdict",
+        "  {:>9}  {:<64} {:>11} {:>11} {:>12} {:>12}  {:<22} {:>8} {:>8}  verdict",
         "size",
         "expansion",
         "month P50",
@@ -54,7 +54,7 @@ fn options_table(out: &mut String, v: &VolumeRecommendation, cur: &str) {
         let now = if o.current { " (now)" } else { "" };
         let _ = writeln!(
             out,
-            "  {:>9}  {:<40} {:>11} {:>11} {:>12} {:>12}  {:<22} {:>8.2} {:>8.2}  {mark}{why}{now}",
+            "  {:>9}  {:<64} {:>11} {:>11} {:>12} {:>12}  {:<22} {:>8.2} {:>8.2}  {mark}{why}{now}",
             format!("{} GiB", o.size_gib),
             o.expansion,
             money(o.cost_total_p50),
@@ -63,12 +63,12 @@ fn options_table(out: &mut String, v: &VolumeRecommendation, cur: &str) {
             money(o.cost_cumulative_p90),
             p_full(o),
             o.full_events_per_100_volume_months,
-            o.resizes_per_100_volume_months,
+            o.resizes_per_100_volume_months + o.manual_resizes_per_100_volume_months,
         );
     }
     let _ = writeln!(
         out,
-        "  (costs in {cur}, whole scenario; full/100 and rsz/100: per 100 volume-months)"
+        "  (costs in {cur}, whole scenario; full/100 and rsz/100: per 100 volume-months; rsz counts resizes by hand too)"
     );
 }
 

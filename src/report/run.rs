@@ -31,7 +31,11 @@ impl<'a> RunReport<'a> {
         let summary = Summary::build(model, aggregate, seed);
         let answer = Answer {
             headline: summary.provenance.headline(&summary.scenario, false),
-            paragraphs: vec![answer_paragraph(model, &summary)],
+            paragraphs: std::iter::once(answer_paragraph(model, &summary))
+                .chain(super::answer::rests_on(
+                    &model.basis.assumptions.iter().collect::<Vec<_>>(),
+                ))
+                .collect(),
         };
         RunReport {
             model,

@@ -111,6 +111,8 @@ pub struct Summary {
     pub warnings: Vec<Warning>,
     /// Every price used and its source.
     pub prices: Vec<PriceSource>,
+    /// What the scenario rests on: the planning documents' figures and its assumptions.
+    pub basis: crate::model::Basis,
     /// headroom's version.
     pub version: String,
 }
@@ -196,6 +198,7 @@ impl Summary {
             time_to,
             warnings: warnings(model, agg),
             prices: model.price_sources.clone(),
+            basis: model.basis.clone(),
             version: VERSION.to_string(),
         }
     }

@@ -97,6 +97,11 @@ pub enum Warning {
         /// The target.
         target: f64,
     },
+    /// Growth rates that neither a planning document nor a labelled assumption accounts for.
+    Unlabelled {
+        /// Their keys (`volumes.workspace.growth`).
+        keys: Vec<String>,
+    },
     /// The monthly budget is exceeded in some futures.
     BudgetExceeded {
         /// `[targets] monthly_budget`.
@@ -180,6 +185,22 @@ impl fmt::Display for Warning {
                 probability(p),
                 target * 100.0
             ),
+            Warning::Unlabelled { keys } => write!(
+                f,
+                "{} {} neither a planning document's figure nor a labelled assumption: the answer rests on {} no one has vouched for; say where {} from with [[facts]] or [[assumptions]]",
+                keys.join(", "),
+                if keys.len() == 1 { "is" } else { "are" },
+                if keys.len() == 1 {
+                    "a number"
+                } else {
+                    "numbers"
+                },
+                if keys.len() == 1 {
+                    "it comes"
+                } else {
+                    "they come"
+                }
+            ),
             Warning::BudgetExceeded {
                 budget,
                 currency,
@@ -224,7 +245,7 @@ fn ceph_warnings(model: &Model, agg: &Aggregate) -> Vec<Warning> {
     for c in &model.ceph {
         if let Some(e) = &c.expansion
             && ordered.p > 0.0
-            && e.unpriced(c.host_monthly_cost)
+            && e.unpriced(c.host_monthly_cost, &c.osd_monthly_cost)
         {
             out.push(Warning::Unpriced {
                 cluster: c.name.clone(),
@@ -345,6 +366,11 @@ pub fn warnings(model: &Model, agg: &Aggregate) -> Vec<Warning> {
                 p,
             });
         }
+    }
+    if !model.basis.unlabelled.is_empty() {
+        out.push(Warning::Unlabelled {
+            keys: model.basis.unlabelled.clone(),
+        });
     }
     out
 }

@@ -5,6 +5,7 @@
 //! that into a [`Model`], collecting every problem it finds. Each problem names the file, the
 //! key path and, where it can, the line.
 
+pub mod basis;
 pub mod budget;
 pub mod locate;
 pub mod schema;

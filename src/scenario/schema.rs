@@ -143,6 +143,34 @@ pub struct ScenarioSpec {
     pub costs: CostsSpec,
     #[serde(default)]
     pub targets: TargetsSpec,
+    #[serde(default)]
+    pub facts: Vec<FactSpec>,
+    #[serde(default)]
+    pub assumptions: Vec<AssumptionSpec>,
+}
+
+/// `[[facts]]`: a figure from a planning document.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct FactSpec {
+    pub name: String,
+    pub text: String,
+    pub source: String,
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+/// `[[assumptions]]`: a figure the scenario invents, and why.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct AssumptionSpec {
+    pub name: String,
+    pub text: String,
+    pub why: String,
+    #[serde(default)]
+    pub keys: Vec<String>,
 }
 
 /// `[population]`
@@ -210,6 +238,12 @@ pub enum ExpansionSpec {
         threshold: Option<Raw>,
         increase: Option<Raw>,
         limit: Raw,
+    },
+    Manual {
+        threshold: Option<Raw>,
+        increase: Raw,
+        limit: Raw,
+        response_months: u32,
     },
 }
 
@@ -288,7 +322,7 @@ pub struct StorageClassSpec {
     pub cluster: Option<String>,
     pub pool: Option<PoolSpec>,
     pub price: Option<String>,
-    pub price_per_gib_month: Option<f64>,
+    pub price_per_gib_month: Option<AmountSpec>,
     pub billing: Option<BillingSpec>,
     pub snapshot_price_per_gib_month: Option<f64>,
     pub limits: Option<LimitsSpec>,
@@ -349,7 +383,10 @@ pub struct CephSpec {
     pub full_ratio: Option<f64>,
     #[serde(default)]
     pub host_monthly_cost: f64,
+    pub osd_monthly_cost: Option<AmountSpec>,
     pub initial_raw_used: Option<Raw>,
+    /// A table, or `"none"` (a variant that switches off the expansion of the file it extends).
+    #[serde(default, deserialize_with = "expansion_or_none")]
     pub expansion: Option<CephExpansionSpec>,
     pub rook: Option<String>,
 }
@@ -361,6 +398,7 @@ pub struct CephSpec {
 pub enum ComputeSpec {
     Pods,
     FixedMonthly(f64),
+    PerPodMonthly(f64),
 }
 
 /// An entry of `fixed = [...]`: a monthly amount inline or a key of the catalog's `[fixed]`.
@@ -408,6 +446,7 @@ pub struct TargetsSpec {
     pub max_volume_full_probability: Option<f64>,
     pub max_full_events_per_100_volume_months: Option<f64>,
     pub max_resizes_per_volume_month: Option<f64>,
+    pub max_manual_resizes_per_volume_month: Option<f64>,
     pub max_ceph_nearfull_probability: Option<f64>,
     pub require_host_failure_safe: Option<bool>,
     pub max_recovery_stall_probability: Option<f64>,
@@ -475,4 +514,28 @@ pub struct CatalogCompute {
 pub struct CatalogFixed {
     pub monthly: f64,
     pub source: Option<String>,
+}
+
+/// `expansion = { … }` or `expansion = "none"` of a Ceph cluster.
+fn expansion_or_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<CephExpansionSpec>, D::Error> {
+    use serde::de::Error;
+    match toml::Value::deserialize(d)? {
+        toml::Value::String(s) if s == "none" => Ok(None),
+        toml::Value::String(s) => Err(D::Error::custom(format!(
+            "{s:?} is not an expansion (expected a table, or \"none\")"
+        ))),
+        other => serde_path_to_error::deserialize::<_, CephExpansionSpec>(other)
+            .map(Some)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.into_inner().message().trim().to_string();
+                if path == "." || message.starts_with("unknown field") {
+                    D::Error::custom(message)
+                } else {
+                    D::Error::custom(format!("{path}: {message}"))
+                }
+            }),
+    }
 }

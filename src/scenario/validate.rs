@@ -170,8 +170,12 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
         &spec.storage_classes,
     );
     let costs = costs(&mut ck, &spec.costs, catalog.as_ref(), &mut price_sources);
-    price_sources.extend(host_prices(&spec.ceph));
+    price_sources.extend(host_prices(&ceph));
     let targets = targets(&mut ck, &spec.targets);
+    let (basis, label_problems) = super::basis::basis(&spec, &sources.merged);
+    for (key, message) in label_problems {
+        ck.err(&key, message);
+    }
 
     if !ck.problems.is_empty() {
         return Err(ScenarioError {
@@ -209,6 +213,7 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
             costs,
             targets,
             price_sources,
+            basis,
         },
         trials,
         seed: spec.seed,
@@ -327,7 +332,7 @@ fn storage_classes(
                         format!("{other:?} is not a backend (expected \"cloud\" or \"ceph\")"),
                     );
                     Backend::Cloud {
-                        price_per_gib_month: 0.0,
+                        price_per_gib_month: Dist::Fixed(0.0),
                         billing: Billing::default(),
                         snapshot_price_per_gib_month: 0.0,
                         limits: None,
@@ -511,21 +516,73 @@ fn per(ck: &mut Checker, key: &str, v: &VolumeSpec) -> Per {
     }
 }
 
-/// A volume's expansion policy (pvc-autoresizer's annotations, DESIGN §2.3).
+/// A volume's expansion policy: pvc-autoresizer's annotations (DESIGN §2.3), or an operator's
+/// hand.
 fn expansion(
     ck: &mut Checker,
     key: &str,
     spec: Option<&ExpansionSpec>,
     size_gib: f64,
 ) -> Expansion {
-    let Some(ExpansionSpec::Autoresize {
-        threshold,
-        increase,
-        limit,
-    }) = spec
-    else {
-        return Expansion::None;
-    };
+    match spec {
+        None | Some(ExpansionSpec::None) => Expansion::None,
+        Some(ExpansionSpec::Autoresize {
+            threshold,
+            increase,
+            limit,
+        }) => autoresize(ck, key, threshold, increase, limit, size_gib),
+        Some(ExpansionSpec::Manual {
+            threshold,
+            increase,
+            limit,
+            response_months,
+        }) => {
+            let ekey = format!("{key}.expansion.manual");
+            let threshold = ck.share(
+                &format!("{ekey}.threshold"),
+                threshold.as_ref(),
+                Share::Fraction(0.0),
+            );
+            let increase = ck.share(
+                &format!("{ekey}.increase"),
+                Some(increase),
+                Share::Fraction(1.0),
+            );
+            if increase.of(size_gib) <= 0.0 {
+                ck.err(&format!("{ekey}.increase"), "must be more than 0");
+            }
+            let limit_gib = expansion_limit(ck, &ekey, limit, size_gib);
+            Expansion::Manual {
+                threshold,
+                increase,
+                limit_gib,
+                response_months: *response_months,
+            }
+        }
+    }
+}
+
+/// An expansion's `limit`: a size, not below the volume's.
+fn expansion_limit(ck: &mut Checker, ekey: &str, limit: &Raw, size_gib: f64) -> f64 {
+    let limit_gib = ck.gib(&format!("{ekey}.limit"), limit).unwrap_or(size_gib);
+    if limit_gib < size_gib {
+        ck.err(
+            &format!("{ekey}.limit"),
+            format!("the limit ({limit_gib} GiB) is below the size ({size_gib} GiB)"),
+        );
+    }
+    limit_gib
+}
+
+/// `expansion = { autoresize = … }`: pvc-autoresizer's defaults of 10% and 10%.
+fn autoresize(
+    ck: &mut Checker,
+    key: &str,
+    threshold: &Option<Raw>,
+    increase: &Option<Raw>,
+    limit: &Raw,
+    size_gib: f64,
+) -> Expansion {
     let ekey = format!("{key}.expansion.autoresize");
     let threshold = ck.share(
         &format!("{ekey}.threshold"),
@@ -540,13 +597,7 @@ fn expansion(
     if increase.of(size_gib) <= 0.0 {
         ck.err(&format!("{ekey}.increase"), "must be more than 0");
     }
-    let limit_gib = ck.gib(&format!("{ekey}.limit"), limit).unwrap_or(size_gib);
-    if limit_gib < size_gib {
-        ck.err(
-            &format!("{ekey}.limit"),
-            format!("the limit ({limit_gib} GiB) is below the size ({size_gib} GiB)"),
-        );
-    }
+    let limit_gib = expansion_limit(ck, &ekey, limit, size_gib);
     Expansion::Autoresize {
         threshold,
         increase,
@@ -634,10 +685,7 @@ fn candidates(ck: &mut Checker, key: &str, raw: Option<&[Raw]>) -> Vec<f64> {
 
 /// The largest size a volume can reach: its size, or its autoresize limit.
 fn biggest(size_gib: f64, expansion: &Expansion) -> f64 {
-    match expansion {
-        Expansion::Autoresize { limit_gib, .. } => limit_gib.max(size_gib),
-        Expansion::None => size_gib,
-    }
+    expansion.limit_gib().map_or(size_gib, |l| l.max(size_gib))
 }
 
 /// A provider's size range: a size outside it is an error; an autoresize limit above the
@@ -673,7 +721,9 @@ fn check_size_limits(
         );
     }
     match expansion {
-        Expansion::Autoresize { limit_gib, .. } if *limit_gib > max + 1e-9 => {
+        Expansion::Autoresize { limit_gib, .. } | Expansion::Manual { limit_gib, .. }
+            if *limit_gib > max + 1e-9 =>
+        {
             let asked = *limit_gib;
             *limit_gib = max;
             Some(asked)
@@ -741,19 +791,39 @@ fn ceph_imbalance_defaults(
     ceph
 }
 
-/// The hosts' monthly prices, for the report's assumptions.
-fn host_prices(clusters: &BTreeMap<String, CephSpec>) -> Vec<PriceSource> {
-    clusters
-        .iter()
-        .filter(|(_, c)| c.host_monthly_cost > 0.0)
-        .map(|(cname, c)| PriceSource {
-            item: format!("ceph.{cname}.host_monthly_cost"),
-            price: c.host_monthly_cost,
-            unit: "per host-month".into(),
-            source: "inline in the scenario".into(),
-            as_of: None,
-        })
-        .collect()
+/// The hosts' and OSDs' monthly prices, for the report's assumptions.
+fn host_prices(clusters: &[CephCluster]) -> Vec<PriceSource> {
+    let mut out = Vec::new();
+    for c in clusters {
+        if c.host_monthly_cost > 0.0 {
+            out.push(PriceSource {
+                item: format!("ceph.{}.host_monthly_cost", c.name),
+                price: c.host_monthly_cost,
+                unit: "per host-month".into(),
+                source: "inline in the scenario".into(),
+                as_of: None,
+            });
+        }
+        let osd = &c.osd_monthly_cost;
+        if osd.upper_bound() > 0.0 {
+            out.push(PriceSource {
+                item: format!("ceph.{}.osd_monthly_cost", c.name),
+                price: osd.mean(),
+                unit: if osd.is_fixed() {
+                    "per OSD-month".into()
+                } else {
+                    format!(
+                        "per OSD-month (mean of {}–{}, drawn per trial)",
+                        osd.lower_bound(),
+                        osd.upper_bound()
+                    )
+                },
+                source: "inline in the scenario".into(),
+                as_of: None,
+            });
+        }
+    }
+    out
 }
 
 /// `[targets]`.
@@ -774,6 +844,9 @@ fn targets(ck: &mut Checker, t: &TargetsSpec) -> Targets {
         max_resizes_per_volume_month: t
             .max_resizes_per_volume_month
             .map(|v| ck.non_negative("targets.max_resizes_per_volume_month", v)),
+        max_manual_resizes_per_volume_month: t
+            .max_manual_resizes_per_volume_month
+            .map(|v| ck.non_negative("targets.max_manual_resizes_per_volume_month", v)),
         max_ceph_nearfull_probability: t
             .max_ceph_nearfull_probability
             .map(|p| ck.probability("targets.max_ceph_nearfull_probability", p)),
@@ -940,6 +1013,9 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
         .unwrap_or(0.0);
     let host_monthly_cost =
         ck.non_negative(&format!("{key}.host_monthly_cost"), c.host_monthly_cost);
+    let osd_monthly_cost = c.osd_monthly_cost.as_ref().map_or(Dist::Fixed(0.0), |a| {
+        ck.amount(&format!("{key}.osd_monthly_cost"), a)
+    });
     let expansion = c.expansion.as_ref().map(|e| {
         let ekey = format!("{key}.expansion");
         if !(e.trigger > 0.0 && e.trigger <= 1.0) {
@@ -1001,6 +1077,7 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
         backfillfull_ratio: backfillfull,
         full_ratio: full,
         host_monthly_cost,
+        osd_monthly_cost,
         initial_raw_used_gib,
         expansion,
         rook: c.rook.clone(),
@@ -1151,26 +1228,34 @@ fn cloud_backend(
             "cluster and pool belong to backend = \"ceph\"",
         );
     }
-    let mut price = 0.0;
+    let mut price = Dist::Fixed(0.0);
     let mut rule = Billing::default();
     let mut limits = None;
     let mut from_catalog = false;
-    match (&sc.price, sc.price_per_gib_month) {
+    match (&sc.price, sc.price_per_gib_month.clone()) {
         (Some(_), Some(_)) => ck.err(
             &format!("{key}.price"),
             "set either price (a catalog key) or price_per_gib_month, not both",
         ),
         (Some(k), None) => {
             if let Some((p, r, l)) = catalog_storage(ck, key, k, catalog, sources) {
-                (price, rule, limits, from_catalog) = (p, r, l, true);
+                (price, rule, limits, from_catalog) = (Dist::Fixed(p), r, l, true);
             }
         }
         (None, Some(p)) => {
-            price = ck.non_negative(&format!("{key}.price_per_gib_month"), p);
+            price = ck.amount(&format!("{key}.price_per_gib_month"), &p);
             sources.push(PriceSource {
                 item: key.to_string(),
-                price,
-                unit: "per GiB-month".into(),
+                price: price.mean(),
+                unit: if price.is_fixed() {
+                    "per GiB-month".into()
+                } else {
+                    format!(
+                        "per GiB-month (mean of {}–{}, drawn per trial)",
+                        price.lower_bound(),
+                        price.upper_bound()
+                    )
+                },
                 source: "inline in the scenario".into(),
                 as_of: None,
             });
@@ -1183,8 +1268,11 @@ fn cloud_backend(
     if let Some(b) = &sc.billing {
         rule = billing(ck, &format!("{key}.billing"), b);
     }
-    if !from_catalog && price < 0.0 {
-        ck.err(&format!("{key}.price_per_gib_month"), "must be ≥ 0");
+    if !from_catalog && !price.is_fixed() && price.lower_bound() < 0.0 {
+        ck.err(
+            &format!("{key}.price_per_gib_month"),
+            "must be ≥ 0 (a range must not reach below 0)",
+        );
     }
     let snapshot = match (
         sc.snapshot_price_per_gib_month,
@@ -1252,6 +1340,17 @@ fn compute(
                 as_of: None,
             });
             Compute::FixedMonthly(v)
+        }
+        Some(ComputeSpec::PerPodMonthly(v)) => {
+            let v = ck.non_negative("costs.compute.per_pod_monthly", *v);
+            sources.push(PriceSource {
+                item: "costs.compute".into(),
+                price: v,
+                unit: "per pod-month".into(),
+                source: "inline in the scenario".into(),
+                as_of: None,
+            });
+            Compute::PerPodMonthly(v)
         }
         Some(ComputeSpec::Pods) => {
             let from_cat =
