@@ -258,6 +258,32 @@ fn warnings_section(out: &mut String, warnings: &[super::warning::Warning]) {
     let _ = writeln!(out);
 }
 
+/// One list of "What this rests on": each entry once, named after its variant where not every
+/// variant shares it.
+fn listed<T: PartialEq>(
+    out: &mut String,
+    bases: &[(&str, &crate::model::Basis)],
+    of: impl Fn(&crate::model::Basis) -> &Vec<T>,
+    line: impl Fn(&T, &str) -> String,
+) {
+    let mut seen: Vec<&T> = Vec::new();
+    for (name, b) in bases {
+        for e in of(b) {
+            if seen.contains(&e) {
+                continue;
+            }
+            seen.push(e);
+            let shared = bases.iter().all(|(_, o)| of(o).contains(e));
+            let tag = if bases.len() > 1 && !shared {
+                format!(" ({name})")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "{}", line(e, &tag));
+        }
+    }
+}
+
 /// "What this rests on": the assumptions first (what a reader must weigh), then the
 /// planning documents' figures. In a comparison an entry all variants share is listed once.
 fn basis_section(out: &mut String, bases: &[(&str, &crate::model::Basis)]) {
@@ -267,46 +293,24 @@ fn basis_section(out: &mut String, bases: &[(&str, &crate::model::Basis)]) {
     {
         return;
     }
+    let _ = writeln!(out, "## What this rests on\n");
     let _ = writeln!(
         out,
-        "## What this rests on
-"
+        "**Assumed** (no planning document gives these; each moves the answer):\n"
     );
-    let tag = |name: &str, shared: bool| {
-        if bases.len() > 1 && !shared {
-            format!(" ({name})")
-        } else {
-            String::new()
-        }
-    };
-    let mut seen = Vec::new();
-    let _ = writeln!(
+    listed(
         out,
-        "**Assumed** (no planning document gives these; each moves the answer):
-"
+        bases,
+        |b| &b.assumptions,
+        |a, tag| format!("- {}{tag}: {}", a.text, a.why),
     );
-    for (name, b) in bases {
-        for a in &b.assumptions {
-            if seen.contains(&a) {
-                continue;
-            }
-            seen.push(a);
-            let shared = bases.iter().all(|(_, o)| o.assumptions.contains(a));
-            let _ = writeln!(out, "- {}{}: {}", a.text, tag(name, shared), a.why);
-        }
-    }
-    let mut seen = Vec::new();
     let _ = writeln!(out, "\n**From the planning documents:**\n");
-    for (name, b) in bases {
-        for f in &b.facts {
-            if seen.contains(&f) {
-                continue;
-            }
-            seen.push(f);
-            let shared = bases.iter().all(|(_, o)| o.facts.contains(f));
-            let _ = writeln!(out, "- {}{} ({})", f.text, tag(name, shared), f.source);
-        }
-    }
+    listed(
+        out,
+        bases,
+        |b| &b.facts,
+        |f, tag| format!("- {}{tag} ({})", f.text, f.source),
+    );
     out.push('\n');
 }
 

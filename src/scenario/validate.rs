@@ -516,8 +516,8 @@ fn per(ck: &mut Checker, key: &str, v: &VolumeSpec) -> Per {
     }
 }
 
-/// A volume's expansion policy: pvc-autoresizer's annotations (DESIGN §2.3), or an operator's
-/// hand.
+/// A volume's expansion policy: pvc-autoresizer's annotations (DESIGN §2.3; its defaults of
+/// 10% and 10%), or an operator's hand (on full by default, a step and a response time given).
 fn expansion(
     ck: &mut Checker,
     key: &str,
@@ -530,7 +530,22 @@ fn expansion(
             threshold,
             increase,
             limit,
-        }) => autoresize(ck, key, threshold, increase, limit, size_gib),
+        }) => {
+            let ekey = format!("{key}.expansion.autoresize");
+            let defaults = (Share::Fraction(0.1), Share::Fraction(0.1));
+            let (threshold, increase, limit_gib) = growth_step(
+                ck,
+                &ekey,
+                (threshold.as_ref(), increase.as_ref(), limit),
+                defaults,
+                size_gib,
+            );
+            Expansion::Autoresize {
+                threshold,
+                increase,
+                limit_gib,
+            }
+        }
         Some(ExpansionSpec::Manual {
             threshold,
             increase,
@@ -538,20 +553,14 @@ fn expansion(
             response_months,
         }) => {
             let ekey = format!("{key}.expansion.manual");
-            let threshold = ck.share(
-                &format!("{ekey}.threshold"),
-                threshold.as_ref(),
-                Share::Fraction(0.0),
+            let defaults = (Share::Fraction(0.0), Share::Fraction(1.0));
+            let (threshold, increase, limit_gib) = growth_step(
+                ck,
+                &ekey,
+                (threshold.as_ref(), Some(increase), limit),
+                defaults,
+                size_gib,
             );
-            let increase = ck.share(
-                &format!("{ekey}.increase"),
-                Some(increase),
-                Share::Fraction(1.0),
-            );
-            if increase.of(size_gib) <= 0.0 {
-                ck.err(&format!("{ekey}.increase"), "must be more than 0");
-            }
-            let limit_gib = expansion_limit(ck, &ekey, limit, size_gib);
             Expansion::Manual {
                 threshold,
                 increase,
@@ -562,8 +571,19 @@ fn expansion(
     }
 }
 
-/// An expansion's `limit`: a size, not below the volume's.
-fn expansion_limit(ck: &mut Checker, ekey: &str, limit: &Raw, size_gib: f64) -> f64 {
+/// An expansion's threshold, increase (more than 0) and limit (not below the size).
+fn growth_step(
+    ck: &mut Checker,
+    ekey: &str,
+    (threshold, increase, limit): (Option<&Raw>, Option<&Raw>, &Raw),
+    (default_threshold, default_increase): (Share, Share),
+    size_gib: f64,
+) -> (Share, Share, f64) {
+    let threshold = ck.share(&format!("{ekey}.threshold"), threshold, default_threshold);
+    let increase = ck.share(&format!("{ekey}.increase"), increase, default_increase);
+    if increase.of(size_gib) <= 0.0 {
+        ck.err(&format!("{ekey}.increase"), "must be more than 0");
+    }
     let limit_gib = ck.gib(&format!("{ekey}.limit"), limit).unwrap_or(size_gib);
     if limit_gib < size_gib {
         ck.err(
@@ -571,38 +591,7 @@ fn expansion_limit(ck: &mut Checker, ekey: &str, limit: &Raw, size_gib: f64) -> 
             format!("the limit ({limit_gib} GiB) is below the size ({size_gib} GiB)"),
         );
     }
-    limit_gib
-}
-
-/// `expansion = { autoresize = … }`: pvc-autoresizer's defaults of 10% and 10%.
-fn autoresize(
-    ck: &mut Checker,
-    key: &str,
-    threshold: &Option<Raw>,
-    increase: &Option<Raw>,
-    limit: &Raw,
-    size_gib: f64,
-) -> Expansion {
-    let ekey = format!("{key}.expansion.autoresize");
-    let threshold = ck.share(
-        &format!("{ekey}.threshold"),
-        threshold.as_ref(),
-        Share::Fraction(0.1),
-    );
-    let increase = ck.share(
-        &format!("{ekey}.increase"),
-        increase.as_ref(),
-        Share::Fraction(0.1),
-    );
-    if increase.of(size_gib) <= 0.0 {
-        ck.err(&format!("{ekey}.increase"), "must be more than 0");
-    }
-    let limit_gib = expansion_limit(ck, &ekey, limit, size_gib);
-    Expansion::Autoresize {
-        threshold,
-        increase,
-        limit_gib,
-    }
+    (threshold, increase, limit_gib)
 }
 
 /// One `[[volumes]]` entry.
