@@ -39,6 +39,19 @@ pub struct TemplateTally {
     pub volume_months: f64,
 }
 
+impl TemplateTally {
+    /// Adds one month of the template (`month` ≥ 1).
+    fn add(&mut self, m: &TemplateTally, month: u32) {
+        self.full_events += m.full_events;
+        self.resizes += m.resizes;
+        self.manual_resizes += m.manual_resizes;
+        self.volume_months += m.volume_months;
+        if m.full_events > 0.0 && self.first_full == NEVER {
+            self.first_full = month;
+        }
+    }
+}
+
 impl Default for TemplateTally {
     fn default() -> Self {
         TemplateTally {
@@ -162,6 +175,22 @@ impl Column {
         self.peak.swap_remove(i);
         self.exists.swap_remove(i);
         self.due.swap_remove(i);
+    }
+
+    /// Volume `i`'s month under its policy when its usage would become `demand`: its size,
+    /// usage and high-water mark updated; returns (resizes, full).
+    #[inline]
+    fn grow(&mut self, i: usize, demand: f64, month: u32, expansion: &Expansion) -> (u32, bool) {
+        let (size, resizes, full) = match expansion {
+            Expansion::Manual { .. } => {
+                manual(self.size[i], demand, month, &mut self.due[i], expansion)
+            }
+            _ => expand(self.size[i], demand, expansion),
+        };
+        self.size[i] = size;
+        self.used[i] = demand.min(size);
+        self.peak[i] = self.peak[i].max(self.used[i]);
+        (resizes, full)
     }
 
     fn truncate(&mut self, n: usize) {
@@ -456,6 +485,16 @@ struct VolumeTotals {
     full: f64,
     cloud_cost: f64,
     snapshot_cost: f64,
+}
+
+impl VolumeTotals {
+    /// Adds one template's counts of the month.
+    fn add(&mut self, m: &TemplateTally) {
+        self.volumes += m.volume_months;
+        self.resizes += m.resizes;
+        self.manual_resizes += m.manual_resizes;
+        self.full += m.full_events;
+    }
 }
 
 /// What the autoresizer and the size limit do to one volume whose usage would become
@@ -813,10 +852,8 @@ impl<'m> Simulator<'m> {
                 Backend::Ceph { frees, .. } => frees || template.discard,
                 Backend::Cloud { .. } => true,
             };
-            let mut stored = 0.0;
-            let mut thin = 0.0;
-            let (mut t_full, mut t_resizes, mut t_manual, mut t_volumes) = (0.0, 0.0, 0.0, 0.0);
-            let by_hand = matches!(template.expansion, Expansion::Manual { .. });
+            let (mut stored, mut thin) = (0.0, 0.0);
+            let mut tally = TemplateTally::default();
             for i in 0..column.size.len() {
                 if !column.exists[i] {
                     continue;
@@ -829,28 +866,15 @@ impl<'m> Simulator<'m> {
                     };
                 if grows {
                     let demand = (column.used[i] + template.growth.sample(rng) * factor).max(0.0);
-                    let (size, resizes, full) = if by_hand {
-                        let due = &mut column.due[i];
-                        manual(column.size[i], demand, month, due, &template.expansion)
-                    } else {
-                        expand(column.size[i], demand, &template.expansion)
-                    };
-                    column.size[i] = size;
-                    column.used[i] = demand.min(size);
-                    column.peak[i] = column.peak[i].max(column.used[i]);
-                    if by_hand {
-                        totals.manual_resizes += resizes as f64;
-                        t_manual += resizes as f64;
-                    } else {
-                        totals.resizes += resizes as f64;
-                        t_resizes += resizes as f64;
+                    let (resizes, full) = column.grow(i, demand, month, &template.expansion);
+                    match template.expansion {
+                        Expansion::Manual { .. } => tally.manual_resizes += resizes as f64,
+                        _ => tally.resizes += resizes as f64,
                     }
-                    totals.full += full as u32 as f64;
-                    t_full += full as u32 as f64;
+                    tally.full_events += full as u32 as f64;
                 }
                 let (size, used) = (column.size[i], column.used[i]);
-                totals.volumes += 1.0;
-                t_volumes += 1.0;
+                tally.volume_months += 1.0;
                 totals.provisioned += size;
                 totals.used += used;
                 match &class.backend {
@@ -875,15 +899,9 @@ impl<'m> Simulator<'m> {
                 self.stored_by_class[template.storage_class] += stored;
                 self.thin_by_cluster[cluster] += thin;
             }
+            totals.add(&tally);
             if month > 0 {
-                let tally = &mut record.templates[t];
-                tally.full_events += t_full;
-                tally.resizes += t_resizes;
-                tally.manual_resizes += t_manual;
-                tally.volume_months += t_volumes;
-                if t_full > 0.0 && tally.first_full == NEVER {
-                    tally.first_full = month;
-                }
+                record.templates[t].add(&tally, month);
             }
         }
         totals
