@@ -5,6 +5,7 @@ mod common;
 mod ceph;
 mod cli;
 mod determinism;
+mod formulas;
 mod gate;
 mod golden;
 mod pinned;

@@ -1,0 +1,389 @@
+//! Figures after month 0, worked by hand from DESIGN §2 (issue 12). Every scenario here is
+//! deterministic (fixed draws), so one replayed trial is the whole answer; each expected value
+//! is derived in the comment above it from the design's formulas, not copied from a run. A test
+//! that fails names the figure, the month and the hand-derived value.
+
+use crate::common::*;
+use headroom::engine::replay_trial;
+use headroom::model::metrics::{Event, Metric};
+use headroom::model::trial::TrialRecord;
+
+/// Asserts one metric in one month against its hand-derived value.
+#[track_caller]
+fn figure(r: &TrialRecord, month: usize, metric: Metric, want: f64) {
+    let got = r.get(month, metric);
+    assert!(
+        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+        "{} in month {month}: got {got}, hand-derived {want}",
+        metric.name()
+    );
+}
+
+/// Asserts one metric over months 0…, against the hand-derived series.
+#[track_caller]
+fn series(r: &TrialRecord, metric: Metric, want: &[f64]) {
+    for (month, &w) in want.iter().enumerate() {
+        figure(r, month, metric, w);
+    }
+}
+
+/// One replayed trial of a scenario written inline.
+fn replay(name: &str, text: &str) -> TrialRecord {
+    let dir = tempfile::tempdir().unwrap();
+    let s = load_text(dir.path(), name, text);
+    replay_trial(&s.model, 1, 0)
+}
+
+/// A cluster of 4 hosts × 1 OSD × 1000 GiB (C = 4000 GiB raw), imbalance 10% (set, so an
+/// expansion keeps it), overhead 5%, Ceph's default ratios, €100 a host and €2 an OSD a month;
+/// one cluster-wide RBD volume of a size-3 pool that starts at 100 GiB and grows 100 GiB a
+/// month, and €50 of compute. `expansion` is the cluster's expansion table.
+fn growing_cluster(expansion: &str) -> String {
+    format!(
+        r#"
+name = "expansion-by-hand"
+horizon_months = 12
+currency = "EUR"
+
+[[volumes]]
+name = "data"
+per = "cluster"
+count = 1
+storage_class = "block"
+size = "5000Gi"
+initial_used = {{ fixed = 100.0 }}
+growth = {{ fixed = 100.0 }}
+
+[storage_classes.block]
+backend = "ceph"
+cluster = "main"
+pool = {{ replicated = {{ size = 3 }} }}
+
+[ceph.main]
+hosts = 4
+osds_per_host = 1
+osd_size = "1000Gi"
+overhead = "5%"
+imbalance = "10%"
+host_monthly_cost = 100.0
+osd_monthly_cost = 2.0
+
+[ceph.main.expansion]
+{expansion}
+
+[costs]
+compute = {{ fixed_monthly = 50.0 }}
+"#
+    )
+}
+
+/// Stored S(m) = 100 + 100m; raw used R(m) = S × 3 × 1.05 = 315 (m + 1); with C = 4000 the
+/// fullest OSD is R × 1.1 / C = 0.086625 (m + 1).
+fn raw_used(m: usize) -> f64 {
+    315.0 * (m as f64 + 1.0)
+}
+
+/// One expansion worked by hand (DESIGN §2.5, §2.6, §2.7 step 5). Trigger 0.5: the fullest
+/// OSD is 0.086625 × 5 = 0.433 in month 4 and 0.086625 × 6 = 0.51975 in month 5: the order is
+/// placed in month 5. Lead time 3: it lands in month 8, before month 8's figures are taken.
+/// One OSD of 1000 GiB on each of the 4 hosts: 4 units, C = 8000 from month 8. Months 6 and 7
+/// are over the trigger too, but one order is already outstanding (max_outstanding 1). After
+/// the landing the fullest OSD is 315 × 9 × 1.1 / 8000 = 0.38981 (month 8), 0.43313 (9),
+/// 0.47644 (10), 0.51975 (11): the second order is placed in month 11 (lands in 14, after the
+/// horizon).
+///
+/// Costs: 4 hosts × 100 + 4 OSDs × 2 = 408 a month until month 7; from month 8 the 4 added
+/// OSDs cost 10 each and every OSD 2: 400 + 40 + 8 × 2 = 456. Their purchase, 4 × 240 = 960,
+/// amortised over 12 months: 80 a month in cost_fixed from month 8. Month totals: 408 + 50 =
+/// 458 (months 1–7), 456 + 80 + 50 = 586 (8–12); cumulative at 12: 7 × 458 + 5 × 586 = 6136.
+#[test]
+fn one_expansion_by_hand() {
+    let r = replay(
+        "one-expansion",
+        &growing_cluster(
+            r#"trigger = 0.5
+lead_time_months = 3
+add = { osds_per_host = 1, osd_size = "1000Gi" }
+monthly_cost = 10.0
+one_time_cost = 240.0
+amortize_months = 12"#,
+        ),
+    );
+    let capacity = |m: usize| if m < 8 { 4000.0 } else { 8000.0 };
+    for m in 0..=12 {
+        figure(&r, m, Metric::CephRawUsedGib, raw_used(m));
+        figure(&r, m, Metric::CephRawCapacityGib, capacity(m));
+        figure(&r, m, Metric::CephFullestOsdUtil, raw_used(m) * 1.1 / capacity(m));
+        figure(&r, m, Metric::CephOsds, if m < 8 { 4.0 } else { 8.0 });
+    }
+    let orders: Vec<f64> = (0..=12)
+        .map(|m| if m == 5 || m == 11 { 1.0 } else { 0.0 })
+        .collect();
+    series(&r, Metric::CephOrders, &orders);
+    assert_eq!(r.orders, vec![5, 11], "order months");
+    assert_eq!(r.first(Event::CephOrder), Some(5));
+
+    // Month 8, after the landing: usable = 8000 × 0.95 / (1.1 × 3 × 1.05) = 2193.362;
+    // MAX AVAIL = (0.95 × 8000 − 1.1 × 2835) / 3 = 1493.833; writable = (7600 / 1.1 − 2835)
+    // / 3.15 = 1293.362.
+    figure(&r, 8, Metric::CephUsableGib, 7600.0 / 3.465);
+    figure(&r, 8, Metric::CephMaxAvailGib, (7600.0 - 1.1 * 2835.0) / 3.0);
+    figure(&r, 8, Metric::CephWritableGib, (7600.0 / 1.1 - 2835.0) / 3.15);
+    // And month 7, before it: MAX AVAIL = (3800 − 1.1 × 2520) / 3 = 1028 / 3 = 342.67.
+    figure(&r, 7, Metric::CephMaxAvailGib, 1028.0 / 3.0);
+
+    let storage: Vec<f64> = (0..=12)
+        .map(|m| if m < 8 { 408.0 } else { 456.0 })
+        .collect();
+    series(&r, Metric::CostStorage, &storage);
+    let fixed: Vec<f64> = (0..=12).map(|m| if m < 8 { 0.0 } else { 80.0 }).collect();
+    series(&r, Metric::CostFixed, &fixed);
+    series(&r, Metric::CostOneTime, &[0.0; 13]);
+    figure(&r, 7, Metric::CostTotal, 458.0);
+    figure(&r, 8, Metric::CostTotal, 586.0);
+    figure(&r, 12, Metric::CostCumulative, 6136.0);
+}
+
+/// The same purchase unamortised (`amortize_months = 0`): 960 in cost_one_time in month 8, and
+/// only then. Cumulative at 12: 7 × 458 + (456 + 960 + 50) + 4 × 506 = 3206 + 1466 + 2024
+/// = 6696.
+#[test]
+fn an_unamortised_purchase_is_paid_in_its_landing_month() {
+    let r = replay(
+        "paid-at-once",
+        &growing_cluster(
+            r#"trigger = 0.5
+lead_time_months = 3
+add = { osds_per_host = 1, osd_size = "1000Gi" }
+monthly_cost = 10.0
+one_time_cost = 240.0"#,
+        ),
+    );
+    let one_time: Vec<f64> = (0..=12).map(|m| if m == 8 { 960.0 } else { 0.0 }).collect();
+    series(&r, Metric::CostOneTime, &one_time);
+    series(&r, Metric::CostFixed, &[0.0; 13]);
+    figure(&r, 8, Metric::CostTotal, 1466.0);
+    figure(&r, 12, Metric::CostCumulative, 6696.0);
+}
+
+/// Two orders may be outstanding (`max_outstanding = 2`): the first in month 5 (0.51975), the
+/// second in month 6 (0.086625 × 7 = 0.606, one order out, room for another); none in month 7
+/// (two out). They land in months 8 and 9: 4 OSDs each (4 hosts × 1), C = 8000 then 12000.
+/// Month 9: 315 × 10 × 1.1 / 12000 = 0.28875. Storage cost from month 9: 400 + 8 × 10 + 12 × 2
+/// = 504.
+#[test]
+fn max_outstanding_lets_a_second_order_go_out() {
+    let r = replay(
+        "two-outstanding",
+        &growing_cluster(
+            r#"trigger = 0.5
+lead_time_months = 3
+add = { osds_per_host = 1, osd_size = "1000Gi" }
+monthly_cost = 10.0
+max_outstanding = 2"#,
+        ),
+    );
+    assert_eq!(r.orders, vec![5, 6], "order months");
+    figure(&r, 7, Metric::CephRawCapacityGib, 4000.0);
+    figure(&r, 8, Metric::CephRawCapacityGib, 8000.0);
+    figure(&r, 9, Metric::CephRawCapacityGib, 12000.0);
+    figure(&r, 9, Metric::CephFullestOsdUtil, 0.28875);
+    figure(&r, 9, Metric::CephOsds, 12.0);
+    figure(&r, 8, Metric::CostStorage, 456.0);
+    figure(&r, 9, Metric::CostStorage, 504.0);
+}
+
+/// An expansion by hosts (`add = { hosts = 2 }`): 2 units, each a host like the others (one
+/// 1000 GiB OSD), priced at the host price where the expansion names none. Ordered in
+/// month 5, landed in month 8: 6 hosts, C = 6000; storage cost 6 × 100 + 6 OSDs × 2 = 612.
+/// Fullest OSD in month 8: 2835 × 1.1 / 6000 = 0.51975 ≥ 0.5, so the next order goes out at
+/// once, in month 8; it lands in month 11 (8 hosts, C = 8000), where 3780 × 1.1 / 8000 =
+/// 0.51975 again: a third order in month 11. Storage then: 8 × 100 + 8 × 2 = 816.
+#[test]
+fn an_expansion_by_hosts() {
+    let r = replay(
+        "by-hosts",
+        &growing_cluster(
+            r#"trigger = 0.5
+lead_time_months = 3
+add = { hosts = 2 }"#,
+        ),
+    );
+    figure(&r, 7, Metric::CephRawCapacityGib, 4000.0);
+    figure(&r, 8, Metric::CephRawCapacityGib, 6000.0);
+    figure(&r, 8, Metric::CephOsds, 6.0);
+    figure(&r, 7, Metric::CostStorage, 408.0);
+    figure(&r, 8, Metric::CostStorage, 612.0);
+    figure(&r, 11, Metric::CephRawCapacityGib, 8000.0);
+    figure(&r, 11, Metric::CostStorage, 816.0);
+    assert_eq!(r.orders, vec![5, 8, 11], "order months");
+}
+
+/// The projected trigger on a linear fill (DESIGN §2.5: order when the fill is projected to
+/// pass nearfull within the lead time). Slope = 315 GiB a month; with a lead time of 3 the
+/// projection is R + 945 = 315 (m + 4), at 4000 GiB: 0.086625 (m + 4) ≥ 0.85 first at m = 6
+/// (0.86625; m = 5 gives 0.7796). The reactive trigger, 0.9, is never reached before (0.606 in
+/// month 6). With two orders allowed, month 7 counts the 4000 GiB on order: 315 × 11 × 1.1 /
+/// 8000 = 0.476, no second order (against 4000 alone it would be 0.953 and order again). After
+/// the landing in month 9 (C = 8000) the projection reaches 0.85 only at m = 16: one order.
+#[test]
+fn the_projected_trigger_on_a_linear_fill() {
+    let r = replay(
+        "projected",
+        &growing_cluster(
+            r#"trigger = 0.9
+projected = true
+lead_time_months = 3
+add = { osds_per_host = 1, osd_size = "1000Gi" }
+monthly_cost = 10.0
+max_outstanding = 2"#,
+        ),
+    );
+    assert_eq!(r.orders, vec![6], "order months");
+    figure(&r, 8, Metric::CephRawCapacityGib, 4000.0);
+    figure(&r, 9, Metric::CephRawCapacityGib, 8000.0);
+    // Never nearfull: the projected order came in time (peak 315 × 9 × 1.1 / 4000 = 0.7796
+    // in month 8).
+    assert_eq!(r.first(Event::CephNearfull), None);
+    figure(&r, 8, Metric::CephFullestOsdUtil, 0.779_625);
+}
+
+/// Host-failure safety (DESIGN §2.5), from the one-expansion scenario. 4 hosts of 1000 GiB:
+/// losing one leaves 3000, and the fullest OSD after recovery is R × 1.1 / 3000: month 6
+/// 2205 × 1.1 / 3000 = 0.8085 < 0.90 (safe); month 7 2520 × 1.1 / 3000 = 0.924 (stalls at
+/// backfillfull). After the landing (8 hosts-worth: 4 hosts × 2000, losing one leaves 6000):
+/// month 8 2835 × 1.1 / 6000 = 0.51975, safe. With two OSDs per host an OSD loss doubles its
+/// neighbour: 0.38981 × 2 = 0.780 (month 8, safe), 0.43313 × 2 = 0.866 (9, safe),
+/// 0.47644 × 2 = 0.953 (10, stalls).
+#[test]
+fn host_and_osd_failure_safety_through_an_expansion() {
+    let r = replay(
+        "safety",
+        &growing_cluster(
+            r#"trigger = 0.5
+lead_time_months = 3
+add = { osds_per_host = 1, osd_size = "1000Gi" }
+monthly_cost = 10.0"#,
+        ),
+    );
+    let host_safe = [1., 1., 1., 1., 1., 1., 1., 0., 1., 1., 1., 1., 1.];
+    let osd_safe = [1., 1., 1., 1., 1., 1., 1., 0., 1., 1., 0., 0., 0.];
+    // The metric ceph_host_failure_safe needs both; ceph_osd_failure_safe is the OSD case
+    // (with one OSD per host, an OSD loss is a host loss).
+    let both: Vec<f64> = host_safe
+        .iter()
+        .zip(&osd_safe)
+        .map(|(h, o)| h * o)
+        .collect();
+    series(&r, Metric::CephHostFailureSafe, &both);
+    series(&r, Metric::CephOsdFailureSafe, &osd_safe);
+    assert_eq!(r.first(Event::CephRecoveryStall), Some(7));
+}
+
+/// A cluster of 7 hosts × 1 OSD × 1000 GiB (C = 7000), no overhead, the default imbalance
+/// (5%: 7 hosts are more than the 6 an EC 4+2 pool spans), with an EC 4+2 pool (rate 6/4 =
+/// 1.5) whose volume starts at 1000 GiB and grows 200 GiB a month, and, when `with_rbd`, a
+/// replicated size-3 pool holding a fixed 200 GiB.
+fn ec_cluster(hosts: u32, with_rbd: bool) -> String {
+    let rbd = if with_rbd {
+        r#"
+[[volumes]]
+name = "db"
+per = "cluster"
+count = 1
+storage_class = "rbd"
+size = "1000Gi"
+initial_used = { fixed = 200.0 }
+
+[storage_classes.rbd]
+backend = "ceph"
+cluster = "main"
+pool = { replicated = { size = 3 } }
+"#
+    } else {
+        ""
+    };
+    format!(
+        r#"
+name = "ec"
+horizon_months = 14
+currency = "EUR"
+
+[[volumes]]
+name = "objects"
+per = "cluster"
+count = 1
+storage_class = "ec"
+size = "10000Gi"
+initial_used = {{ fixed = 1000.0 }}
+growth = {{ fixed = 200.0 }}
+
+[storage_classes.ec]
+backend = "ceph"
+cluster = "main"
+pool = {{ erasure = {{ k = 4, m = 2 }} }}
+{rbd}
+[ceph.main]
+hosts = {hosts}
+osds_per_host = 1
+osd_size = "1000Gi"
+overhead = "0%"
+"#
+    )
+}
+
+/// EC 4+2 end to end at 7 hosts. Raw used R(m) = 1.5 × (1000 + 200m) = 1500 + 300m. Fullest
+/// OSD = R × 1.05 / 7000: nearfull (0.85) needs R ≥ 5666.7, first in month 14 (R = 5700:
+/// 0.855). Losing a host leaves 6000: safe while R × 1.05 / 6000 < 0.9, i.e. R < 5142.9:
+/// month 12 (R = 5100, 0.8925) is safe, month 13 (R = 5400, 0.945) stalls. Usable = 7000 ×
+/// 0.95 / (1.05 × 1.5) = 4222.22; MAX AVAIL in month 12 = (6650 − 1.05 × 5100) / 1.5 = 863.33.
+#[test]
+fn an_ec_4_2_pool_at_seven_hosts() {
+    let r = replay("ec", &ec_cluster(7, false));
+    for m in 0..=14 {
+        let raw = 1500.0 + 300.0 * m as f64;
+        figure(&r, m, Metric::CephRawUsedGib, raw);
+        figure(&r, m, Metric::CephFullestOsdUtil, raw * 1.05 / 7000.0);
+        figure(&r, m, Metric::CephUsableGib, 6650.0 / (1.05 * 1.5));
+        figure(
+            &r,
+            m,
+            Metric::CephHostFailureSafe,
+            if m <= 12 { 1.0 } else { 0.0 },
+        );
+    }
+    figure(&r, 12, Metric::CephMaxAvailGib, (6650.0 - 1.05 * 5100.0) / 1.5);
+    assert_eq!(r.first(Event::CephRecoveryStall), Some(13));
+    assert_eq!(r.first(Event::CephNearfull), Some(14));
+    assert_eq!(r.first(Event::CephFull), None);
+}
+
+/// At 6 hosts an EC 4+2 pool has no spare host: after a loss it runs degraded, so the cluster is
+/// never "host-failure safe", and no recovery can stall. Imbalance: 6 hosts of one OSD, each
+/// holding a chunk of every PG: 0%. Fullest OSD in month 0: 1500 / 6000 = 0.25.
+#[test]
+fn an_ec_4_2_pool_at_six_hosts_runs_degraded() {
+    let r = replay("ec6", &ec_cluster(6, false));
+    series(&r, Metric::CephHostFailureSafe, &[0.0; 15]);
+    assert_eq!(r.first(Event::CephRecoveryStall), None);
+    figure(&r, 0, Metric::CephFullestOsdUtil, 0.25);
+}
+
+/// Two pools of different rates in one cluster: the EC pool above beside 200 GiB in a size-3
+/// pool. Raw used R(m) = 1500 + 300m + 600. Rate = stored-weighted: month 0 (1500 + 600) /
+/// (1000 + 200) = 1.75; MAX AVAIL = (6650 − 1.05 × 2100) / 1.75 = 2540; usable = 6650 / (1.05 ×
+/// 1.75) = 3619.05. Month 10: stored 3000 + 200, R = 5100, rate 5100 / 3200 = 1.59375.
+/// Host-failure: R × 1.05 / 6000 < 0.9 ⇔ R < 5142.9: month 10 (5100) safe, month 11 (5400)
+/// stalls; nearfull at R ≥ 5666.7: month 12 (5700).
+#[test]
+fn two_pools_of_different_rates_in_one_cluster() {
+    let r = replay("two-pools", &ec_cluster(7, true));
+    figure(&r, 0, Metric::CephRawUsedGib, 2100.0);
+    figure(&r, 0, Metric::CephMaxAvailGib, 2540.0);
+    figure(&r, 0, Metric::CephUsableGib, 6650.0 / (1.05 * 1.75));
+    figure(&r, 10, Metric::CephRawUsedGib, 5100.0);
+    figure(&r, 10, Metric::CephUsableGib, 6650.0 / (1.05 * 1.59375));
+    figure(&r, 10, Metric::CephMaxAvailGib, (6650.0 - 1.05 * 5100.0) / 1.59375);
+    assert_eq!(r.first(Event::CephRecoveryStall), Some(11));
+    assert_eq!(r.first(Event::CephNearfull), Some(12));
+}
