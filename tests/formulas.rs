@@ -387,3 +387,258 @@ fn two_pools_of_different_rates_in_one_cluster() {
     assert_eq!(r.first(Event::CephRecoveryStall), Some(11));
     assert_eq!(r.first(Event::CephNearfull), Some(12));
 }
+
+/// Five users who all leave in month 1 (churn 1.0), each with a 10 GiB home kept 3 months
+/// after they leave and a 5 GiB scratch volume kept none; one 20 GiB cache per pod (a pod per
+/// user, at least 1). Every volume on one class at 0.10 a GiB-month.
+fn leaving_users(when_scaled: &str) -> String {
+    format!(
+        r#"
+name = "leaving"
+horizon_months = 6
+currency = "USD"
+
+[population]
+initial_users = 5
+churn = 1.0
+growth = "fixed"
+
+[pods]
+pods_per_user = 1.0
+min = 1
+max = 10
+when_scaled = "{when_scaled}"
+
+[[volumes]]
+name = "home"
+per = "user"
+storage_class = "std"
+size = "10Gi"
+initial_used = {{ fixed = 2.0 }}
+retention_months = 3
+
+[[volumes]]
+name = "scratch"
+per = "user"
+storage_class = "std"
+size = "5Gi"
+initial_used = {{ fixed = 1.0 }}
+
+[[volumes]]
+name = "cache"
+per = "pod"
+storage_class = "std"
+size = "20Gi"
+initial_used = {{ fixed = 1.0 }}
+
+[storage_classes.std]
+backend = "cloud"
+price_per_gib_month = 0.10
+
+[costs]
+compute = {{ fixed_monthly = 0.0 }}
+"#
+    )
+}
+
+/// Retention (DESIGN §2.3) and the StatefulSet's retention policy (§2.2). Month 0: 5 homes
+/// (50 GiB), 5 scratch (25), 5 caches (100): 175 GiB, 17.50. The users leave in month 1: the
+/// scratch volumes go at once (retention 0), the homes stay for months 1, 2 and 3 and go in
+/// month 4 (1 + 3): billed for exactly 3 months after their users left. Pods fall to the
+/// minimum, 1. Under `retain` the 5 caches stay (the high-water mark): 150 GiB (15.00) in
+/// months 1–3, 100 (10.00) from month 4; under `delete` 4 of them go: 70 GiB (7.00), then 20
+/// (2.00).
+#[test]
+fn retention_and_scale_down_by_hand() {
+    let retain = replay("retain", &leaving_users("retain"));
+    series(&retain, Metric::Users, &[5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    series(&retain, Metric::Pods, &[5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+    series(
+        &retain,
+        Metric::ProvisionedGib,
+        &[175.0, 150.0, 150.0, 150.0, 100.0, 100.0, 100.0],
+    );
+    series(
+        &retain,
+        Metric::Volumes,
+        &[15.0, 10.0, 10.0, 10.0, 5.0, 5.0, 5.0],
+    );
+    series(
+        &retain,
+        Metric::CostStorage,
+        &[17.5, 15.0, 15.0, 15.0, 10.0, 10.0, 10.0],
+    );
+    figure(&retain, 6, Metric::CostCumulative, 3.0 * 15.0 + 3.0 * 10.0);
+
+    let delete = replay("delete", &leaving_users("delete"));
+    series(
+        &delete,
+        Metric::ProvisionedGib,
+        &[175.0, 70.0, 70.0, 70.0, 20.0, 20.0, 20.0],
+    );
+    series(&delete, Metric::Volumes, &[15.0, 6.0, 6.0, 6.0, 1.0, 1.0, 1.0]);
+    series(
+        &delete,
+        Metric::CostStorage,
+        &[17.5, 7.0, 7.0, 7.0, 2.0, 2.0, 2.0],
+    );
+}
+
+/// Snapshots (DESIGN §2.6), one volume growing from 10 GiB by 2 GiB a month with 4 snapshots
+/// retained and 10% changing between them. In the cloud the copies are incremental: billed
+/// size = used × (1 + 3 × 0.1) = 1.3 × used, at 0.05 a GiB-month: month 6 (used 22) 22 × 1.3 ×
+/// 0.05 = 1.43. In a Ceph pool each snapshot pins what changed since it: stored = used × (1 +
+/// 4 × 0.1) = 1.4 × used, raw = × 3: month 6 22 × 1.4 × 3 = 92.4 GiB, and the pool's data is
+/// priced by its hosts, not in cost_snapshots.
+#[test]
+fn snapshots_in_the_cloud_and_in_a_pool() {
+    let text = r#"
+name = "snapshots"
+horizon_months = 6
+currency = "USD"
+
+[[volumes]]
+name = "cloud"
+per = "cluster"
+count = 1
+storage_class = "disk"
+size = "100Gi"
+initial_used = { fixed = 10.0 }
+growth = { fixed = 2.0 }
+snapshots = { retained = 4, change = 0.1 }
+
+[[volumes]]
+name = "rbd"
+per = "cluster"
+count = 1
+storage_class = "block"
+size = "100Gi"
+initial_used = { fixed = 10.0 }
+growth = { fixed = 2.0 }
+snapshots = { retained = 4, change = 0.1 }
+
+[storage_classes.disk]
+backend = "cloud"
+price_per_gib_month = 0.10
+snapshot_price_per_gib_month = 0.05
+
+[storage_classes.block]
+backend = "ceph"
+cluster = "main"
+pool = { replicated = { size = 3 } }
+
+[ceph.main]
+hosts = 3
+osds_per_host = 1
+osd_size = "1000Gi"
+overhead = "0%"
+host_monthly_cost = 20.0
+
+[costs]
+compute = { fixed_monthly = 0.0 }
+"#;
+    let r = replay("snapshots", text);
+    for m in 0..=6 {
+        let used = 10.0 + 2.0 * m as f64;
+        figure(&r, m, Metric::CostSnapshots, used * 1.3 * 0.05);
+        figure(&r, m, Metric::CephRawUsedGib, used * 1.4 * 3.0);
+        // 100 GiB disk at 0.10 and three hosts at 20.
+        figure(&r, m, Metric::CostStorage, 10.0 + 60.0);
+        figure(&r, m, Metric::CostTotal, 70.0 + used * 1.3 * 0.05);
+    }
+    figure(&r, 6, Metric::CostSnapshots, 1.43);
+}
+
+/// A 10 GiB disk on tiers T1 10 GiB (1.00 a month), T2 20 GiB (3.00), T3 40 GiB (7.00),
+/// autoresized by +10 GiB when under 10% free, up to 40 GiB, from 8 GiB used, growing 3 GiB a
+/// month, with a monthly budget of 5.00.
+const TIERED: &str = r#"
+name = "tiered"
+horizon_months = 11
+currency = "USD"
+
+[[volumes]]
+name = "disk"
+per = "cluster"
+count = 1
+storage_class = "tiered"
+size = "10Gi"
+initial_used = { fixed = 8.0 }
+growth = { fixed = 3.0 }
+expansion = { autoresize = { threshold = "10%", increase = "10Gi", limit = "40Gi" } }
+
+[storage_classes.tiered]
+backend = "cloud"
+billing = { tiered = { tiers = [
+  { name = "T1", size = "10Gi", monthly = 1.0 },
+  { name = "T2", size = "20Gi", monthly = 3.0 },
+  { name = "T3", size = "40Gi", monthly = 7.0 },
+] } }
+
+[costs]
+compute = { fixed_monthly = 0.0 }
+
+[targets]
+monthly_budget = 5.0
+"#;
+
+/// Tiered billing after autoresizes (DESIGN §2.3, §2.4). Month 1: demand 11 on 10 GiB, free
+/// −1 < 1: ceil(10 + 10) = 20, free 9 ≥ 2: one resize, billed as T2. Months 2–3: 14, 17 on 20
+/// (free 6, 3 ≥ 2). Month 4: 20 on 20: → 30, free 10 ≥ 3: T3 (30 ≤ 40). Months 5–6: 23, 26
+/// (free 7, 4 ≥ 3). Month 7: 29, free 1 < 3: → 40, the limit. Months 8–10: 32, 35, 38 (under
+/// the threshold but at the limit). Month 11: demand 41 > 40: full. The storage cost is the
+/// tier's price, whatever the size inside it.
+///
+/// The budget of 5.00 is first passed in month 4 (7.00): in every trial, so P = 1 and the time
+/// to it is month 4 at every quantile; the first full month is 11.
+#[test]
+fn tiered_billing_after_autoresize_and_a_budget_by_hand() {
+    let r = replay("tiered", TIERED);
+    series(
+        &r,
+        Metric::ProvisionedGib,
+        &[
+            10.0, 20.0, 20.0, 20.0, 30.0, 30.0, 30.0, 40.0, 40.0, 40.0, 40.0, 40.0,
+        ],
+    );
+    series(
+        &r,
+        Metric::BilledGib,
+        &[
+            10.0, 20.0, 20.0, 20.0, 40.0, 40.0, 40.0, 40.0, 40.0, 40.0, 40.0, 40.0,
+        ],
+    );
+    series(
+        &r,
+        Metric::CostStorage,
+        &[1.0, 3.0, 3.0, 3.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0],
+    );
+    series(
+        &r,
+        Metric::ResizeEvents,
+        &[0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+    );
+    series(
+        &r,
+        Metric::UsedGib,
+        &[
+            8.0, 11.0, 14.0, 17.0, 20.0, 23.0, 26.0, 29.0, 32.0, 35.0, 38.0, 40.0,
+        ],
+    );
+    figure(&r, 11, Metric::FullEvents, 1.0);
+    figure(&r, 10, Metric::FullEvents, 0.0);
+    figure(&r, 11, Metric::CostCumulative, 3.0 * 3.0 + 8.0 * 7.0);
+    assert_eq!(r.first(Event::BudgetExceeded), Some(4));
+    assert_eq!(r.first(Event::VolumeFull), Some(11));
+
+    let dir = tempfile::tempdir().unwrap();
+    let agg = run(&load_text(dir.path(), "tiered", TIERED), 40, 7, None);
+    let budget = agg.probability(Event::BudgetExceeded);
+    assert_eq!(budget.p, 1.0, "P(budget exceeded)");
+    let t = agg.time_to(Event::BudgetExceeded);
+    assert_eq!((t.p5, t.p50, t.p95, t.never), (Some(4), Some(4), Some(4), 0.0));
+    let full = agg.time_to(Event::VolumeFull);
+    assert_eq!((full.p5, full.p95), (Some(11), Some(11)), "time to full");
+    // Every trial is the same: the quantiles of a month's cost are the figure itself.
+    close(agg.cell(4, Metric::CostStorage).quantile(0.9), 7.0, 7.0 * 0.005);
+}

@@ -1249,9 +1249,23 @@ fn cloud_backend(
                 as_of: None,
             });
         }
+        // Inline tiers carry their own prices (a disk-month each).
+        (None, None) if matches!(sc.billing, Some(BillingSpec::Tiered { .. })) => {
+            let smallest = match &sc.billing {
+                Some(BillingSpec::Tiered { tiers }) => tiers.iter().find_map(|t| t.monthly),
+                _ => None,
+            };
+            sources.push(PriceSource {
+                item: key.to_string(),
+                price: smallest.unwrap_or(0.0),
+                unit: "per disk-month, the smallest priced tier (billing.tiered)".into(),
+                source: "inline in the scenario".into(),
+                as_of: None,
+            });
+        }
         (None, None) => ck.err(
             &format!("{key}.price"),
-            "a cloud class needs price = \"<catalog key>\" or price_per_gib_month = <number>",
+            "a cloud class needs price = \"<catalog key>\", price_per_gib_month = <number> or billing = { tiered = … }",
         ),
     }
     if let Some(b) = &sc.billing {
