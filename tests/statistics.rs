@@ -82,8 +82,168 @@ fn poisson_arrivals() {
             "{HEADER}[population]\ninitial_users = 100\ngrowth = {{ linear = {{ per_month = {{ fixed = 5.0 }} }} }}\n"
         ),
     );
-    let (mean, _) = sample(&s, 4000, 3, 12, Metric::Users);
+    let xs = values(&s, 4000, 3, 12, Metric::Users);
+    let (mean, var) = mean_var(&xs);
     close(mean, 160.0, 4.0 * (60f64 / 4000.0).sqrt());
+    // Poisson: the variance equals the mean, 60. The sample variance of n draws has variance
+    // (μ₄ − σ⁴)/n = (λ + 3λ² − λ²)/n = (60 + 7200)/4000: s.e. 1.35. (A fixed 5 arrivals a month
+    // has variance 0; one arrival draw a trial of 60 would give 60 too, but not the month-12
+    // shape: see the per-trial rate below.)
+    close(var, 60.0, 4.0 * ((60.0 + 2.0 * 3600.0) / 4000f64).sqrt());
+}
+
+/// Every trial's values of a metric in a month.
+fn values(s: &Scenario, trials: u64, seed: u64, month: usize, metric: Metric) -> Vec<f64> {
+    (0..trials)
+        .map(|t| engine::replay_trial(&s.model, seed, t).get(month, metric))
+        .collect()
+}
+
+/// Sample mean and variance.
+fn mean_var(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    (
+        mean,
+        xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0),
+    )
+}
+
+/// The linear rate is drawn once per trial (DESIGN §2.1: parameter uncertainty): with R ~
+/// Normal(10, 2), users at month 12 = 100 + Poisson(12R), variance E[12R] + Var(12R) = 120 +
+/// 144 × 4 = 696. Drawn afresh each month it would be 120 + 12 × 4 = 168. The sample variance of
+/// a near-normal variable has s.e. σ²·√(2/(n − 1)) = 15.6 at n = 4000.
+#[test]
+fn a_per_trial_rate_spreads_trials_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = load_text(
+        dir.path(),
+        "rate",
+        &format!(
+            "{HEADER}[population]\ninitial_users = 100\ngrowth = {{ linear = {{ per_month = {{ normal = {{ mean = 10.0, sd = 2.0 }} }} }} }}\n"
+        ),
+    );
+    let (mean, var) = mean_var(&values(&s, 4000, 21, 12, Metric::Users));
+    close(mean, 220.0, 4.0 * (696f64 / 4000.0).sqrt());
+    close(var, 696.0, 4.0 * 696.0 * (2.0 / 3999f64).sqrt());
+}
+
+/// Logistic growth (λ = r·U·(1 − U/K)) follows the logistic map U ← U + rU(1 − U/K) in
+/// expectation, up to the map's curvature: E[f(U)] − f(E U) = −(r/K)·Var U, under 0.2 users
+/// here (Var U < 1000). r = 0.2, K = 5000, from 1000 users: 12 steps of the map by hand below.
+#[test]
+fn logistic_growth_follows_its_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = load_text(
+        dir.path(),
+        "logistic",
+        &format!(
+            "{HEADER}[population]\ninitial_users = 1000\ngrowth = {{ logistic = {{ rate = {{ fixed = 0.2 }}, capacity = 5000 }} }}\n"
+        ),
+    );
+    let mut u = 1000.0;
+    let mut map = vec![u];
+    for _ in 0..12 {
+        u += 0.2 * u * (1.0 - u / 5000.0);
+        map.push(u);
+    }
+    // The map: 1000 → 1160 → 1338.2 → … → 3645.4 at month 12.
+    for month in [3, 6, 12] {
+        let (mean, se) = sample(&s, 2000, 17, month, Metric::Users);
+        close(mean, map[month], 4.0 * se + 0.5);
+    }
+}
+
+/// A schedule (expected users at given months, linearly interpolated) times a per-trial factor:
+/// arrivals fill the gap to the target, so E[U(m) | F] = F × target(m) while the target rises
+/// faster than the Poisson noise. Points (0, 20), (12, 200): target(6) = 110, target(12) = 200.
+/// With F ~ LogNormal(median 1, σ 0.2): E[U(12)] = 200·e^{0.02} = 204.04 and, F dominating,
+/// sd ≈ 200·√((e^{0.04} − 1)·e^{0.04}) = 41.2 (plus Poisson noise of √200 = 14:
+/// √(41.2² + 14²) ≈ 43.5).
+#[test]
+fn a_schedule_and_its_factor() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixed = load_text(
+        dir.path(),
+        "schedule",
+        &format!(
+            "{HEADER}[population]\ninitial_users = 20\ngrowth = {{ schedule = {{ points = [[0, 20], [12, 200]] }} }}\n"
+        ),
+    );
+    for (month, target) in [(6, 110.0), (12, 200.0)] {
+        let (mean, se) = sample(&fixed, 2000, 5, month, Metric::Users);
+        close(mean, target, 4.0 * se);
+    }
+    let spread = load_text(
+        dir.path(),
+        "schedule-factor",
+        &format!(
+            "{HEADER}[population]\ninitial_users = 20\ngrowth = {{ schedule = {{ points = [[0, 20], [12, 200]], factor = {{ lognormal = {{ median = 1.0, sigma = 0.2 }} }} }} }}\n"
+        ),
+    );
+    let (mean, var) = mean_var(&values(&spread, 4000, 5, 12, Metric::Users));
+    let want_sd = (41.2f64.powi(2) + 200.0).sqrt();
+    close(mean, 200.0 * 0.02f64.exp(), 4.0 * want_sd / 4000f64.sqrt());
+    close(var.sqrt(), want_sd, 0.08 * want_sd);
+}
+
+/// `trial_factor` multiplies every volume's growth in a trial (DESIGN §2.3): 200 volumes growing
+/// a fixed 0.5 GiB a month hold 1,200·F GiB at month 12. With F ~ LogNormal(median 1, σ 0.25):
+/// P10 = 1200·e^{−1.2816·0.25} = 871.1, P90 = 1200·e^{1.2816·0.25} = 1653.1, sd = 1200 ×
+/// 0.26203 = 314.4. Without the factor every trial would hold exactly 1,200.
+#[test]
+fn the_trial_factor_spreads_the_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = load_text(
+        dir.path(),
+        "factor",
+        &format!(
+            "{HEADER}[[volumes]]\nname = \"v\"\nper = \"cluster\"\ncount = 200\nstorage_class = \"disk\"\nsize = \"10000Gi\"\ninitial_used = {{ fixed = 0.0 }}\ngrowth = {{ fixed = 0.5 }}\ntrial_factor = {{ lognormal = {{ median = 1.0, sigma = 0.25 }} }}\n"
+        ),
+    );
+    let xs = values(&s, 2000, 9, 12, Metric::UsedGib);
+    let (mean, var) = mean_var(&xs);
+    close(mean, 1200.0 * 0.03125f64.exp(), 4.0 * 314.4 / 2000f64.sqrt());
+    close(var.sqrt(), 314.4, 0.08 * 314.4);
+    let agg = run(&s, 2000, 9, None);
+    let cell = agg.cell(12, Metric::UsedGib);
+    // Order statistics of 2,000 draws: the P10's rank s.e. √(n·0.1·0.9) = 13.4 ranks, about
+    // 1.5% in value here; 4 s.e. plus the sketch's 0.5%.
+    close(cell.quantile(0.1), 871.1, 871.1 * 0.065);
+    close(cell.quantile(0.9), 1653.1, 1653.1 * 0.065);
+}
+
+/// The `max_users` cap: 100 users growing 10% a month would be 314 at month 12; capped at 150,
+/// every trial stops at exactly 150 and counts as capped.
+#[test]
+fn the_population_cap_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = load_text(
+        dir.path(),
+        "cap",
+        &format!(
+            "{HEADER}[population]\ninitial_users = 100\nmax_users = 150\ngrowth = {{ geometric = {{ rate = {{ fixed = 0.1 }} }} }}\n"
+        ),
+    );
+    for t in 0..50 {
+        let r = engine::replay_trial(&s.model, 4, t);
+        for m in 0..=12 {
+            assert!(r.get(m, Metric::Users) <= 150.0, "trial {t} month {m}");
+        }
+        assert_eq!(r.get(12, Metric::Users), 150.0, "trial {t}");
+        assert!(r.population_capped, "trial {t}");
+    }
+    let agg = run(&s, 50, 4, None);
+    assert_eq!(agg.capped_trials(), 50);
+    // Uncapped, no trial is counted.
+    let free = load_text(
+        dir.path(),
+        "uncapped",
+        &format!(
+            "{HEADER}[population]\ninitial_users = 100\nmax_users = 100000\ngrowth = {{ geometric = {{ rate = {{ fixed = 0.1 }} }} }}\n"
+        ),
+    );
+    assert_eq!(run(&free, 50, 4, None).capped_trials(), 0);
 }
 
 /// Churn alone: each of 1,000 users stays a month with probability 0.95, so users at month 12
