@@ -2,6 +2,7 @@
 
 mod common;
 
+mod aggregator;
 mod ceph;
 mod cli;
 mod determinism;
