@@ -97,9 +97,12 @@ fn paired_difference_interval_covers_95_percent() {
     close(width / REPLICATIONS as f64, 2.716, 0.05);
 }
 
-/// A scenario paying a random one-time cost of 500–1,500 in month 1 and 20 a month, against
-/// one paying 100 a month.
-fn capex_and_opex(dir: &std::path::Path) -> (headroom::scenario::Scenario, headroom::scenario::Scenario) {
+/// A scenario paying a random one-time cost of 500–1,500 in month 1 and `monthly` a month,
+/// against one paying 100 a month.
+fn capex_and_opex(
+    dir: &std::path::Path,
+    monthly: f64,
+) -> (headroom::scenario::Scenario, headroom::scenario::Scenario) {
     let base = load_text(
         dir,
         "opex",
@@ -114,14 +117,16 @@ compute = { fixed_monthly = 100.0 }
     let capex = load_text(
         dir,
         "capex",
-        r#"
+        &format!(
+            r#"
 name = "capex"
 horizon_months = 24
 currency = "USD"
 [costs]
-compute = { fixed_monthly = 20.0 }
-one_time = [ { name = "servers", amount = { uniform = { min = 500.0, max = 1500.0 } } } ]
-"#,
+compute = {{ fixed_monthly = {monthly} }}
+one_time = [ {{ name = "servers", amount = {{ uniform = {{ min = 500.0, max = 1500.0 }} }} }} ]
+"#
+        ),
     );
     (base, capex)
 }
@@ -134,7 +139,7 @@ one_time = [ { name = "servers", amount = { uniform = { min = 500.0, max = 1500.
 #[test]
 fn break_even_with_a_random_purchase_matches_the_replayed_trials() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, capex) = capex_and_opex(dir.path());
+    let (base, capex) = capex_and_opex(dir.path(), 20.0);
     let n = 400;
     let cfg = RunConfig {
         trials: n,
@@ -161,4 +166,71 @@ fn break_even_with_a_random_purchase_matches_the_replayed_trials() {
     // Uniform U: the median month is 13 (U between 960 and 1040 all give 13).
     assert_eq!(t.p50, Some(13));
     assert_eq!(c.diffs[0].starts_higher(), n);
+}
+
+/// compare's verdicts, against the replayed trials. With 60 a month the purchase U pays off
+/// within 24 months iff U + 24 × 60 < 24 × 100, i.e. U < 960: `share_cheaper` of the total is
+/// exactly the share of trials with U < 960 (about 46%), and `one_time_total` the mean of U.
+#[test]
+fn share_cheaper_and_one_time_total_match_the_replayed_trials() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, capex) = capex_and_opex(dir.path(), 60.0);
+    let n = 400;
+    let cfg = RunConfig {
+        trials: n,
+        seed: 12,
+        threads: None,
+    };
+    let models = [&base.model, &capex.model];
+    let c = engine::run_variants(&models, &cfg, &|_| {}).unwrap();
+    let summary = headroom::report::comparison::ComparisonSummary::build(&models, &c, 12);
+    let draws: Vec<f64> = (0..n)
+        .map(|t| replay_trial(&capex.model, 12, t).get(1, Metric::CostOneTime))
+        .collect();
+    let cheaper = draws.iter().filter(|&&u| u < 960.0).count() as f64 / n as f64;
+    let d = &summary.differences[0];
+    close(d.total_cost.share_cheaper, cheaper, 1e-12);
+    close(cheaper, 0.46, 4.0 * (0.46f64 * 0.54 / n as f64).sqrt());
+    let mean_u = draws.iter().sum::<f64>() / n as f64;
+    close(summary.variants[1].one_time_total, mean_u, 1e-6);
+    close(summary.variants[0].one_time_total, 0.0, 0.0);
+    // The mean difference: E[U] − 960 per trial, exactly the trials' mean.
+    close(d.total_cost.mean, mean_u - 960.0, 1e-6);
+    // Month 0: 60 against 100 a month, −40 (the purchase is paid in month 1).
+    close(d.monthly_cost_month0.mean, -40.0, 1e-9);
+}
+
+/// `cheaper_at_p50` and `cheaper_at_p90` can disagree: a variant whose monthly cost is
+/// Uniform(50, 150) (P50 ≈ 100, P90 ≈ 140) against a fixed 110 is cheaper at the median and
+/// dearer at P90.
+#[test]
+fn cheaper_at_p50_and_at_p90_disagree_on_a_wide_variant() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixed = load_text(
+        dir.path(),
+        "fixed",
+        "name = \"fixed\"\nhorizon_months = 6\n[costs]\ncompute = { fixed_monthly = 110.0 }\n",
+    );
+    let wide = load_text(
+        dir.path(),
+        "wide",
+        "name = \"wide\"\nhorizon_months = 6\n[costs]\ncompute = { fixed_monthly = 0.0 }\nfixed = [ { name = \"service\", monthly = { uniform = { min = 50.0, max = 150.0 } } } ]\n",
+    );
+    let models = [&fixed.model, &wide.model];
+    let cfg = RunConfig {
+        trials: 400,
+        seed: 3,
+        threads: None,
+    };
+    let c = engine::run_variants(&models, &cfg, &|_| {}).unwrap();
+    let summary = headroom::report::comparison::ComparisonSummary::build(&models, &c, 3);
+    let d = &summary.differences[0];
+    assert_eq!(d.cheaper_at_p50, "wide");
+    assert_eq!(d.cheaper_at_p90, "fixed");
+    // The variant is cheaper in the trials drawing under 110: 60% of Uniform(50, 150).
+    close(
+        d.monthly_cost_at_horizon.share_cheaper,
+        0.6,
+        4.0 * (0.24f64 / 400.0).sqrt(),
+    );
 }

@@ -142,6 +142,34 @@ amortize_months = 12"#,
     figure(&r, 7, Metric::CostTotal, 458.0);
     figure(&r, 8, Metric::CostTotal, 586.0);
     figure(&r, 12, Metric::CostCumulative, 6136.0);
+    // The purchase itself, 960, in its landing month, whole.
+    let purchases: Vec<f64> = (0..=12).map(|m| if m == 8 { 960.0 } else { 0.0 }).collect();
+    series(&r, Metric::Purchases, &purchases);
+}
+
+/// compare's `one_time_total` counts the expansion bought in month 8 at its whole amount, 960,
+/// although only 5 × 80 = 400 of it is in cost_fixed by month 12.
+#[test]
+fn one_time_total_counts_an_amortised_expansion() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = growing_cluster(
+        r#"trigger = 0.5
+lead_time_months = 3
+add = { osds_per_host = 1, osd_size = "1000Gi" }
+monthly_cost = 10.0
+one_time_cost = 240.0
+amortize_months = 12"#,
+    );
+    let s = load_text(dir.path(), "amortised", &text);
+    let cfg = headroom::engine::RunConfig {
+        trials: 8,
+        seed: 1,
+        threads: None,
+    };
+    let c = headroom::engine::run_variants(&[&s.model, &s.model], &cfg, &|_| {}).unwrap();
+    let summary =
+        headroom::report::comparison::ComparisonSummary::build(&[&s.model, &s.model], &c, 1);
+    close(summary.variants[0].one_time_total, 960.0, 1e-9);
 }
 
 /// The same purchase unamortised (`amortize_months = 0`): 960 in cost_one_time in month 8, and
@@ -161,6 +189,7 @@ one_time_cost = 240.0"#,
     );
     let one_time: Vec<f64> = (0..=12).map(|m| if m == 8 { 960.0 } else { 0.0 }).collect();
     series(&r, Metric::CostOneTime, &one_time);
+    series(&r, Metric::Purchases, &one_time);
     series(&r, Metric::CostFixed, &[0.0; 13]);
     figure(&r, 8, Metric::CostTotal, 1466.0);
     figure(&r, 12, Metric::CostCumulative, 6696.0);

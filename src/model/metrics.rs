@@ -65,6 +65,11 @@ pub enum Metric {
     CostTotal,
     /// Σ cost_total over months 1…m (0 at month 0).
     CostCumulative,
+    /// Purchases at their whole amount in the month they are made, amortised or not: the
+    /// scenario's one-time costs (month 1) and expansion purchases (their landing month). What
+    /// a planner must have the money for, where `cost_fixed` shows only an amortised share. Not
+    /// part of `cost_total`.
+    Purchases,
 }
 
 /// How many metrics a month records.
@@ -72,7 +77,7 @@ pub const N_METRICS: usize = Metric::COUNT;
 
 impl Metric {
     /// How many metrics a month records.
-    pub const COUNT: usize = 27;
+    pub const COUNT: usize = 28;
 
     /// Every metric, in column order.
     pub const ALL: [Metric; Metric::COUNT] = [
@@ -103,6 +108,7 @@ impl Metric {
         Metric::CostOneTime,
         Metric::CostTotal,
         Metric::CostCumulative,
+        Metric::Purchases,
     ];
 
     /// The name used in `timeseries.csv` and `summary.json`.
@@ -135,6 +141,7 @@ impl Metric {
             Metric::CostOneTime => "cost_one_time",
             Metric::CostTotal => "cost_total",
             Metric::CostCumulative => "cost_cumulative",
+            Metric::Purchases => "purchases",
         }
     }
 

@@ -421,6 +421,15 @@ impl Costs {
             .sum()
     }
 
+    /// The one-time items bought in `month`, at their whole amounts, amortised or not (all in
+    /// month 1).
+    pub fn purchases_in_month(&self, month: u32, draws: &CostDraws) -> f64 {
+        if month != 1 {
+            return 0.0;
+        }
+        draws.one_time.iter().sum()
+    }
+
     /// Compute cost of `pods` pods of the given shape for one month.
     pub fn compute_monthly(&self, pods: u32, vcpu: f64, memory_gib: f64, hours: f64) -> f64 {
         match self.compute {

@@ -690,7 +690,8 @@ impl<'m> Simulator<'m> {
             row[Metric::ManualResizeEvents.index()] = totals.manual_resizes;
             row[Metric::FullEvents.index()] = totals.full;
 
-            let (expansion_fixed, expansion_one_time) = self.expansion_costs(month);
+            let (expansion_fixed, expansion_one_time, expansion_bought) =
+                self.expansion_costs(month);
             let storage = totals.cloud_cost + ceph_storage_cost;
             let compute = model.costs.compute_monthly(
                 pods,
@@ -712,6 +713,8 @@ impl<'m> Simulator<'m> {
             row[Metric::CostOneTime.index()] = one_time;
             row[Metric::CostTotal.index()] = total;
             row[Metric::CostCumulative.index()] = cumulative;
+            row[Metric::Purchases.index()] =
+                model.costs.purchases_in_month(month, &self.cost_draws) + expansion_bought;
             if let Some(budget) = model.targets.monthly_budget
                 && total > budget
             {
@@ -982,11 +985,14 @@ impl<'m> Simulator<'m> {
     }
 
     /// Expansion purchases due in `month`: (amortised share → cost_fixed, unamortised →
-    /// cost_one_time).
-    fn expansion_costs(&self, month: u32) -> (f64, f64) {
-        let (mut fixed, mut one_time) = (0.0, 0.0);
+    /// cost_one_time, whole amounts of what landed this month → purchases).
+    fn expansion_costs(&self, month: u32) -> (f64, f64, f64) {
+        let (mut fixed, mut one_time, mut bought) = (0.0, 0.0, 0.0);
         for state in &self.clusters {
             for &(start, amount, months) in &state.amortised {
+                if start == month {
+                    bought += amount * months.max(1) as f64;
+                }
                 if months == 0 {
                     if start == month {
                         one_time += amount;
@@ -996,7 +1002,7 @@ impl<'m> Simulator<'m> {
                 }
             }
         }
-        (fixed, one_time)
+        (fixed, one_time, bought)
     }
 }
 

@@ -25,7 +25,8 @@ pub struct VariantSummary {
     pub used_gib: Stats,
     /// Provisioned GiB at the horizon.
     pub provisioned_gib: Stats,
-    /// One-time costs over the horizon (mean), paid or amortised.
+    /// Purchases over the horizon at their whole amounts (mean), paid at once or amortised:
+    /// the scenario's one-time costs and the expansions that landed.
     pub one_time_total: f64,
     /// Autoresizes per 100 volume-months (months 1…horizon).
     pub resize_events_per_100_volume_months: f64,
@@ -148,15 +149,8 @@ fn variant(model: &Model, agg: &Aggregate) -> VariantSummary {
         used_gib: Stats::of(agg.cell(h, Metric::UsedGib)),
         provisioned_gib: Stats::of(agg.cell(h, Metric::ProvisionedGib)),
         one_time_total: (1..agg.months())
-            .map(|k| agg.cell(k, Metric::CostOneTime).mean())
-            .sum::<f64>()
-            + model
-                .costs
-                .one_time
-                .iter()
-                .filter(|o| o.amortize_months > 0)
-                .map(|o| o.amount.mean())
-                .sum::<f64>(),
+            .map(|k| agg.cell(k, Metric::Purchases).mean())
+            .sum::<f64>(),
         resize_events_per_100_volume_months: per_100(agg, Metric::ResizeEvents),
         manual_resize_events_per_100_volume_months: per_100(agg, Metric::ManualResizeEvents),
         full_events_per_100_volume_months: per_100(agg, Metric::FullEvents),
