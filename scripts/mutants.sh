@@ -14,13 +14,16 @@ cd "$(dirname "$0")/.."
 if ! command -v cargo-mutants >/dev/null 2>&1; then
   cargo install --locked cargo-mutants
 fi
-# The same dependency build as `cargo test --release` (and .ci/run) where one exists.
-if [ -z "${CARGO_TARGET_DIR:-}" ]; then
-  cache="${HEADROOM_TARGET_CACHE:-${HOME:-/tmp}/.cache/headroom-target}"
-  if mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ]; then
-    export CARGO_TARGET_DIR="$cache"
-  fi
+# A target folder of its own: mutants build the `headroom` binary, and sharing a folder with
+# your own `cargo test` would let either run test the other's binary. It starts as a copy of
+# the release dependency build of .ci/run's cache where one exists (else it builds them once).
+main_cache="${HEADROOM_TARGET_CACHE:-${HOME:-/tmp}/.cache/headroom-target}"
+cache="${HEADROOM_MUTANTS_TARGET:-${HOME:-/tmp}/.cache/headroom-mutants-target}"
+mkdir -p "$cache"
+if [ ! -d "$cache/release" ] && [ -d "$main_cache/release" ]; then
+  cp -a "$main_cache/release" "$cache/"
 fi
+export CARGO_TARGET_DIR="$cache"
 # Only the crate itself changes between mutants: incremental builds take ~25 s, not ~60 s.
 export CARGO_INCREMENTAL=1
 

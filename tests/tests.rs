@@ -11,6 +11,7 @@ mod gate;
 mod golden;
 mod pinned;
 mod plan;
+mod readme;
 mod recommend;
 mod reports;
 mod seeds;

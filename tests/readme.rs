@@ -1,0 +1,170 @@
+//! Documentation that cannot drift (issue 12): the figures the README prints are the program's.
+//! The sample run, the compare paragraphs and the recommendation are run again with the same
+//! commands, trials and seeds, and the README's text blocks must be exactly what they print;
+//! the bundled-scenario table's month-0 figures are computed and must appear in its rows. A
+//! change in the model that moves them fails here until the README is updated.
+
+use crate::common::*;
+use headroom::engine::replay_trial;
+use headroom::model::metrics::Metric;
+
+fn readme() -> String {
+    std::fs::read_to_string(root().join("README.md")).unwrap()
+}
+
+/// The README's ```text block whose first line is `first`.
+fn block(readme: &str, first: &str) -> String {
+    let start = readme
+        .find(&format!("```text\n{first}\n"))
+        .unwrap_or_else(|| panic!("README has no text block starting {first:?}"));
+    let body = &readme[start + "```text\n".len()..];
+    body[..body.find("```").unwrap()].to_string()
+}
+
+/// Runs `headroom args… --out DIR/name` and returns its standard output with DIR replaced by
+/// the folder the README names (`reports`).
+fn printed(args: &[&str], name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(name);
+    let assert = headroom().args(args).arg("--out").arg(&out).assert().success();
+    String::from_utf8(assert.get_output().stdout.clone())
+        .unwrap()
+        .replace(&dir.path().display().to_string(), "reports")
+}
+
+/// Asserts the README's block equals what the program prints, line by line.
+#[track_caller]
+fn same_text(readme_block: &str, program: &str, what: &str) {
+    for (i, (want, got)) in readme_block.lines().zip(program.lines()).enumerate() {
+        assert_eq!(
+            want.trim_end(),
+            got.trim_end(),
+            "README's {what}, line {}, differs from the program's output; update the README",
+            i + 1
+        );
+    }
+    assert_eq!(
+        readme_block.trim_end().lines().count(),
+        program.trim_end().lines().count(),
+        "README's {what} has another length than the program's output:\n{program}"
+    );
+}
+
+/// "The two commands": the first one's printout (10,000 trials, seed 42).
+#[test]
+fn the_sample_run_is_what_run_prints() {
+    let out = printed(&["run", "scenarios/coditect-hybrid.toml"], "coditect-hybrid");
+    let want = block(
+        &readme(),
+        "coditect-hybrid — 10000 trials, seed 42, 24 months, USD",
+    );
+    same_text(&want, &out, "sample run");
+}
+
+/// `compare`'s paragraphs for the three Coditect variants (10,000 trials, seed 42).
+#[test]
+fn the_compare_paragraphs_are_what_compare_prints() {
+    let out = printed(
+        &[
+            "compare",
+            "scenarios/coditect-standard.toml",
+            "scenarios/coditect-hybrid.toml",
+            "scenarios/coditect-hybrid-autoresize.toml",
+        ],
+        "tiers",
+    );
+    let want = block(
+        &readme(),
+        "coditect-standard vs coditect-hybrid vs coditect-hybrid-autoresize — 10000 trials each, seed 42, 24 months, USD",
+    );
+    same_text(&want, &out, "compare example");
+}
+
+/// `recommend`'s answer for coditect-hybrid's workspace (10,000 trials).
+#[test]
+fn the_recommendation_is_what_recommend_prints() {
+    let assert = headroom()
+        .args(["recommend", "scenarios/coditect-hybrid.toml"])
+        .assert()
+        .success();
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let want = block(&readme(), "workspace: 10 GiB with autoresize +10% when free < 10%, up to 50 GiB is the cheapest option that meets the");
+    // The README shows the recommendation's sentence, wrapped; the command prints it on one
+    // line, and more after it.
+    let program = out
+        .lines()
+        .find(|l| l.starts_with("workspace: "))
+        .expect("recommend names the workspace template");
+    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        words(&want),
+        words(program),
+        "README's recommendation differs from the program's output; update the README"
+    );
+}
+
+/// Money as the README writes it: $1,205.48, $183 (no cents when whole).
+fn dollars(x: f64) -> String {
+    let cents = (x * 100.0).round() as u64;
+    let whole = cents / 100;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if cents % 100 == 0 {
+        format!("${grouped}")
+    } else {
+        format!("${grouped}.{:02}", cents % 100)
+    }
+}
+
+/// The row of the bundled-scenario table for `file`.
+fn row(readme: &str, file: &str) -> String {
+    readme
+        .lines()
+        .find(|l| l.starts_with(&format!("| `{file}` |")))
+        .unwrap_or_else(|| panic!("README's scenario table has no row for {file}"))
+        .to_string()
+}
+
+/// The bundled-scenario table: each month-0 figure in it, computed (month 0 has no draws, so
+/// one replayed trial is every trial).
+#[test]
+fn the_scenario_tables_month0_figures_are_computed() {
+    let readme = readme();
+    let month0 = |file: &str, metric: Metric| {
+        replay_trial(&load(&format!("scenarios/{file}")).model, 1, 0).get(0, metric)
+    };
+    for (file, metric, pattern) in [
+        ("coditect-standard.toml", Metric::CostStorage, "= {}"),
+        ("coditect-standard.toml", Metric::CostTotal, "; {} with compute"),
+        ("coditect-hybrid.toml", Metric::CostStorage, "= {};"),
+        ("coditect-hybrid.toml", Metric::CostTotal, "; {} ("),
+        ("adr029-starter.toml", Metric::CostTotal, "= {} |"),
+        ("adr029-production.toml", Metric::CostTotal, "= {} ("),
+        ("adr029-enterprise.toml", Metric::CostTotal, "= {} ("),
+    ] {
+        let want = pattern.replace("{}", &dollars(month0(file, metric)));
+        let r = row(&readme, file);
+        assert!(
+            r.contains(&want),
+            "README's row for {file} should say {want:?} ({} at month 0):\n{r}",
+            metric.name()
+        );
+    }
+    // Capacities: Contabo's raw and usable GiB, the external cluster's raw.
+    let contabo = row(&readme, "contabo-ceph.toml");
+    let raw = month0("contabo-ceph.toml", Metric::CephRawCapacityGib);
+    let usable = month0("contabo-ceph.toml", Metric::CephUsableGib);
+    assert!(
+        contabo.contains(&format!("{raw:.0} GiB raw, {usable:.1} GiB usable")),
+        "{contabo}"
+    );
+    let external = row(&readme, "contabo-ceph-external.toml");
+    let raw = month0("contabo-ceph-external.toml", Metric::CephRawCapacityGib);
+    assert!(external.contains(&format!("{raw:.0} GiB raw")), "{external}");
+}
