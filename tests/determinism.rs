@@ -56,3 +56,65 @@ fn variants_share_draws() {
         }
     }
 }
+
+/// Every file a folder holds, by name, with its bytes.
+fn files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&path).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Every output file of `run` (summary.json, timeseries.csv, report.md, every PNG) and of
+/// `compare` (comparison.json, comparison.csv, report.md, its charts) is byte-identical on 1, 2
+/// and 3 threads: 300 trials are 5 chunks of 64, so 2 and 3 threads split them differently.
+#[test]
+fn every_output_file_is_identical_on_1_2_and_3_threads() {
+    for args in [
+        vec!["run", "scenarios/contabo-ceph.toml"],
+        vec!["run", "scenarios/carbon254-baremetal.toml"],
+        vec![
+            "compare",
+            "scenarios/carbon254-cloud.toml",
+            "scenarios/carbon254-baremetal.toml",
+        ],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let outputs: Vec<_> = ["1", "2", "3"]
+            .iter()
+            .map(|threads| {
+                let out = dir.path().join(format!("t{threads}"));
+                simulate_into(&args, 300, 8, &out)
+                    .args(["--threads", threads])
+                    .assert()
+                    .success();
+                files(&out)
+            })
+            .collect();
+        let names: Vec<&String> = outputs[0].keys().collect();
+        assert!(
+            names.iter().any(|n| n.ends_with(".png"))
+                && names.iter().any(|n| n.as_str() == "report.md"),
+            "{args:?}: {names:?}"
+        );
+        for (threads, other) in [("2", &outputs[1]), ("3", &outputs[2])] {
+            assert_eq!(
+                outputs[0].keys().collect::<Vec<_>>(),
+                other.keys().collect::<Vec<_>>(),
+                "{args:?}: files on {threads} threads"
+            );
+            for (name, bytes) in &outputs[0] {
+                assert!(
+                    bytes == &other[name],
+                    "{args:?}: {name} differs between 1 and {threads} threads"
+                );
+            }
+        }
+    }
+}

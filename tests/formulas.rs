@@ -113,7 +113,12 @@ amortize_months = 12"#,
     for m in 0..=12 {
         figure(&r, m, Metric::CephRawUsedGib, raw_used(m));
         figure(&r, m, Metric::CephRawCapacityGib, capacity(m));
-        figure(&r, m, Metric::CephFullestOsdUtil, raw_used(m) * 1.1 / capacity(m));
+        figure(
+            &r,
+            m,
+            Metric::CephFullestOsdUtil,
+            raw_used(m) * 1.1 / capacity(m),
+        );
         figure(&r, m, Metric::CephOsds, if m < 8 { 4.0 } else { 8.0 });
     }
     let orders: Vec<f64> = (0..=12)
@@ -127,8 +132,18 @@ amortize_months = 12"#,
     // MAX AVAIL = (0.95 × 8000 − 1.1 × 2835) / 3 = 1493.833; writable = (7600 / 1.1 − 2835)
     // / 3.15 = 1293.362.
     figure(&r, 8, Metric::CephUsableGib, 7600.0 / 3.465);
-    figure(&r, 8, Metric::CephMaxAvailGib, (7600.0 - 1.1 * 2835.0) / 3.0);
-    figure(&r, 8, Metric::CephWritableGib, (7600.0 / 1.1 - 2835.0) / 3.15);
+    figure(
+        &r,
+        8,
+        Metric::CephMaxAvailGib,
+        (7600.0 - 1.1 * 2835.0) / 3.0,
+    );
+    figure(
+        &r,
+        8,
+        Metric::CephWritableGib,
+        (7600.0 / 1.1 - 2835.0) / 3.15,
+    );
     // And month 7, before it: MAX AVAIL = (3800 − 1.1 × 2520) / 3 = 1028 / 3 = 342.67.
     figure(&r, 7, Metric::CephMaxAvailGib, 1028.0 / 3.0);
 
@@ -381,7 +396,12 @@ fn an_ec_4_2_pool_at_seven_hosts() {
             if m <= 12 { 1.0 } else { 0.0 },
         );
     }
-    figure(&r, 12, Metric::CephMaxAvailGib, (6650.0 - 1.05 * 5100.0) / 1.5);
+    figure(
+        &r,
+        12,
+        Metric::CephMaxAvailGib,
+        (6650.0 - 1.05 * 5100.0) / 1.5,
+    );
     assert_eq!(r.first(Event::CephRecoveryStall), Some(13));
     assert_eq!(r.first(Event::CephNearfull), Some(14));
     assert_eq!(r.first(Event::CephFull), None);
@@ -412,7 +432,12 @@ fn two_pools_of_different_rates_in_one_cluster() {
     figure(&r, 0, Metric::CephUsableGib, 6650.0 / (1.05 * 1.75));
     figure(&r, 10, Metric::CephRawUsedGib, 5100.0);
     figure(&r, 10, Metric::CephUsableGib, 6650.0 / (1.05 * 1.59375));
-    figure(&r, 10, Metric::CephMaxAvailGib, (6650.0 - 1.05 * 5100.0) / 1.59375);
+    figure(
+        &r,
+        10,
+        Metric::CephMaxAvailGib,
+        (6650.0 - 1.05 * 5100.0) / 1.59375,
+    );
     assert_eq!(r.first(Event::CephRecoveryStall), Some(11));
     assert_eq!(r.first(Event::CephNearfull), Some(12));
 }
@@ -505,7 +530,11 @@ fn retention_and_scale_down_by_hand() {
         Metric::ProvisionedGib,
         &[175.0, 70.0, 70.0, 70.0, 20.0, 20.0, 20.0],
     );
-    series(&delete, Metric::Volumes, &[15.0, 6.0, 6.0, 6.0, 1.0, 1.0, 1.0]);
+    series(
+        &delete,
+        Metric::Volumes,
+        &[15.0, 6.0, 6.0, 6.0, 1.0, 1.0, 1.0],
+    );
     series(
         &delete,
         Metric::CostStorage,
@@ -665,9 +694,16 @@ fn tiered_billing_after_autoresize_and_a_budget_by_hand() {
     let budget = agg.probability(Event::BudgetExceeded);
     assert_eq!(budget.p, 1.0, "P(budget exceeded)");
     let t = agg.time_to(Event::BudgetExceeded);
-    assert_eq!((t.p5, t.p50, t.p95, t.never), (Some(4), Some(4), Some(4), 0.0));
+    assert_eq!(
+        (t.p5, t.p50, t.p95, t.never),
+        (Some(4), Some(4), Some(4), 0.0)
+    );
     let full = agg.time_to(Event::VolumeFull);
     assert_eq!((full.p5, full.p95), (Some(11), Some(11)), "time to full");
     // Every trial is the same: the quantiles of a month's cost are the figure itself.
-    close(agg.cell(4, Metric::CostStorage).quantile(0.9), 7.0, 7.0 * 0.005);
+    close(
+        agg.cell(4, Metric::CostStorage).quantile(0.9),
+        7.0,
+        7.0 * 0.005,
+    );
 }

@@ -26,7 +26,12 @@ fn block(readme: &str, first: &str) -> String {
 fn printed(args: &[&str], name: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(name);
-    let assert = headroom().args(args).arg("--out").arg(&out).assert().success();
+    let assert = headroom()
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
     String::from_utf8(assert.get_output().stdout.clone())
         .unwrap()
         .replace(&dir.path().display().to_string(), "reports")
@@ -53,7 +58,10 @@ fn same_text(readme_block: &str, program: &str, what: &str) {
 /// "The two commands": the first one's printout (10,000 trials, seed 42).
 #[test]
 fn the_sample_run_is_what_run_prints() {
-    let out = printed(&["run", "scenarios/coditect-hybrid.toml"], "coditect-hybrid");
+    let out = printed(
+        &["run", "scenarios/coditect-hybrid.toml"],
+        "coditect-hybrid",
+    );
     let want = block(
         &readme(),
         "coditect-hybrid — 10000 trials, seed 42, 24 months, USD",
@@ -88,7 +96,10 @@ fn the_recommendation_is_what_recommend_prints() {
         .assert()
         .success();
     let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
-    let want = block(&readme(), "workspace: 10 GiB with autoresize +10% when free < 10%, up to 50 GiB is the cheapest option that meets the");
+    let want = block(
+        &readme(),
+        "workspace: 10 GiB with autoresize +10% when free < 10%, up to 50 GiB is the cheapest option that meets the",
+    );
     // The README shows the recommendation's sentence, wrapped; the command prints it on one
     // line, and more after it.
     let program = out
@@ -141,7 +152,11 @@ fn the_scenario_tables_month0_figures_are_computed() {
     };
     for (file, metric, pattern) in [
         ("coditect-standard.toml", Metric::CostStorage, "= {}"),
-        ("coditect-standard.toml", Metric::CostTotal, "; {} with compute"),
+        (
+            "coditect-standard.toml",
+            Metric::CostTotal,
+            "; {} with compute",
+        ),
         ("coditect-hybrid.toml", Metric::CostStorage, "= {};"),
         ("coditect-hybrid.toml", Metric::CostTotal, "; {} ("),
         ("adr029-starter.toml", Metric::CostTotal, "= {} |"),
@@ -166,5 +181,8 @@ fn the_scenario_tables_month0_figures_are_computed() {
     );
     let external = row(&readme, "contabo-ceph-external.toml");
     let raw = month0("contabo-ceph-external.toml", Metric::CephRawCapacityGib);
-    assert!(external.contains(&format!("{raw:.0} GiB raw")), "{external}");
+    assert!(
+        external.contains(&format!("{raw:.0} GiB raw")),
+        "{external}"
+    );
 }

@@ -203,7 +203,11 @@ fn the_trial_factor_spreads_the_bands() {
     );
     let xs = values(&s, 2000, 9, 12, Metric::UsedGib);
     let (mean, var) = mean_var(&xs);
-    close(mean, 1200.0 * 0.03125f64.exp(), 4.0 * 314.4 / 2000f64.sqrt());
+    close(
+        mean,
+        1200.0 * 0.03125f64.exp(),
+        4.0 * 314.4 / 2000f64.sqrt(),
+    );
     close(var.sqrt(), 314.4, 0.08 * 314.4);
     let agg = run(&s, 2000, 9, None);
     let cell = agg.cell(12, Metric::UsedGib);
