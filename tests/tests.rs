@@ -16,4 +16,5 @@ mod recommend;
 mod reports;
 mod seeds;
 mod statistics;
+mod validation;
 mod writing;

@@ -157,10 +157,15 @@ impl Sources {
                         .as_ref()
                         .and_then(|t| t.get("name"))
                         .and_then(|n| n.as_str().map(str::to_string));
+                    // The entry of that name in this file (an `extends` file may order them
+                    // differently); the same index first, so that of two entries of one name
+                    // (a duplicate) each is found where it is.
+                    let named = |t: &toml::Value| {
+                        t.get("name").and_then(|x| x.as_str()) == entry.as_deref()
+                    };
                     let j = match (&entry, h.as_ref().and_then(|a| a.as_array())) {
-                        (Some(n), Some(arr)) => arr
-                            .iter()
-                            .position(|t| t.get("name").and_then(|x| x.as_str()) == Some(n))?,
+                        (Some(_), Some(arr)) if arr.get(i).is_some_and(named) => i,
+                        (Some(_), Some(arr)) => arr.iter().position(named)?,
                         _ => i,
                     };
                     out.push(format!("{name}[{j}]"));

@@ -1212,8 +1212,13 @@ fn cloud_backend(
     sources: &mut Vec<PriceSource>,
 ) -> Backend {
     if sc.cluster.is_some() || sc.pool.is_some() {
+        let field = if sc.cluster.is_some() {
+            "cluster"
+        } else {
+            "pool"
+        };
         ck.err(
-            &format!("{key}.pool"),
+            &format!("{key}.{field}"),
             "cluster and pool belong to backend = \"ceph\"",
         );
     }
@@ -1323,16 +1328,20 @@ fn compute(
     catalog: Option<&Catalog>,
     sources: &mut Vec<PriceSource>,
 ) -> Compute {
+    // Hourly prices that no rule would use are a mistake, not a silent no-op.
+    let hourly = c.vcpu_hour.is_some() || c.memory_gib_hour.is_some();
+    if hourly && !matches!(c.compute, Some(ComputeSpec::Pods)) {
+        ck.err(
+            if c.vcpu_hour.is_some() {
+                "costs.vcpu_hour"
+            } else {
+                "costs.memory_gib_hour"
+            },
+            "vcpu_hour and memory_gib_hour need compute = \"pods\"",
+        );
+    }
     match &c.compute {
-        None => {
-            if c.vcpu_hour.is_some() || c.memory_gib_hour.is_some() {
-                ck.err(
-                    "costs.compute",
-                    "vcpu_hour and memory_gib_hour need compute = \"pods\"",
-                );
-            }
-            Compute::FixedMonthly(0.0)
-        }
+        None => Compute::FixedMonthly(0.0),
         Some(ComputeSpec::FixedMonthly(v)) => {
             let v = ck.non_negative("costs.compute.fixed_monthly", *v);
             sources.push(PriceSource {
