@@ -80,6 +80,8 @@ struct Row {
     key: &'static str,
     message: &'static str,
     at: Option<&'static str>,
+    /// A second change, where one needs two (a catalog and a key of it).
+    also: Option<(&'static str, &'static str)>,
 }
 
 const fn row(
@@ -94,6 +96,7 @@ const fn row(
         key,
         message,
         at: None,
+        also: None,
     }
 }
 
@@ -110,6 +113,7 @@ const fn row_at(
         key,
         message,
         at: Some(at),
+        also: None,
     }
 }
 
@@ -530,6 +534,68 @@ const ROWS: &[Row] = &[
         "targets.max_volume_full_probability",
         "must be between 0 and 1 (got 1.5)",
     ),
+    // Rows for the remaining messages.
+    row(
+        "horizon_months = 12",
+        "horizon_months = 12\ntrials = 0",
+        "trials",
+        "must be at least 1",
+    ),
+    row(
+        "size = \"100Gi\"",
+        "size = -5.0",
+        "volumes[1].size",
+        "-5 is not a size (must be ≥ 0)",
+    ),
+    row_at(
+        "pool = { replicated = { size = 3 } }\n",
+        "",
+        "storage_classes.ceph-block.pool",
+        "a Ceph class needs `pool = { replicated = { size = 3 } }`",
+        "[storage_classes.ceph-block]",
+    ),
+    row(
+        "pool = { replicated = { size = 3 } }",
+        "pool = { replicated = { size = 3 } }\nlimits = { max = \"1Ti\", source = \"test\" }",
+        "storage_classes.ceph-block.limits",
+        "size limits belong to cloud disk types",
+    ),
+    row(
+        "growth = { geometric = { rate = { normal = { mean = 0.04, sd = 0.01 } }, noise = 0.02 } }",
+        "growth = { schedule = { points = [[0, 20], [12, -5]] } }",
+        "population.growth.schedule.points",
+        "months and users must be ≥ 0",
+    ),
+    row_at(
+        "pods_per_user = 0.2\n",
+        "replicas = 3\n",
+        "pods.min",
+        "min and max apply to pods_per_user, not to a fixed replicas count",
+        "min = 1",
+    ),
+    Row {
+        old: "price_per_gib_month = 0.10",
+        new: "price = \"nope\"",
+        key: "storage_classes.disk.price",
+        message: "no [storage.nope] in catalog",
+        at: None,
+        also: Some((
+            "currency = \"USD\"",
+            "currency = \"USD\"\npricing = \"gcp-us-central1\"",
+        )),
+    },
+    row(
+        "fixed = [ { name = \"control plane\", monthly = 73.0 } ]",
+        "fixed = [ { name = \"control plane\", price = \"eks\" } ]",
+        "costs.fixed[0].price",
+        "no [fixed.eks] in the scenario's pricing catalog",
+    ),
+    row(
+        "amount = 1000.0",
+        "amount = { uniform = { min = 5.0, max = 1.0 } }",
+        "costs.one_time[0].amount",
+        "min",
+    ),
     // The file itself.
     row(
         "horizon_months = 12",
@@ -576,7 +642,10 @@ fn every_validation_error_names_file_line_key_and_problem() {
             "row {i}: {:?} is not in the base",
             r.old
         );
-        let text = BASE.replacen(r.old, r.new, 1);
+        let mut text = BASE.replacen(r.old, r.new, 1);
+        if let Some((old, new)) = r.also {
+            text = text.replacen(old, new, 1);
+        }
         let path = dir.path().join(format!("row{i}.toml"));
         std::fs::write(&path, &text).unwrap();
         let out = headroom().arg("validate").arg(&path).output().unwrap();
