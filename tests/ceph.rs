@@ -98,6 +98,41 @@ fn osd_loss_either_side_of_backfillfull() {
     assert_eq!(month0(&safe, Metric::CephHostFailureSafe), 0.0);
 }
 
+/// Exactly at a ratio, Ceph's states are strict (`OSDService::recalc_full_state`: `ratio >
+/// nearfull_ratio`, `> backfillfull_ratio`, `> full_ratio`), and headroom's order trigger is
+/// reached at its value. 3 hosts × 100 GiB at size 3: S GiB stored is S % full. S = 85: 0.85,
+/// not nearfull; S = 95: 0.95, not full; a hair above, both. Losing a host of 4 × 100 GiB
+/// with 90 GiB stored leaves 270 on 300 = exactly 0.90: recovery still finishes; 3 hosts × 2
+/// OSDs with 90 GiB: 270 / 600 = 0.45 and its neighbour 0.90 after an OSD loss: finishes too.
+/// A trigger of 0.5 fires at 50 GiB (0.5), not at 49.99.
+#[test]
+fn ceph_states_at_exactly_their_ratios() {
+    let events = |stored: f64, extra: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let s = load_text(dir.path(), "edge", &cluster(3, 1, 100, stored, extra));
+        replay_trial(&s.model, 1, 0)
+    };
+    let at = |stored: f64| events(stored, "imbalance = \"0%\"");
+    assert_eq!(at(85.0).get(0, Metric::CephFullestOsdUtil), 0.85);
+    assert_eq!(at(85.0).first(Event::CephNearfull), None);
+    assert_eq!(at(85.001).first(Event::CephNearfull), Some(0));
+    assert_eq!(at(95.0).first(Event::CephFull), None);
+    assert_eq!(at(95.001).first(Event::CephFull), Some(0));
+
+    let host = cluster(4, 1, 100, 90.0, "imbalance = \"0%\"");
+    assert_eq!(month0(&host, Metric::CephHostFailureSafe), 1.0);
+    let host_over = cluster(4, 1, 100, 90.001, "imbalance = \"0%\"");
+    assert_eq!(month0(&host_over, Metric::CephHostFailureSafe), 0.0);
+    let osd = cluster(3, 2, 100, 90.0, "imbalance = \"0%\"");
+    assert_eq!(month0(&osd, Metric::CephOsdFailureSafe), 1.0);
+    let osd_over = cluster(3, 2, 100, 90.001, "imbalance = \"0%\"");
+    assert_eq!(month0(&osd_over, Metric::CephOsdFailureSafe), 0.0);
+
+    let expansion = "imbalance = \"0%\"\n[ceph.main.expansion]\ntrigger = 0.5\nlead_time_months = 1\nadd = { hosts = 1 }";
+    assert_eq!(events(50.0, expansion).orders, vec![0]);
+    assert_eq!(events(49.99, expansion).orders, Vec::<u32>::new());
+}
+
 /// Ceph's ratio rule: equal neighbours load, full above osd_failsafe_full_ratio (0.97) does
 /// not.
 #[test]

@@ -275,7 +275,8 @@ pub fn writable_gib(
 /// Whether losing the largest host (capacity `largest_host` of `raw_capacity`) still lets
 /// recovery finish: after re-replication onto the other hosts the fullest OSD must stay under
 /// `backfillfull_ratio`, above which OSDs refuse backfill (`backfill_toofull`) and recovery
-/// never completes: `raw used / (C − H) × (1 + imbalance) < backfillfull`. Only meaningful when
+/// never completes: `raw used / (C − H) × (1 + imbalance) ≤ backfillfull` (Ceph's state is
+/// strict, `ratio > backfillfull_ratio`: an OSD exactly at it still backfills). Only meaningful when
 /// there are more hosts than the widest pool needs; otherwise the data cannot re-replicate and
 /// the cluster runs degraded after a loss (see [`can_rereplicate`]).
 #[inline]
@@ -287,13 +288,13 @@ pub fn host_failure_safe(
     backfillfull_ratio: f64,
 ) -> bool {
     let left = raw_capacity - largest_host;
-    left > 0.0 && raw_used / left * (1.0 + imbalance) < backfillfull_ratio
+    left > 0.0 && raw_used / left * (1.0 + imbalance) <= backfillfull_ratio
 }
 
 /// Whether losing one OSD lets recovery finish when a host has `osds_per_host` ≥ 2 OSDs under
 /// a host failure domain: CRUSH keeps choosing the same host (its weight is unchanged while
 /// the OSD is out) and places the lost OSD's data on the host's other OSDs, so the fullest of
-/// them reaches `util × n / (n − 1)`, which must stay under `backfillfull_ratio`. With two
+/// them reaches `util × n / (n − 1)`, which must not pass `backfillfull_ratio`. With two
 /// OSDs per host that doubles the fill: above 45% at 0.90 one OSD failure stalls.
 #[inline]
 pub fn osd_failure_safe(fullest_util: f64, osds_per_host: u32, backfillfull_ratio: f64) -> bool {
@@ -301,7 +302,7 @@ pub fn osd_failure_safe(fullest_util: f64, osds_per_host: u32, backfillfull_rati
         return false;
     }
     let n = osds_per_host as f64;
-    fullest_util * n / (n - 1.0) < backfillfull_ratio
+    fullest_util * n / (n - 1.0) <= backfillfull_ratio
 }
 
 /// Whether the cluster has a spare failure domain to re-replicate into after losing one host.

@@ -346,7 +346,7 @@ impl ClusterState {
                 * expansion.add.raw_capacity(self.hosts, self.host_capacity);
             let ahead = raw_used + slope.max(0.0) * expansion.lead_time_months.max(1) as f64;
             fire = ceph::fullest_osd_util(ahead, self.raw_capacity() + incoming, self.imbalance)
-                >= cluster.nearfull_ratio;
+                > cluster.nearfull_ratio;
         }
         if fire {
             self.orders.push(month + expansion.lead_time_months.max(1));
@@ -926,10 +926,12 @@ impl<'m> Simulator<'m> {
             let load = self.load(c);
             let state = &mut self.clusters[c];
             let m = state.metrics(cluster, &load, self.thin_by_cluster[c]);
-            if m.util >= cluster.nearfull_ratio {
+            // Ceph's states are strict (OSDService::recalc_full_state: `ratio > nearfull_ratio`,
+            // `ratio > full_ratio`): an OSD exactly at a ratio is not in that state.
+            if m.util > cluster.nearfull_ratio {
                 record.note(Event::CephNearfull, month);
             }
-            if m.util >= cluster.full_ratio {
+            if m.util > cluster.full_ratio {
                 record.note(Event::CephFull, month);
             }
             if m.stall {
