@@ -210,6 +210,45 @@ one_time_cost = 240.0"#,
     figure(&r, 12, Metric::CostCumulative, 6696.0);
 }
 
+/// Amortisation ends: the same 960 over 3 months is 320 in cost_fixed in months 8, 9 and 10,
+/// and nothing from month 11.
+#[test]
+fn an_amortisation_ends_after_its_months() {
+    let r = replay(
+        "three-months",
+        &growing_cluster(
+            r#"trigger = 0.5
+lead_time_months = 3
+add = { osds_per_host = 1, osd_size = "1000Gi" }
+one_time_cost = 240.0
+amortize_months = 3"#,
+        ),
+    );
+    let fixed: Vec<f64> = (0..=12)
+        .map(|m| if (8..=10).contains(&m) { 320.0 } else { 0.0 })
+        .collect();
+    series(&r, Metric::CostFixed, &fixed);
+}
+
+/// The projection starts with one month of history. Growing 250 GiB a month from 100: R0 =
+/// 315, R1 = 3.15 × 350 = 1102.5, slope 787.5; with a lead time of 3, R1 + 3 × 787.5 = 3465,
+/// × 1.1 / 4000 = 0.953 > 0.85: ordered in month 1, although the fullest OSD is at 0.303.
+/// (Half the slope, as if two months had been seen, would give 2.5 × 1102.5 × 1.1 / 4000 =
+/// 0.758: no order.)
+#[test]
+fn the_projection_starts_after_one_month() {
+    let text = growing_cluster(
+        r#"trigger = 0.9
+projected = true
+lead_time_months = 3
+add = { osds_per_host = 1, osd_size = "1000Gi" }"#,
+    )
+    .replace("growth = { fixed = 100.0 }", "growth = { fixed = 250.0 }");
+    let r = replay("projection-month-1", &text);
+    figure(&r, 1, Metric::CephFullestOsdUtil, 1102.5 * 1.1 / 4000.0);
+    assert_eq!(r.first(Event::CephOrder), Some(1));
+}
+
 /// Two orders may be outstanding (`max_outstanding = 2`): the first in month 5 (0.51975), the
 /// second in month 6 (0.086625 × 7 = 0.606, one order out, room for another); none in month 7
 /// (two out). They land in months 8 and 9: 4 OSDs each (4 hosts × 1), C = 8000 then 12000.
