@@ -249,6 +249,13 @@ fn the_population_cap_holds() {
         ),
     );
     assert_eq!(run(&free, 50, 4, None).capped_trials(), 0);
+    // At the cap with no arrivals to cut, nothing is capped.
+    let full = load_text(
+        dir.path(),
+        "at-cap",
+        &format!("{HEADER}[population]\ninitial_users = 150\nmax_users = 150\n"),
+    );
+    assert_eq!(run(&full, 50, 4, None).capped_trials(), 0);
 }
 
 /// Churn alone: each of 1,000 users stays a month with probability 0.95, so users at month 12

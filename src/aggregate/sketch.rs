@@ -338,9 +338,15 @@ mod tests {
         for x in [-5.0, -1.0, 0.0, 0.0, 2.0] {
             s.add(x);
         }
-        assert!((s.quantile(0.0) + 5.0).abs() < 0.05);
-        assert_eq!(s.quantile(0.5), 0.0);
-        assert!((s.quantile(1.0) - 2.0).abs() < 0.02);
+        // Every rank, in order: −5, −1, 0, 0, 2 (each within 0.5%).
+        for (rank, want) in [-5.0, -1.0, 0.0, 0.0, 2.0].into_iter().enumerate() {
+            let got = s.value_at_rank(rank as u64);
+            assert!(
+                (got - want).abs() <= 0.005 * f64::abs(want),
+                "rank {rank}: {got}"
+            );
+        }
+        assert_eq!(s.count_negative(), 2);
     }
 
     #[test]

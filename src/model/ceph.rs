@@ -146,11 +146,6 @@ pub struct CephCluster {
 }
 
 impl CephCluster {
-    /// Raw capacity of the cluster as built, GiB.
-    pub fn initial_raw_capacity_gib(&self) -> f64 {
-        self.hosts as f64 * self.osds_per_host as f64 * self.osd_size_gib
-    }
-
     /// The imbalance after an expansion leaves `osds_per_host` OSDs on `hosts` hosts under a
     /// pool `widest` hosts wide.
     pub fn imbalance_after(&self, hosts: u32, osds_per_host: u32, widest: u32) -> f64 {

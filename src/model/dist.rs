@@ -248,6 +248,24 @@ mod tests {
         assert!((mean - 14.0 / 6.0).abs() < 4.0 * se, "mean {mean} se {se}");
     }
 
+    /// Triangular(1, 2, 6): mean (1 + 2 + 6)/3 = 3, draws within [1, 6], the sample mean of
+    /// 100k draws within 4 standard errors (variance (a² + b² + c² − ab − ac − bc)/18 = 1.1667).
+    #[test]
+    fn triangular_bounds_and_mean() {
+        let d = Dist::triangular(1.0, 2.0, 6.0).unwrap();
+        assert!((d.mean() - 3.0).abs() < 1e-12);
+        assert_eq!((d.lower_bound(), d.upper_bound()), (1.0, 6.0));
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let n = 100_000;
+        let mean = (0..n).map(|_| d.sample(&mut rng)).sum::<f64>() / n as f64;
+        assert!(
+            (mean - 3.0).abs() < 4.0 * (1.1667f64 / n as f64).sqrt(),
+            "{mean}"
+        );
+        assert!(Dist::triangular(5.0, 1.0, 3.0).is_err());
+        assert!(Dist::triangular(2.0, 2.0, 2.0).unwrap().is_fixed());
+    }
+
     #[test]
     fn lognormal_median_and_gamma_mean() {
         let d = Dist::lognormal(2.0, 0.7).unwrap();

@@ -552,6 +552,25 @@ mod tests {
     }
 
     #[test]
+    fn limits_of_the_expansion_policies() {
+        let share = crate::quantity::Share::Fraction(0.1);
+        assert_eq!(Expansion::None.limit_gib(), None);
+        let auto = Expansion::Autoresize {
+            threshold: share,
+            increase: share,
+            limit_gib: 50.0,
+        };
+        assert_eq!(auto.limit_gib(), Some(50.0));
+        let manual = Expansion::Manual {
+            threshold: share,
+            increase: share,
+            limit_gib: 20.0,
+            response_months: 1,
+        };
+        assert_eq!(manual.limit_gib(), Some(20.0));
+    }
+
+    #[test]
     fn snapshot_factors() {
         let s = Snapshots {
             retained: 4,
