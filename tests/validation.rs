@@ -670,3 +670,138 @@ fn every_validation_error_names_file_line_key_and_problem() {
         failures.join("\n")
     );
 }
+
+/// A valid budget for `gate`: one check and one regression.
+const BUDGET: &str = r#"[[check]]
+scenarios = ["base"]
+metric = "cost_total"
+stat = "p90"
+month = "worst"
+max = 5000.0
+
+[[regression]]
+metric = "cost_cumulative"
+stat = "mean"
+month = "horizon"
+max_increase_percent = 5.0
+"#;
+
+/// Every error of a budget file, the same way: exit 2, `FILE:LINE: KEY: MESSAGE`.
+#[test]
+fn every_budget_error_names_file_line_key_and_problem() {
+    let rows: &[(&str, &str, &str, &str, &str)] = &[
+        // (old, new, key, message, the line's text)
+        (
+            "month = \"worst\"",
+            "month = \"last\"",
+            "check[0].month",
+            "\"last\" is not",
+            "month = \"last\"",
+        ),
+        (
+            "month = \"horizon\"",
+            "month = 7",
+            "regression[0].month",
+            "7 is not \"horizon\" or \"worst\"",
+            "month = 7",
+        ),
+        (
+            "stat = \"p90\"",
+            "stat = \"p42\"",
+            "check[0].stat",
+            "\"p42\" is not one of mean, p5, p50, p90, p95, p99",
+            "stat = \"p42\"",
+        ),
+        (
+            "metric = \"cost_total\"",
+            "metric = \"ceph_full\"",
+            "check[0].stat",
+            "\"p90\" is not a statistic of an event",
+            "stat = \"p90\"",
+        ),
+        (
+            "metric = \"cost_total\"",
+            "metric = \"cost_totl\"",
+            "check[0].metric",
+            "\"cost_totl\" is neither a metric",
+            "metric = \"cost_totl\"",
+        ),
+        (
+            "max = 5000.0\n",
+            "",
+            "check[0]",
+            "needs max and/or min",
+            "[[check]]",
+        ),
+        (
+            "max = 5000.0",
+            "max = nan",
+            "check[0].max",
+            "must be a finite number",
+            "max = nan",
+        ),
+        (
+            "max_increase_percent = 5.0\n",
+            "",
+            "regression[0]",
+            "needs max_increase, max_increase_percent, max_decrease or max_decrease_percent",
+            "[[regression]]",
+        ),
+        (
+            "max_increase_percent = 5.0",
+            "max_increase_percent = -5.0",
+            "regression[0].max_increase_percent",
+            "must be a finite number ≥ 0",
+            "max_increase_percent = -5.0",
+        ),
+        (
+            "max = 5000.0",
+            "max = 5000.0\nlimit = 1",
+            "check[0].limit",
+            "unknown field `limit`",
+            "limit = 1",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+    let mut failures = Vec::new();
+    for (i, (old, new, key, message, at)) in rows.iter().enumerate() {
+        assert!(BUDGET.contains(old), "row {i}");
+        let text = BUDGET.replacen(old, new, 1);
+        let path = dir.path().join(format!("budget{i}.toml"));
+        std::fs::write(&path, &text).unwrap();
+        let out = headroom()
+            .arg("gate")
+            .arg("--budget")
+            .arg(&path)
+            .arg(dir.path().join("base.toml"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let prefix = format!("{}:{}: {key}: ", path.display(), line_of(&text, at));
+        let found = stderr
+            .lines()
+            .any(|l| l.trim_start_matches("error: ").starts_with(&prefix) && l.contains(message));
+        if out.status.code() != Some(2) || !found {
+            failures.push(format!(
+                "row {i}: want exit 2 and {prefix:?} with {message:?}; got {:?}:\n{stderr}",
+                out.status.code()
+            ));
+        }
+    }
+    // And an empty budget: nothing to gate on.
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "# nothing\n").unwrap();
+    let out = headroom()
+        .arg("gate")
+        .arg("--budget")
+        .arg(&empty)
+        .arg(dir.path().join("base.toml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(2) || !stderr.contains("has no [[check]] and no [[regression]]") {
+        failures.push(format!("empty budget: {:?} {stderr}", out.status.code()));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
