@@ -154,6 +154,21 @@ mod tests {
         assert!((cost - 0.44).abs() < 1e-12);
         assert_eq!(b.bill(10.2, 0.1).0, 11.0);
         assert_eq!(Billing::default().bill(50.0, 0.2), (50.0, 10.0));
+        // An increment other than 1 GiB: 12 GiB in steps of 10 bills 20, 20 bills 20 (an
+        // exact multiple is not rounded up), 20.5 bills 30; under a 50 GiB minimum, 50.
+        let tens = Billing::PerGib {
+            min_gib: 0.0,
+            increment_gib: 10.0,
+        };
+        assert_eq!(tens.bill(12.0, 0.1), (20.0, 2.0));
+        assert_eq!(tens.bill(20.0, 0.1), (20.0, 2.0));
+        assert_eq!(tens.bill(20.5, 0.1).0, 30.0);
+        let floor = Billing::PerGib {
+            min_gib: 50.0,
+            increment_gib: 10.0,
+        };
+        assert_eq!(floor.bill(12.0, 0.1), (50.0, 5.0));
+        assert_eq!(floor.bill(51.0, 0.1), (60.0, 6.0));
     }
 
     /// MicrosoftDocs: "a 58 GiB Premium SSD is billed as a P6 disk, and a 400 GiB Premium SSD
