@@ -8,7 +8,7 @@ use crate::common::*;
 use headroom::aggregate::Sketch;
 use headroom::aggregate::paired::PairedDiff;
 use headroom::engine::{self, RunConfig, replay_trial};
-use headroom::model::metrics::{Metric, N_METRICS};
+use headroom::model::metrics::Metric;
 use headroom::model::trial::TrialRecord;
 use rand::SeedableRng;
 use rand::distr::Distribution;
@@ -53,16 +53,7 @@ fn quantile_interval_covers_95_percent() {
 
 /// One trial's monthly costs as a record (cumulative over months 1…).
 fn costs(monthly: &[f64]) -> TrialRecord {
-    let mut r = TrialRecord::new(monthly.len() as u32 - 1);
-    let mut cum = 0.0;
-    for (m, &c) in monthly.iter().enumerate() {
-        if m > 0 {
-            cum += c;
-        }
-        r.values[m * N_METRICS + Metric::CostTotal.index()] = c;
-        r.values[m * N_METRICS + Metric::CostCumulative.index()] = cum;
-    }
-    r
+    TrialRecord::of_monthly_costs(monthly)
 }
 
 /// The paired difference's interval (comparison.json `total_cost.ci95`): 100 trials of 12

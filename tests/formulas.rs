@@ -77,6 +77,14 @@ compute = {{ fixed_monthly = 50.0 }}
     )
 }
 
+/// The expansion every test below starts from: order when the fullest OSD reaches 0.5, land
+/// 3 months later, one 1000 GiB OSD on every host; `rest` adds its prices and limits.
+fn by_osds(rest: &str) -> String {
+    format!(
+        "trigger = 0.5\nlead_time_months = 3\nadd = {{ osds_per_host = 1, osd_size = \"1000Gi\" }}\n{rest}"
+    )
+}
+
 /// Stored S(m) = 100 + 100m; raw used R(m) = S × 3 × 1.05 = 315 (m + 1); with C = 4000 the
 /// fullest OSD is R × 1.1 / C = 0.086625 (m + 1).
 fn raw_used(m: usize) -> f64 {
@@ -100,14 +108,11 @@ fn raw_used(m: usize) -> f64 {
 fn one_expansion_by_hand() {
     let r = replay(
         "one-expansion",
-        &growing_cluster(
-            r#"trigger = 0.5
-lead_time_months = 3
-add = { osds_per_host = 1, osd_size = "1000Gi" }
-monthly_cost = 10.0
+        &growing_cluster(&by_osds(
+            r#"monthly_cost = 10.0
 one_time_cost = 240.0
 amortize_months = 12"#,
-        ),
+        )),
     );
     let capacity = |m: usize| if m < 8 { 4000.0 } else { 8000.0 };
     for m in 0..=12 {
@@ -167,14 +172,11 @@ amortize_months = 12"#,
 #[test]
 fn one_time_total_counts_an_amortised_expansion() {
     let dir = tempfile::tempdir().unwrap();
-    let text = growing_cluster(
-        r#"trigger = 0.5
-lead_time_months = 3
-add = { osds_per_host = 1, osd_size = "1000Gi" }
-monthly_cost = 10.0
+    let text = growing_cluster(&by_osds(
+        r#"monthly_cost = 10.0
 one_time_cost = 240.0
 amortize_months = 12"#,
-    );
+    ));
     let s = load_text(dir.path(), "amortised", &text);
     let cfg = headroom::engine::RunConfig {
         trials: 8,
@@ -194,13 +196,10 @@ amortize_months = 12"#,
 fn an_unamortised_purchase_is_paid_in_its_landing_month() {
     let r = replay(
         "paid-at-once",
-        &growing_cluster(
-            r#"trigger = 0.5
-lead_time_months = 3
-add = { osds_per_host = 1, osd_size = "1000Gi" }
-monthly_cost = 10.0
+        &growing_cluster(&by_osds(
+            r#"monthly_cost = 10.0
 one_time_cost = 240.0"#,
-        ),
+        )),
     );
     let one_time: Vec<f64> = (0..=12).map(|m| if m == 8 { 960.0 } else { 0.0 }).collect();
     series(&r, Metric::CostOneTime, &one_time);
@@ -216,13 +215,10 @@ one_time_cost = 240.0"#,
 fn an_amortisation_ends_after_its_months() {
     let r = replay(
         "three-months",
-        &growing_cluster(
-            r#"trigger = 0.5
-lead_time_months = 3
-add = { osds_per_host = 1, osd_size = "1000Gi" }
-one_time_cost = 240.0
+        &growing_cluster(&by_osds(
+            r#"one_time_cost = 240.0
 amortize_months = 3"#,
-        ),
+        )),
     );
     let fixed: Vec<f64> = (0..=12)
         .map(|m| if (8..=10).contains(&m) { 320.0 } else { 0.0 })
@@ -258,13 +254,10 @@ add = { osds_per_host = 1, osd_size = "1000Gi" }"#,
 fn max_outstanding_lets_a_second_order_go_out() {
     let r = replay(
         "two-outstanding",
-        &growing_cluster(
-            r#"trigger = 0.5
-lead_time_months = 3
-add = { osds_per_host = 1, osd_size = "1000Gi" }
-monthly_cost = 10.0
+        &growing_cluster(&by_osds(
+            r#"monthly_cost = 10.0
 max_outstanding = 2"#,
-        ),
+        )),
     );
     assert_eq!(r.orders, vec![5, 6], "order months");
     figure(&r, 7, Metric::CephRawCapacityGib, 4000.0);
@@ -342,12 +335,7 @@ max_outstanding = 2"#,
 fn host_and_osd_failure_safety_through_an_expansion() {
     let r = replay(
         "safety",
-        &growing_cluster(
-            r#"trigger = 0.5
-lead_time_months = 3
-add = { osds_per_host = 1, osd_size = "1000Gi" }
-monthly_cost = 10.0"#,
-        ),
+        &growing_cluster(&by_osds(r#"monthly_cost = 10.0"#)),
     );
     let host_safe = [1., 1., 1., 1., 1., 1., 1., 0., 1., 1., 1., 1., 1.];
     let osd_safe = [1., 1., 1., 1., 1., 1., 1., 0., 1., 1., 0., 0., 0.];

@@ -621,6 +621,28 @@ fn line_of(text: &str, needle: &str) -> usize {
         .count()
 }
 
+/// Whether one of the error lines starts with `prefix` (file:line: key: ) and says `message`.
+fn says(stderr: &str, prefix: &str, message: &str) -> bool {
+    stderr
+        .lines()
+        .any(|l| l.trim_start_matches("error: ").starts_with(prefix) && l.contains(message))
+}
+
+/// `headroom gate --budget BUDGET SCENARIO`: its exit code and standard error.
+fn gate_on(budget: &std::path::Path, scenario: &std::path::Path) -> (Option<i32>, String) {
+    let out = headroom()
+        .arg("gate")
+        .arg("--budget")
+        .arg(budget)
+        .arg(scenario)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn the_base_scenario_is_valid() {
     let dir = tempfile::tempdir().unwrap();
@@ -652,9 +674,7 @@ fn every_validation_error_names_file_line_key_and_problem() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let line = line_of(&text, r.at.unwrap_or(r.new));
         let prefix = format!("{}:{line}: {}: ", path.display(), r.key);
-        let found = stderr
-            .lines()
-            .any(|l| l.trim_start_matches("error: ").starts_with(&prefix) && l.contains(r.message));
+        let found = says(&stderr, &prefix, r.message);
         if out.status.code() != Some(2) || !found || stderr.contains("panicked") {
             failures.push(format!(
                 "row {i} ({} → {}): want exit 2 and a line starting {prefix:?} with {:?}; got exit {:?}:\n{stderr}",
@@ -770,38 +790,20 @@ fn every_budget_error_names_file_line_key_and_problem() {
         let text = BUDGET.replacen(old, new, 1);
         let path = dir.path().join(format!("budget{i}.toml"));
         std::fs::write(&path, &text).unwrap();
-        let out = headroom()
-            .arg("gate")
-            .arg("--budget")
-            .arg(&path)
-            .arg(dir.path().join("base.toml"))
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (code, stderr) = gate_on(&path, &dir.path().join("base.toml"));
         let prefix = format!("{}:{}: {key}: ", path.display(), line_of(&text, at));
-        let found = stderr
-            .lines()
-            .any(|l| l.trim_start_matches("error: ").starts_with(&prefix) && l.contains(message));
-        if out.status.code() != Some(2) || !found {
+        if code != Some(2) || !says(&stderr, &prefix, message) {
             failures.push(format!(
-                "row {i}: want exit 2 and {prefix:?} with {message:?}; got {:?}:\n{stderr}",
-                out.status.code()
+                "row {i}: want exit 2 and {prefix:?} with {message:?}; got {code:?}:\n{stderr}"
             ));
         }
     }
     // And an empty budget: nothing to gate on.
     let empty = dir.path().join("empty.toml");
     std::fs::write(&empty, "# nothing\n").unwrap();
-    let out = headroom()
-        .arg("gate")
-        .arg("--budget")
-        .arg(&empty)
-        .arg(dir.path().join("base.toml"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() != Some(2) || !stderr.contains("has no [[check]] and no [[regression]]") {
-        failures.push(format!("empty budget: {:?} {stderr}", out.status.code()));
+    let (code, stderr) = gate_on(&empty, &dir.path().join("base.toml"));
+    if code != Some(2) || !stderr.contains("has no [[check]] and no [[regression]]") {
+        failures.push(format!("empty budget: {code:?} {stderr}"));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -99,19 +99,9 @@ impl PairedDiff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::metrics::N_METRICS;
 
     fn costs(monthly: &[f64]) -> TrialRecord {
-        let mut r = TrialRecord::new(monthly.len() as u32 - 1);
-        let mut cum = 0.0;
-        for (m, &c) in monthly.iter().enumerate() {
-            if m > 0 {
-                cum += c;
-            }
-            r.values[m * N_METRICS + Metric::CostTotal.index()] = c;
-            r.values[m * N_METRICS + Metric::CostCumulative.index()] = cum;
-        }
-        r
+        TrialRecord::of_monthly_costs(monthly)
     }
 
     #[test]

@@ -91,6 +91,21 @@ impl TrialRecord {
         }
     }
 
+    /// A record of monthly costs alone (months 0…, cumulative over months 1…): what paired
+    /// differences and break-even are built on, for their tests.
+    pub fn of_monthly_costs(monthly: &[f64]) -> TrialRecord {
+        let mut r = TrialRecord::new(monthly.len().saturating_sub(1) as u32);
+        let mut cumulative = 0.0;
+        for (m, &cost) in monthly.iter().enumerate() {
+            if m > 0 {
+                cumulative += cost;
+            }
+            r.values[m * N_METRICS + Metric::CostTotal.index()] = cost;
+            r.values[m * N_METRICS + Metric::CostCumulative.index()] = cumulative;
+        }
+        r
+    }
+
     /// Months recorded (horizon + 1).
     pub fn months(&self) -> usize {
         self.values.len() / N_METRICS
