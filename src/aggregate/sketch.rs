@@ -347,6 +347,9 @@ mod tests {
             );
         }
         assert_eq!(s.count_negative(), 2);
+        // The extremes are exact, not a bin's value.
+        assert_eq!((s.min(), s.max()), (-5.0, 2.0));
+        assert_eq!(s.count(), 5);
     }
 
     #[test]
