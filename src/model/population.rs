@@ -115,28 +115,26 @@ fn rand_distr_standard_normal() -> statrs::distribution::Normal {
     statrs::distribution::Normal::standard()
 }
 
-/// Piecewise-linear interpolation through sorted points, flat beyond both ends.
+/// Piecewise-linear interpolation through sorted points, flat beyond both ends (one point:
+/// flat everywhere; none: 0).
 pub fn interpolate(points: &[(f64, f64)], x: f64) -> f64 {
-    match points {
-        [] => 0.0,
-        [(_, y)] => *y,
-        _ => {
-            if x <= points[0].0 {
-                return points[0].1;
-            }
-            for w in points.windows(2) {
-                let ((x0, y0), (x1, y1)) = (w[0], w[1]);
-                if x <= x1 {
-                    return if x1 == x0 {
-                        y1
-                    } else {
-                        y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-                    };
-                }
-            }
-            points[points.len() - 1].1
+    let (Some(&(x_first, y_first)), Some(&(_, y_last))) = (points.first(), points.last()) else {
+        return 0.0;
+    };
+    if x <= x_first {
+        return y_first;
+    }
+    for w in points.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        if x <= x1 {
+            return if x1 == x0 {
+                y1
+            } else {
+                y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+            };
         }
     }
+    y_last
 }
 
 #[cfg(test)]
@@ -150,5 +148,13 @@ mod tests {
         assert_eq!(interpolate(&pts, 6.0), 60.0);
         assert_eq!(interpolate(&pts, 24.0), 300.0);
         assert_eq!(interpolate(&pts, 48.0), 500.0);
+        assert_eq!(interpolate(&pts, -3.0), 20.0);
+        // One point is flat everywhere, none is 0, and a step (two points at one month) jumps.
+        assert_eq!(interpolate(&[(6.0, 40.0)], 0.0), 40.0);
+        assert_eq!(interpolate(&[(6.0, 40.0)], 12.0), 40.0);
+        assert_eq!(interpolate(&[], 3.0), 0.0);
+        let step = [(0.0, 10.0), (6.0, 10.0), (6.0, 50.0), (12.0, 50.0)];
+        assert_eq!(interpolate(&step, 6.0), 10.0);
+        assert_eq!(interpolate(&step, 6.5), 50.0);
     }
 }
