@@ -329,9 +329,8 @@ mod tests {
     /// 450 × 0.95 / (3 × 1.05) = 135.71 GiB (DESIGN §2.5).
     #[test]
     fn contabo_three_by_150_usable() {
-        let raw = 3.0 * 150.0;
-        assert_eq!(raw, 450.0);
-        assert!(close(raw / replicated_rate(3), 150.0, 1e-12));
+        let raw = 450.0;
+        assert_eq!(replicated_rate(3), 3.0);
         let u = usable_gib(raw, 0.95, 0.0, replicated_rate(3), 0.05);
         assert!(close(u, 135.714_285_714, 1e-6), "{u}");
         assert!((135.0..=140.0).contains(&u));
@@ -340,9 +339,9 @@ mod tests {
     /// Seed 003: 10 OSDs × 150 GiB: 1,500 raw, 500 usable, "~450–475" realistic.
     #[test]
     fn contabo_ten_osds() {
-        let raw = 10.0 * 150.0;
-        assert!(close(raw / 3.0, 500.0, 1e-12));
-        let u = usable_gib(raw, 0.95, 0.0, 3.0, 0.05);
+        // 1500 × 0.95 / (3 × 1.05) = 452.38.
+        let u = usable_gib(1500.0, 0.95, 0.0, 3.0, 0.05);
+        assert!(close(u, 452.380_952_381, 1e-6), "{u}");
         assert!((450.0..=475.0).contains(&u), "{u}");
     }
 
