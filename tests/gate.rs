@@ -7,7 +7,6 @@ use headroom::model::metrics::Metric;
 use headroom::scenario;
 use predicates::prelude::*;
 use std::path::Path;
-use std::process::Command;
 
 const SMALL: &str = r#"
 name = "small"
@@ -367,22 +366,6 @@ fn a_malformed_budget_is_bad_input_with_file_key_and_line() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("nothing to gate on"));
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=headroom",
-            "-c",
-            "user.email=ci@headroom.invalid",
-        ])
-        .args(args)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
 }
 
 /// Two commits: the second raises the starting users by 10%. `--against HEAD~1` simulates both

@@ -114,6 +114,57 @@ fn the_recommendation_is_what_recommend_prints() {
     );
 }
 
+/// The gate's pull-request comment: coditect's base growth raised from 6% to 8% a month on a
+/// branch, judged `--against HEAD` with the project's budget (the README's markdown example).
+#[test]
+fn the_gate_comment_is_what_gate_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    std::fs::create_dir_all(repo.join("scenarios")).unwrap();
+    std::fs::create_dir_all(repo.join("pricing")).unwrap();
+    for file in [
+        "budget.toml",
+        "scenarios/coditect-hybrid.toml",
+        "scenarios/coditect-base.toml",
+    ] {
+        std::fs::copy(root().join(file), repo.join(file)).unwrap();
+    }
+    for entry in std::fs::read_dir(root().join("pricing")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, repo.join("pricing").join(path.file_name().unwrap())).unwrap();
+    }
+    git(repo, &["init", "-q"]);
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "base"]);
+    let base = repo.join("scenarios/coditect-base.toml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let growth = "rate = { normal = { mean = 0.06, sd = 0.03 } }";
+    assert!(text.contains(growth), "coditect-base.toml's growth moved");
+    std::fs::write(
+        &base,
+        text.replace(growth, "rate = { normal = { mean = 0.08, sd = 0.03 } }"),
+    )
+    .unwrap();
+    let assert = assert_cmd::Command::cargo_bin("headroom")
+        .unwrap()
+        .current_dir(repo)
+        .args(["gate", "--budget", "budget.toml", "--against", "HEAD"])
+        .args(["scenarios/coditect-hybrid.toml", "--format", "markdown"])
+        .assert()
+        .code(1);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let want = block(
+        &readme(),
+        "❌ **headroom gate: 2 of 5 checks fail (baseline: git HEAD)**",
+    );
+    let program: String = out
+        .lines()
+        .take(want.lines().count())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    same_text(&want, &program, "gate comment");
+}
+
 /// Money as the README writes it: $1,205.48, $183 (no cents when whole).
 fn dollars(x: f64) -> String {
     let cents = (x * 100.0).round() as u64;

@@ -77,3 +77,20 @@ pub fn simulate_into(args: &[&str], trials: u64, seed: u64, out: &Path) -> asser
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// Runs `git ARGS…` in `dir` with a fixed identity, asserting it succeeds.
+pub fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=headroom",
+            "-c",
+            "user.email=ci@headroom.invalid",
+        ])
+        .args(args)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
