@@ -345,6 +345,38 @@ mod tests {
         assert!((450.0..=475.0).contains(&u), "{u}");
     }
 
+    /// What an order brings: one 500 GiB OSD more on each of 4 hosts is 2 × 4 × 500 = 4000 GiB
+    /// with two per host; two hosts like the others (3000 GiB each) are 6000. Units priced:
+    /// 8 OSDs, 2 hosts.
+    #[test]
+    fn what_an_expansion_adds() {
+        let osds = ExpansionAdd::Osds {
+            per_host: 2,
+            osd_size_gib: 500.0,
+        };
+        assert_eq!(osds.raw_capacity(4, 3000.0), 4000.0);
+        assert_eq!(ExpansionAdd::Hosts(2).raw_capacity(4, 3000.0), 6000.0);
+        let e = CephExpansion {
+            trigger: 0.7,
+            projected: false,
+            lead_time_months: 1,
+            add: osds,
+            monthly_cost: Dist::Fixed(0.0),
+            one_time_cost: Dist::Fixed(0.0),
+            amortize_months: 0,
+            max_outstanding: 1,
+            imbalance: None,
+        };
+        assert_eq!(e.units(4), 8);
+        assert_eq!(e.osds_added(4, 3), 8);
+        let hosts = CephExpansion {
+            add: ExpansionAdd::Hosts(2),
+            ..e
+        };
+        assert_eq!(hosts.units(4), 2);
+        assert_eq!(hosts.osds_added(4, 3), 6);
+    }
+
     #[test]
     fn erasure_rates_match_rook_table() {
         // rook/rook ceph-block-pool-crd.md: 2+1 → 1.5x, 2+2 → 2x, 4+2 → 1.5x, 16+4 → 1.25x.
