@@ -269,6 +269,21 @@ max_outstanding = 2"#,
     figure(&r, 9, Metric::CostStorage, 504.0);
 }
 
+/// Three orders out at once (`max_outstanding = 3`), placed in months 5, 6 and 7 (fullest OSD
+/// 0.520, 0.606, 0.693), land in months 8, 9 and 10, each in its own month although the list
+/// of open orders is reordered as they land: C = 8000, 12000, 16000.
+#[test]
+fn three_orders_land_each_in_its_month() {
+    let r = replay(
+        "three-outstanding",
+        &growing_cluster(&by_osds("max_outstanding = 3")),
+    );
+    assert_eq!(r.orders, vec![5, 6, 7], "order months");
+    for (m, c) in [(7, 4000.0), (8, 8000.0), (9, 12000.0), (10, 16000.0)] {
+        figure(&r, m, Metric::CephRawCapacityGib, c);
+    }
+}
+
 /// An expansion by hosts (`add = { hosts = 2 }`): 2 units, each a host like the others (one
 /// 1000 GiB OSD), priced at the host price where the expansion names none. Ordered in
 /// month 5, landed in month 8: 6 hosts, C = 6000; storage cost 6 × 100 + 6 OSDs × 2 = 612.

@@ -225,6 +225,10 @@ mod tests {
         assert!(Dist::uniform(3.0, 1.0).is_err());
         assert!(Dist::pert(1.0, 5.0, 3.0).is_err());
         assert!(Dist::gamma(0.0, 1.0).is_err());
+        assert!(Dist::gamma(1.0, 0.0).is_err());
+        assert!(Dist::gamma(f64::INFINITY, 1.0).is_err());
+        assert!(Dist::gamma(1.0, f64::INFINITY).is_err());
+        assert!(Dist::gamma(1.0, 1.0).is_ok());
     }
 
     /// PERT(1, 2, 5) has mean (min + 4·mode + max)/6 = 14/6; the sample mean of 200k draws

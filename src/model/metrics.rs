@@ -342,5 +342,23 @@ mod tests {
         );
         assert_eq!(m.get(Event::CephFull), Some(&2));
         assert_eq!(m.get(Event::CephOrder), None);
+        assert!(m.contains(Event::CephFull));
+        assert!(!m.contains(Event::CephOrder));
+    }
+
+    /// Ceph's metrics and events are the `ceph_*` ones: left out where there is no cluster.
+    #[test]
+    fn ceph_metrics_and_events() {
+        let ceph: Vec<&str> = Event::ALL
+            .into_iter()
+            .filter(|e| e.is_ceph())
+            .map(Event::name)
+            .collect();
+        assert_eq!(
+            ceph,
+            ["ceph_nearfull", "ceph_full", "ceph_order", "ceph_recovery_stall"]
+        );
+        assert!(Metric::CephOsds.is_ceph() && !Metric::UsedGib.is_ceph());
+        assert_eq!(Metric::ALL.iter().filter(|m| m.is_ceph()).count(), 11);
     }
 }
