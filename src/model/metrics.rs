@@ -356,7 +356,12 @@ mod tests {
             .collect();
         assert_eq!(
             ceph,
-            ["ceph_nearfull", "ceph_full", "ceph_order", "ceph_recovery_stall"]
+            [
+                "ceph_nearfull",
+                "ceph_full",
+                "ceph_order",
+                "ceph_recovery_stall"
+            ]
         );
         assert!(Metric::CephOsds.is_ceph() && !Metric::UsedGib.is_ceph());
         assert_eq!(Metric::ALL.iter().filter(|m| m.is_ceph()).count(), 11);
