@@ -749,3 +749,24 @@ fn tiered_billing_after_autoresize_and_a_budget_by_hand() {
         7.0 * 0.005,
     );
 }
+
+/// With nothing stored yet, a cluster's rate is the plain mean of its pools' (there is nothing to
+/// weight them by): EC 4+2 (1.5) and size 3 (3) average 2.25, so the empty cluster's usable
+/// capacity is 7000 × 0.95 / (1.05 × 2.25) = 2814.81. In month 1 only the EC pool holds data
+/// (200 GiB): rate 1.5, usable 6650 / (1.05 × 1.5) = 4222.22.
+#[test]
+fn an_empty_clusters_rate_is_the_mean_of_its_pools() {
+    let text = ec_cluster(7, true)
+        .replace(
+            "initial_used = { fixed = 1000.0 }",
+            "initial_used = { fixed = 0.0 }",
+        )
+        .replace(
+            "initial_used = { fixed = 200.0 }",
+            "initial_used = { fixed = 0.0 }",
+        );
+    let r = replay("empty", &text);
+    figure(&r, 0, Metric::CephRawUsedGib, 0.0);
+    figure(&r, 0, Metric::CephUsableGib, 6650.0 / (1.05 * 2.25));
+    figure(&r, 1, Metric::CephUsableGib, 6650.0 / (1.05 * 1.5));
+}
