@@ -1204,6 +1204,25 @@ fn catalog_storage(
     Some((price, rule, limits))
 }
 
+/// Where an inline per-GiB price comes from, as the report lists it.
+fn inline_per_gib_source(key: &str, price: &Dist) -> PriceSource {
+    PriceSource {
+        item: key.to_string(),
+        price: price.mean(),
+        unit: if price.is_fixed() {
+            "per GiB-month".into()
+        } else {
+            format!(
+                "per GiB-month (mean of {}–{}, drawn per trial)",
+                price.lower_bound(),
+                price.upper_bound()
+            )
+        },
+        source: "inline in the scenario".into(),
+        as_of: None,
+    }
+}
+
 fn cloud_backend(
     ck: &mut Checker,
     key: &str,
@@ -1238,21 +1257,7 @@ fn cloud_backend(
         }
         (None, Some(p)) => {
             price = ck.amount(&format!("{key}.price_per_gib_month"), &p);
-            sources.push(PriceSource {
-                item: key.to_string(),
-                price: price.mean(),
-                unit: if price.is_fixed() {
-                    "per GiB-month".into()
-                } else {
-                    format!(
-                        "per GiB-month (mean of {}–{}, drawn per trial)",
-                        price.lower_bound(),
-                        price.upper_bound()
-                    )
-                },
-                source: "inline in the scenario".into(),
-                as_of: None,
-            });
+            sources.push(inline_per_gib_source(key, &price));
         }
         // Inline tiers carry their own prices (a disk-month each).
         (None, None) if matches!(sc.billing, Some(BillingSpec::Tiered { .. })) => {
