@@ -30,6 +30,12 @@ pub enum Command {
     Gate(GateArgs),
     /// Check scenario files and print every problem (exit 2 if any).
     Validate(ValidateArgs),
+    /// Write a scenario of the cluster as it is, from `ceph` and `kubectl` captures; print
+    /// month 0 against them.
+    Ingest(IngestArgs),
+    /// Fit volume growth from usage history (Prometheus query_range JSON or CSV) and write it
+    /// into a scenario.
+    Calibrate(CalibrateArgs),
 }
 
 /// How `gate` prints its verdicts.
@@ -170,6 +176,44 @@ pub struct ValidateArgs {
     /// Scenario files (TOML).
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
+}
+
+/// `headroom ingest`.
+#[derive(Debug, Clone, Args)]
+pub struct IngestArgs {
+    /// Captures, JSON or YAML, recognised by content: ceph df, ceph osd df [tree], ceph osd
+    /// tree, ceph osd dump, ceph status; kubectl get pvc|pv|sts|storageclass; Rook
+    /// CephCluster, CephBlockPool, CephFilesystem.
+    #[arg(required = true)]
+    pub captures: Vec<PathBuf>,
+    /// The scenario file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The Ceph cluster's name in the scenario, where no Rook CephCluster was captured.
+    #[arg(long, default_value = "ceph")]
+    pub cluster: String,
+}
+
+/// `headroom calibrate`.
+#[derive(Debug, Clone, Args)]
+pub struct CalibrateArgs {
+    /// Usage history: a Prometheus query_range result (JSON) of kubelet_volume_stats_used_bytes
+    /// or ceph_pool_stored, or a CSV of time,volume,used_bytes.
+    #[arg(required = true)]
+    pub history: PathBuf,
+    /// The scenario to write the fitted growth into (edited in place, comments kept).
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// Which `[[volumes]]` entry a series belongs to, where its name does not say: one
+    /// `--volume NAME` fits every series into that entry.
+    #[arg(long)]
+    pub volume: Option<String>,
+    /// A user-count history (CSV time,users) to fit population growth from.
+    #[arg(long)]
+    pub users: Option<PathBuf>,
+    /// Where the fit chart goes (default: beside the scenario, `<stem>-fit.png`).
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
 }
 
 #[cfg(test)]

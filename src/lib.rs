@@ -21,6 +21,7 @@ pub mod cli;
 pub mod decide;
 pub mod engine;
 pub mod gate;
+pub mod ingest;
 pub mod model;
 pub mod plan;
 pub mod quantity;

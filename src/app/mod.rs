@@ -4,8 +4,10 @@
 //! code 2 with a message that says what and where, never a panic. Exit code 1 means
 //! checks that ran and failed (`gate`).
 
+pub mod calibrate;
 pub mod compare;
 pub mod gate;
+pub mod ingest;
 pub mod output;
 pub mod plan;
 pub mod recommend;
@@ -76,6 +78,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Plan(args) => plan::execute(&args),
         Command::Gate(args) => gate::execute(&args),
         Command::Validate(args) => validate::execute(&args),
+        Command::Ingest(args) => ingest::execute(&args),
+        Command::Calibrate(args) => calibrate::execute(&args),
     };
     match result {
         Ok(code) => code,

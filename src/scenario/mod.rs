@@ -62,7 +62,7 @@ impl fmt::Display for ScenarioError {
 }
 
 impl ScenarioError {
-    fn one(
+    pub(crate) fn one(
         file: &Path,
         line: Option<usize>,
         key: &str,

@@ -277,6 +277,10 @@ pub struct VolumeSpec {
     pub discard: bool,
     pub candidates: Option<Vec<Raw>>,
     pub statefulset: Option<String>,
+    /// The claims (`namespace/name`) this entry stands for, as `ingest` found them: how
+    /// `calibrate` matches usage series to it. Not used by the simulation.
+    #[serde(default)]
+    pub claims: Vec<String>,
 }
 
 /// `pool = …` of a Ceph storage class.

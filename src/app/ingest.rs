@@ -1,0 +1,50 @@
+//! `headroom ingest`: read the captures, write the scenario, print month 0 against them.
+
+use super::{AppError, output};
+use crate::cli::IngestArgs;
+use crate::ingest::{self, check, plan, write};
+use crate::scenario;
+use anyhow::Context;
+use std::process::ExitCode;
+
+/// Runs `ingest`.
+pub fn execute(args: &IngestArgs) -> Result<ExitCode, AppError> {
+    let (ceph, kube) = ingest::read_all(&args.captures)?;
+    let name = args
+        .out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ingested".into());
+    let plan = plan::plan(&ceph, &kube, &args.cluster).map_err(|message| {
+        let files: Vec<String> = args
+            .captures
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        crate::scenario::ScenarioError::one(
+            std::path::Path::new(&files.join(", ")),
+            None,
+            "",
+            message,
+        )
+    })?;
+    let files: Vec<String> = args
+        .captures
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let text = write::scenario(&plan, &name, &files);
+    output::write_file(&args.out, text.as_bytes())
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    // The file must be a valid scenario as written; month 0 is replayed from it.
+    let written = scenario::load(&args.out)?;
+    let rows = check::month_zero(&written.model, &plan, &ceph);
+    println!("wrote {}", args.out.display());
+    print!("{}", check::table(&rows));
+    let asks = text.lines().filter(|l| l.contains("# ASK:")).count();
+    let placeholders = text.lines().filter(|l| l.contains("PLACEHOLDER")).count();
+    println!(
+        "{asks} values to confirm (marked ASK:), {placeholders} placeholders for growth and population (`headroom calibrate`)."
+    );
+    Ok(ExitCode::SUCCESS)
+}

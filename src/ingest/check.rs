@@ -1,0 +1,155 @@
+//! Month 0 of the written scenario against the captures: the figures an operator sees today
+//! (`ceph df`'s raw capacity, raw used and each pool's MAX AVAIL, `ceph osd df`'s fullest OSD,
+//! the claims' provisioned total) next to what the simulation starts from.
+
+use super::ceph::CephFacts;
+use super::plan::{Plan, rule_osds};
+use crate::engine;
+use crate::model::metrics::Metric;
+use crate::model::{Model, ceph as model};
+
+/// One figure: what the capture says, what month 0 shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// What it is.
+    pub figure: String,
+    /// The capture's value.
+    pub captured: f64,
+    /// Month 0's value.
+    pub month0: f64,
+    /// Where the captured value came from.
+    pub source: String,
+}
+
+impl Row {
+    /// Relative difference (0 where both are 0).
+    pub fn relative_error(&self) -> f64 {
+        let scale = self.captured.abs().max(self.month0.abs());
+        if scale == 0.0 {
+            0.0
+        } else {
+            (self.month0 - self.captured).abs() / scale
+        }
+    }
+
+    /// Whether month 0 reproduces the capture (within 0.1%).
+    pub fn matches(&self) -> bool {
+        self.relative_error() <= 1e-3
+    }
+}
+
+/// The rows for a loaded scenario (month 0 of trial 0: nothing is drawn before month 1 where
+/// the used space is fixed, as `ingest` writes it).
+pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
+    let record = engine::replay_trial(model, 1, 0);
+    let at0 = |m: Metric| record.get(0, m);
+    let mut rows = Vec::new();
+    if let (Some(c), Some(cluster)) = (&plan.cluster, model.ceph.first()) {
+        let (cap, used) = (at0(Metric::CephRawCapacityGib), at0(Metric::CephRawUsedGib));
+        rows.push(row(
+            "raw capacity, GiB",
+            c.raw_capacity_gib.value,
+            cap,
+            &c.raw_capacity_gib.source,
+        ));
+        rows.push(row(
+            "raw used, GiB",
+            c.raw_used_gib.value,
+            used,
+            &c.raw_used_gib.source,
+        ));
+        if let Some(f) = &c.fullest_util {
+            rows.push(row(
+                "fullest OSD, utilisation",
+                f.value,
+                at0(Metric::CephFullestOsdUtil),
+                &f.source,
+            ));
+        }
+        for p in &c.pools {
+            let Some(avail) = &p.max_avail_gib else {
+                continue;
+            };
+            let month0 = model::max_avail_gib(
+                cap,
+                used,
+                cluster.full_ratio,
+                cluster.imbalance,
+                p.protection.value.rate(),
+            );
+            rows.push(row(
+                &format!("MAX AVAIL {}, GiB", p.name),
+                avail.value,
+                month0,
+                &avail.source,
+            ));
+        }
+        let osds = rule_osds(ceph);
+        if let (true, Some(main)) = (
+            c.osds_complete,
+            c.pools
+                .iter()
+                .filter(|p| p.max_avail_gib.is_some())
+                .max_by(|a, b| a.stored_gib.total_cmp(&b.stored_gib)),
+        ) {
+            let rate = main.protection.value.rate();
+            let from_osds = model::rule_avail_gib(&osds, cluster.full_ratio) / rate;
+            let month0 =
+                model::max_avail_gib(cap, used, cluster.full_ratio, cluster.imbalance, rate);
+            rows.push(row(
+                &format!(
+                    "MAX AVAIL {} from the OSDs (get_rule_avail), GiB",
+                    main.name
+                ),
+                from_osds,
+                month0,
+                "ceph osd df: kb, kb_used, crush_weight of the in OSDs",
+            ));
+        }
+    }
+    if plan.provisioned_gib > 0.0 {
+        rows.push(row(
+            "provisioned by the claims, GiB",
+            plan.provisioned_gib,
+            at0(Metric::ProvisionedGib),
+            "status.capacity.storage of every claim",
+        ));
+    }
+    rows
+}
+
+fn row(figure: &str, captured: f64, month0: f64, source: &str) -> Row {
+    Row {
+        figure: figure.to_string(),
+        captured,
+        month0,
+        source: source.to_string(),
+    }
+}
+
+/// The rows as a table for the terminal.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<52} {:>16} {:>16}  \n",
+        "month 0 against the captures", "captured", "month 0"
+    );
+    for r in rows {
+        let verdict = if r.matches() { "matches" } else { "DIFFERS" };
+        out.push_str(&format!(
+            "{:<52} {:>16} {:>16}  {verdict} ({})\n",
+            r.figure,
+            fmt(r.captured),
+            fmt(r.month0),
+            r.source
+        ));
+    }
+    out
+}
+
+fn fmt(x: f64) -> String {
+    if x.abs() < 10.0 {
+        format!("{x:.4}")
+    } else {
+        format!("{x:.2}")
+    }
+}

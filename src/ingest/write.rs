@@ -1,0 +1,278 @@
+//! The scenario text: every value with a comment naming the capture and field it came from,
+//! `ASK:` where no capture could give it, and placeholders for growth and population marked
+//! for `calibrate` or the user. Figures are written at full precision (`f64`'s shortest
+//! round-trip form), so that month 0 reproduces the captures to the byte, not to a rounding.
+
+use super::ceph::Protection;
+use super::plan::{Backend, ClassPlan, ClusterPlan, Figure, Plan, VolumePlan};
+use std::fmt::Write;
+
+/// A GiB figure as a Kubernetes quantity: `10Gi`, or the exact decimal (`1862.645149230957Gi`).
+pub fn quantity(gib: f64) -> String {
+    format!("{gib}Gi")
+}
+
+/// A size for a name: `16Mi`, `50Gi`, `2Ti` where whole, else the exact GiB figure.
+pub fn short_quantity(gib: f64) -> String {
+    for (unit, scale) in [("Ti", 1024.0), ("Gi", 1.0), ("Mi", 1.0 / 1024.0)] {
+        let n = gib / scale;
+        if n >= 1.0 && n.fract() == 0.0 {
+            return format!("{n}{unit}");
+        }
+    }
+    quantity(gib)
+}
+
+/// A TOML key: bare where TOML allows it, else quoted.
+fn key(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        s.to_string()
+    } else {
+        string(s)
+    }
+}
+
+/// A TOML string literal.
+fn string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// Lines of `key = value` with their comments aligned.
+#[derive(Default)]
+struct Block {
+    lines: Vec<(String, String)>,
+}
+
+impl Block {
+    fn line(&mut self, assignment: impl Into<String>, comment: impl Into<String>) {
+        self.lines.push((assignment.into(), comment.into()));
+    }
+
+    fn figure<T>(&mut self, key: &str, value: String, f: &Figure<T>) {
+        let mark = if f.ask { "ASK: " } else { "" };
+        self.line(format!("{key} = {value}"), format!("{mark}{}", f.source));
+    }
+
+    fn render(&self, out: &mut String) {
+        let width = self
+            .lines
+            .iter()
+            .map(|(a, _)| a.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(48);
+        for (assignment, comment) in &self.lines {
+            if comment.is_empty() {
+                let _ = writeln!(out, "{assignment}");
+            } else {
+                let pad = width.saturating_sub(assignment.chars().count());
+                let _ = writeln!(out, "{assignment}{}  # {comment}", " ".repeat(pad));
+            }
+        }
+    }
+}
+
+/// The scenario's text.
+pub fn scenario(plan: &Plan, name: &str, captures: &[String]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Written by `headroom ingest` from {}.",
+        captures.join(", ")
+    );
+    out.push_str(
+        "# Every value names the capture and field it came from. `ASK:` marks a value no capture could\n\
+         # give: confirm or replace it. Growth and population are placeholders: `headroom calibrate`\n\
+         # fits growth from usage history, or set them by hand.\n",
+    );
+    let mut head = Block::default();
+    head.line(format!("name = {}", string(name)), "");
+    head.line(
+        format!(
+            "description = {}",
+            string(&format!(
+                "{name}: the cluster as captured, growth to calibrate"
+            ))
+        ),
+        "",
+    );
+    head.line("horizon_months = 36", "");
+    head.line("trials = 10000", "");
+    head.line("seed = 1", "");
+    head.line(
+        "currency = \"USD\"",
+        "ASK: the currency of the prices below",
+    );
+    head.render(&mut out);
+    out.push_str("\n[population]\n");
+    let mut pop = Block::default();
+    pop.line(
+        "initial_users = 0",
+        "PLACEHOLDER: every volume below is counted per cluster, not per user",
+    );
+    pop.render(&mut out);
+    for v in &plan.volumes {
+        volume(&mut out, v);
+    }
+    for c in &plan.classes {
+        class(&mut out, c, plan.cluster.as_ref().map(|c| c.name.as_str()));
+    }
+    if let Some(c) = &plan.cluster {
+        cluster(&mut out, c);
+    }
+    out
+}
+
+fn volume(out: &mut String, v: &VolumePlan) {
+    out.push_str("\n[[volumes]]\n");
+    let mut b = Block::default();
+    b.line(
+        format!("name = {}", string(&v.name)),
+        format!("namespace {}", v.namespace),
+    );
+    b.line("per = \"cluster\"", "");
+    b.line(
+        format!("count = {}", v.count),
+        "claims of this template and size in the capture",
+    );
+    b.line(
+        format!("storage_class = {}", string(&v.storage_class)),
+        "spec.storageClassName",
+    );
+    b.line(
+        format!("size = {}", string(&quantity(v.size_gib))),
+        v.source.clone(),
+    );
+    if let Some(sts) = &v.statefulset {
+        b.line(
+            format!("statefulset = {}", string(sts)),
+            "the StatefulSet whose volumeClaimTemplates it is",
+        );
+    }
+    let claims: Vec<String> = v.claims.iter().map(|c| string(c)).collect();
+    b.line(
+        format!("claims = [{}]", claims.join(", ")),
+        "how `calibrate` matches usage series to this entry",
+    );
+    b.figure(
+        "initial_used",
+        format!("{{ fixed = {} }}", v.used_gib.value),
+        &v.used_gib,
+    );
+    b.line(
+        "growth = { fixed = 0.0 }",
+        "PLACEHOLDER: GiB per volume per month; `headroom calibrate` fits it",
+    );
+    b.line(
+        "expansion = \"none\"",
+        "ASK: the autoresizer settings, if one runs",
+    );
+    b.render(out);
+}
+
+fn class(out: &mut String, c: &ClassPlan, cluster: Option<&str>) {
+    let _ = writeln!(out, "\n[storage_classes.{}]", key(&c.name));
+    let mut b = Block::default();
+    let mark = if c.ask { "ASK: " } else { "" };
+    match &c.backend {
+        Backend::Ceph {
+            pool,
+            protection,
+            cephfs,
+        } => {
+            b.line("backend = \"ceph\"", format!("{mark}{}", c.source));
+            b.line(
+                format!("cluster = {}", string(cluster.unwrap_or("ceph"))),
+                "",
+            );
+            let shape = match protection.value {
+                Protection::Replicated(size) => format!("{{ replicated = {{ size = {size} }} }}"),
+                Protection::Erasure(k, m) => format!("{{ erasure = {{ k = {k}, m = {m} }} }}"),
+            };
+            b.figure(
+                "pool",
+                shape,
+                &Figure {
+                    value: (),
+                    source: format!("pool {pool:?}: {}", protection.source),
+                    ask: protection.ask,
+                },
+            );
+            if *cephfs {
+                b.line(
+                    "interface = \"cephfs\"",
+                    "a CephFS provisioner: deleted files free their space",
+                );
+            }
+        }
+        Backend::Cloud { provisioner } => {
+            b.line(
+                "backend = \"cloud\"",
+                format!("{mark}provisioner {provisioner} ({})", c.source),
+            );
+            b.line(
+                "price_per_gib_month = 0.0",
+                "ASK: the disk's price per GiB-month (see pricing/*.toml)",
+            );
+        }
+    }
+    b.render(out);
+}
+
+fn cluster(out: &mut String, c: &ClusterPlan) {
+    let _ = writeln!(out, "\n[ceph.{}]", key(&c.name));
+    let mut b = Block::default();
+    b.figure("hosts", c.hosts.value.to_string(), &c.hosts);
+    b.figure(
+        "osds_per_host",
+        c.osds_per_host.value.to_string(),
+        &c.osds_per_host,
+    );
+    b.figure(
+        "osd_size",
+        string(&quantity(c.osd_size_gib.value)),
+        &c.osd_size_gib,
+    );
+    b.figure("overhead", c.overhead.value.to_string(), &c.overhead);
+    if let Some(i) = &c.imbalance {
+        b.figure("imbalance", i.value.to_string(), i);
+    }
+    let r = &c.ratios;
+    b.figure("nearfull_ratio", r.value.nearfull.to_string(), r);
+    b.figure("backfillfull_ratio", r.value.backfillfull.to_string(), r);
+    b.figure("full_ratio", r.value.full.to_string(), r);
+    b.line(
+        format!(
+            "initial_raw_used = {}",
+            string(&quantity(c.initial_raw_used_gib))
+        ),
+        format!(
+            "{} minus what the volumes above hold × rate × (1 + overhead)",
+            c.raw_used_gib.source
+        ),
+    );
+    b.render(out);
+    let _ = writeln!(
+        out,
+        "# Raw capacity {} ({}); raw used {} ({}).",
+        quantity(c.raw_capacity_gib.value),
+        c.raw_capacity_gib.source,
+        quantity(c.raw_used_gib.value),
+        c.raw_used_gib.source
+    );
+    for p in &c.pools {
+        if let Some(a) = &p.max_avail_gib {
+            let _ = writeln!(
+                out,
+                "# Pool {:?}: MAX AVAIL {} ({}).",
+                p.name,
+                quantity(a.value),
+                a.source
+            );
+        }
+    }
+    out.push_str("# No [ceph.<name>.expansion]: add one (trigger, lead_time_months, add, costs) to plan orders.\n");
+}
