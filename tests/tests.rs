@@ -9,6 +9,7 @@ mod determinism;
 mod formulas;
 mod gate;
 mod golden;
+mod ingest;
 mod pinned;
 mod plan;
 mod readme;

@@ -134,6 +134,7 @@ impl CephFacts {
             && self.osds.is_none()
             && self.pools.is_empty()
             && self.ratios.is_none()
+            && self.hosts.is_none()
     }
 
     /// Adds what one capture says.

@@ -264,15 +264,20 @@ fn cluster(out: &mut String, c: &ClusterPlan) {
         c.raw_used_gib.source
     );
     for p in &c.pools {
+        let shape = match p.protection.value {
+            Protection::Replicated(size) => format!("size {size}"),
+            Protection::Erasure(k, m) => format!("erasure-coded {k}+{m}"),
+        };
+        let mark = if p.protection.ask { "ASK: " } else { "" };
+        let _ = write!(
+            out,
+            "# Pool {:?}: {shape} ({mark}{})",
+            p.name, p.protection.source
+        );
         if let Some(a) = &p.max_avail_gib {
-            let _ = writeln!(
-                out,
-                "# Pool {:?}: MAX AVAIL {} ({}).",
-                p.name,
-                quantity(a.value),
-                a.source
-            );
+            let _ = write!(out, "; MAX AVAIL {} ({})", quantity(a.value), a.source);
         }
+        out.push_str(".\n");
     }
     out.push_str("# No [ceph.<name>.expansion]: add one (trigger, lead_time_months, add, costs) to plan orders.\n");
 }

@@ -1,0 +1,332 @@
+//! `ingest` on real captures (tests/fixtures/captures/PROVENANCE.md): month 0 of the written
+//! scenario reproduces what `ceph df`, `ceph osd df` and the claims say, and every quirk of real
+//! captures is read or refused with the file and position.
+
+use crate::common::{headroom, root};
+use headroom::ingest::{self, ceph::Protection, check, plan, write};
+use std::path::PathBuf;
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+fn capture(name: &str) -> PathBuf {
+    root().join("tests/fixtures/captures").join(name)
+}
+
+/// Ingests the captures, writes the scenario into a temporary folder, loads it back and
+/// replays month 0: (scenario text, check rows).
+fn ingest_files(names: &[&str]) -> (String, Vec<check::Row>) {
+    let paths: Vec<PathBuf> = names.iter().map(|n| capture(n)).collect();
+    let (ceph, kube) = ingest::read_all(&paths).expect("captures read");
+    let plan = plan::plan(&ceph, &kube, "ceph").expect("a plan");
+    let text = write::scenario(&plan, "ingested", &[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("ingested.toml");
+    std::fs::write(&file, &text).expect("written");
+    let scenario = headroom::scenario::load(&file).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let rows = check::month_zero(&scenario.model, &plan, &ceph);
+    (text, rows)
+}
+
+fn row<'a>(rows: &'a [check::Row], figure: &str) -> &'a check::Row {
+    rows.iter()
+        .find(|r| r.figure == figure)
+        .unwrap_or_else(|| panic!("no row {figure:?} in {rows:#?}"))
+}
+
+/// Month 0 equals the capture to 1e-9 (relative): the figure, the capture's value, month 0.
+fn exact(rows: &[check::Row], figure: &str, want: f64) {
+    let r = row(rows, figure);
+    let tol = 1e-9 * want.abs().max(1.0);
+    assert!(
+        (r.captured - want).abs() <= tol,
+        "{figure}: captured {} (hand {want})",
+        r.captured
+    );
+    assert!(
+        (r.month0 - want).abs() <= tol,
+        "{figure}: month 0 shows {}, the capture {want}",
+        r.month0
+    );
+}
+
+/// The Checkmk NVMe cluster (16 OSDs, pool nvme1 size 3) with the shop's claims: raw
+/// capacity 122,903,710,400,512 B = 114,463 GiB; raw used 34,639,450,083,328 B; MAX AVAIL
+/// 22,423,858,577,408 B = 20,883.845703125 GiB for both pools (same rule); claims 3 × 100 Gi +
+/// 50 Gi + 16 Mi = 350.015625 GiB.
+#[test]
+fn nvme_cluster_month_zero_reproduces_ceph_df_and_the_claims() {
+    let (text, rows) = ingest_files(&[
+        "checkmk-nvme16-ceph-df-detail.json",
+        "shop-pvc.yaml",
+        "shop-sts.json",
+        "shop-storageclass.json",
+        "empty-pv-list.json",
+    ]);
+    exact(&rows, "raw capacity, GiB", 114_463.0);
+    exact(&rows, "raw used, GiB", 34_639_450_083_328.0 / GIB);
+    exact(&rows, "MAX AVAIL nvme1, GiB", 20_883.845703125);
+    exact(&rows, "MAX AVAIL .mgr, GiB", 20_883.845703125);
+    exact(&rows, "provisioned by the claims, GiB", 350.015625);
+    assert!(rows.iter().all(|r| r.matches()), "{rows:#?}");
+    // No `ceph osd df`: the imbalance is what MAX AVAIL implies,
+    // (0.95 × 114,463 − 3 × 20,883.845703125) / 32,260.50183 − 1 = 0.42863.
+    let used = 34_639_450_083_328.0 / GIB;
+    let imbalance = (0.95 * 114_463.0 - 3.0 * 20_883.845703125) / used - 1.0;
+    assert!((imbalance - 0.42863).abs() < 1e-5);
+    assert!(text.contains(&format!("imbalance = {imbalance}")), "{text}");
+    // The StatefulSet's claims are one template; the others grouped by class and namespace,
+    // split by size; `lock` is 16Mi as provisioned, not the 5Mi requested.
+    assert!(text.contains("name = \"data\""));
+    assert!(text.contains("statefulset = \"postgres\""));
+    assert!(text.contains(
+        "claims = [\"shop/data-postgres-0\", \"shop/data-postgres-1\", \"shop/data-postgres-2\"]"
+    ));
+    assert!(text.contains("size = \"0.015625Gi\""), "{text}");
+    assert!(text.contains("name = \"shop-ceph-nvme-16mi\""));
+    // The pool stores 10.6 TiB, far more than 350 GiB of claims: their use is asked, not guessed.
+    assert!(text.contains("initial_used = { fixed = 0 }"));
+    assert!(text.contains("more than its claims provision"));
+    assert!(text.contains("pool = { replicated = { size = 3 } }"));
+}
+
+/// Octopus, 30 SSD OSDs, an erasure-coded 3+2 pool: its rate 5/3 is read from `stored_raw /
+/// stored`, and its MAX AVAIL 12,885,830,926,336 B (12,000.87 GiB) is the replicated pools'
+/// 7,158,794,551,296 B × 3 / (5/3) = × 1.8.
+#[test]
+fn erasure_coded_pool_max_avail_follows_its_rate() {
+    let (_, rows) = ingest_files(&["checkmk-ssd30-ec32-ceph-df-detail.json"]);
+    exact(&rows, "raw capacity, GiB", 29_923_158_114_304.0 / GIB);
+    exact(
+        &rows,
+        "MAX AVAIL ceph-customer, GiB",
+        7_158_794_551_296.0 / GIB,
+    );
+    let ec = row(&rows, "MAX AVAIL ceph-customer-ec32, GiB");
+    assert!((ec.captured - 12_885_830_926_336.0 / GIB).abs() < 1e-6);
+    assert!((ec.month0 - 7_158_794_551_296.0 / GIB * 1.8).abs() < 1e-6);
+    assert!(ec.matches());
+    let paths = [capture("checkmk-ssd30-ec32-ceph-df-detail.json")];
+    let (ceph, _) = ingest::read_all(&paths).expect("read");
+    let protection = ceph.pools["ceph-customer-ec32"]
+        .protection
+        .as_ref()
+        .map(|p| p.value);
+    assert_eq!(protection, Some(Protection::Erasure(3, 2)));
+}
+
+/// The OSD map's ratios are used (0.7 / 0.8 / 0.9 here), and MAX AVAIL is reproduced with
+/// full_ratio 0.9: 104,807,096,320 B = 97.6088 GiB.
+#[test]
+fn ratios_come_from_the_osd_map() {
+    let (text, rows) = ingest_files(&["mirantis-hdd8-ceph-df.json", "digitalocean-osd-dump.json"]);
+    assert!(text.contains("nearfull_ratio = 0.7 "), "{text}");
+    assert!(text.contains("backfillfull_ratio = 0.8 "));
+    assert!(text.contains("full_ratio = 0.9 "));
+    exact(&rows, "MAX AVAIL pool-hdd, GiB", 104_807_096_320.0 / GIB);
+    exact(&rows, "raw used, GiB", 81_630_961_664.0 / GIB);
+}
+
+/// Ceph prints float ratios as float32: 0.949999988 is read as 0.95.
+#[test]
+fn float32_ratios_are_read_as_set() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dump = dir.path().join("dump.json");
+    std::fs::write(
+        &dump,
+        r#"{"epoch": 7, "full_ratio": 0.949999988, "backfillfull_ratio": 0.899999976, "nearfull_ratio": 0.850000024, "osds": [], "pools": []}"#,
+    )
+    .expect("written");
+    let (ceph, _) = ingest::read_all(&[dump]).expect("read");
+    let r = ceph.ratios.expect("ratios").value;
+    assert_eq!((r.nearfull, r.backfillfull, r.full), (0.85, 0.9, 0.95));
+}
+
+/// Luminous printed `total_used_bytes` and a pool's `bytes_used` (no `stored`, no raw
+/// fields): both are read. Without an OSD map the EC pool's rate is not known and size 3 is
+/// asked: month 0 then differs from its MAX AVAIL, and says so.
+#[test]
+fn luminous_field_names_are_read() {
+    let (text, rows) = ingest_files(&["insights-luminous-ceph-df-detail.json"]);
+    exact(&rows, "raw used, GiB", 203_120_640.0 / GIB);
+    exact(&rows, "MAX AVAIL rbd, GiB", 999_252_180.0 / GIB);
+    let ec = row(&rows, "MAX AVAIL ecpool, GiB");
+    assert!(
+        !ec.matches(),
+        "an unknown rate cannot reproduce the EC pool: {ec:?}"
+    );
+    assert!(
+        text.contains("ASK: no `ceph osd dump`, Rook pool or `ceph df detail` rate was captured")
+    );
+}
+
+/// One host's `ceph osd df` (4 of 16 OSDs, 25% of the capacity) cannot give the cluster's
+/// fullest OSD: MAX AVAIL still comes from `ceph df`, and the row of the fullest OSD says
+/// where its figure came from and differs.
+#[test]
+fn a_partial_osd_capture_does_not_set_the_imbalance() {
+    let (_, rows) = ingest_files(&[
+        "checkmk-nvme16-ceph-df-detail.json",
+        "checkmk-nvme16-osd-df-one-host.json",
+    ]);
+    exact(&rows, "MAX AVAIL nvme1, GiB", 20_883.845703125);
+    let fullest = row(&rows, "fullest OSD, utilisation");
+    // osd.0: 2,549,415,696 of 7,501,447,168 KiB.
+    assert!((fullest.captured - 2_549_415_696.0 / 7_501_447_168.0).abs() < 1e-12);
+    assert!(!fullest.matches());
+    assert!(fullest.source.contains("25.0% of the raw capacity"));
+}
+
+/// A complete `ceph osd df` sets the imbalance so that month 0's fullest OSD is the captured
+/// one; a root bucket whose `utilization` reads 0 and an out OSD (reweight 0, kb 0) are not
+/// OSDs Ceph counts. Two hosts × two 100 GiB OSDs, fullest 30 of 100 GiB; mean 100/400 = 0.25;
+/// imbalance 0.30 / 0.25 − 1 = 0.2.
+#[test]
+fn complete_osd_df_sets_the_fullest_osd() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kib = |gib: f64| gib * 1024.0 * 1024.0;
+    let osd = |id: i64, size: f64, used: f64, reweight: f64| {
+        format!(
+            r#"{{"id": {id}, "name": "osd.{id}", "type": "osd", "crush_weight": 0.09766, "reweight": {reweight}, "kb": {}, "kb_used": {}, "kb_avail": {}, "utilization": 0}}"#,
+            kib(size),
+            kib(used),
+            kib(size - used)
+        )
+    };
+    let text = format!(
+        r#"{{"nodes": [
+            {{"id": -1, "name": "default", "type": "root", "children": [-2, -3], "kb": 0, "utilization": 0}},
+            {{"id": -2, "name": "a", "type": "host", "children": [0, 1]}},
+            {{"id": -3, "name": "b", "type": "host", "children": [2, 3, 4]}},
+            {}, {}, {}, {}, {}],
+          "stray": [], "summary": {{"total_kb": {}, "total_kb_used": {}}}}}"#,
+        osd(0, 100.0, 30.0, 1.0),
+        osd(1, 100.0, 20.0, 1.0),
+        osd(2, 100.0, 25.0, 1.0),
+        osd(3, 100.0, 25.0, 1.0),
+        osd(4, 0.0, 0.0, 0.0),
+        kib(400.0),
+        kib(100.0)
+    );
+    let file = dir.path().join("osd-df-tree.json");
+    std::fs::write(&file, text).expect("written");
+    let (ceph, kube) = ingest::read_all(&[file]).expect("read");
+    let plan = plan::plan(&ceph, &kube, "ceph").expect("plan");
+    let c = plan.cluster.as_ref().expect("a cluster");
+    assert_eq!((c.hosts.value, c.osds_per_host.value), (2, 2));
+    assert!((c.osd_size_gib.value - 100.0).abs() < 1e-9);
+    assert!((c.imbalance.as_ref().expect("imbalance").value - 0.2).abs() < 1e-12);
+    let out = dir.path().join("s.toml");
+    std::fs::write(&out, write::scenario(&plan, "s", &[])).expect("written");
+    let scenario = headroom::scenario::load(&out).expect("valid");
+    let rows = check::month_zero(&scenario.model, &plan, &ceph);
+    exact(&rows, "fullest OSD, utilisation", 0.3);
+    // get_rule_avail over equal weights: min (0.95 × 100 − used) / ¼ = (95 − 30) × 4 = 260
+    // raw GiB; DESIGN §2.5's closed form gives the same, 0.95 × 400 − 1.2 × 100 = 260.
+    let rule = headroom::model::ceph::rule_avail_gib(&plan::rule_osds(&ceph), 0.95);
+    assert!((rule - 260.0).abs() < 1e-9, "{rule}");
+    let closed = headroom::model::ceph::max_avail_gib(400.0, 100.0, 0.95, 0.2, 1.0);
+    assert!((closed - 260.0).abs() < 1e-9, "{closed}");
+}
+
+/// Rook's own example manifests: a CephBlockPool of size 3 behind StorageClass
+/// `rook-ceph-block`, a CephFilesystem whose pools are `myfs-ec-metadata`, `myfs-ec-data0` and
+/// `myfs-ec-erasurecoded` (2+1), in multi-document YAML.
+#[test]
+fn rook_manifests_name_the_pools() {
+    let paths = [
+        capture("rook-rbd-storageclass.yaml"),
+        capture("rook-filesystem-ec.yaml"),
+    ];
+    let (ceph, kube) = ingest::read_all(&paths).expect("read");
+    let p = |n: &str| ceph.pools[n].protection.as_ref().map(|p| p.value);
+    assert_eq!(p("replicapool"), Some(Protection::Replicated(3)));
+    assert_eq!(p("myfs-ec-metadata"), Some(Protection::Replicated(3)));
+    assert_eq!(p("myfs-ec-data0"), Some(Protection::Replicated(3)));
+    assert_eq!(p("myfs-ec-erasurecoded"), Some(Protection::Erasure(2, 1)));
+    let class = &kube.classes["rook-ceph-block"];
+    assert!(class.is_rbd());
+    assert_eq!(class.pool.as_deref(), Some("replicapool"));
+}
+
+/// `-nan` (the exporter's capture of an out OSD) is not JSON: exit 2, the file, line and
+/// column, and the word itself.
+#[test]
+fn nan_is_refused_with_file_and_position() {
+    let out = tempfile::tempdir().expect("temp dir");
+    headroom()
+        .args(["ingest"])
+        .arg(capture("digitalocean-osd-df-nan.json"))
+        .arg("--out")
+        .arg(out.path().join("x.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "digitalocean-osd-df-nan.json:74: column 20: `-nan` is not JSON",
+        ));
+    assert!(!out.path().join("x.toml").exists(), "nothing written");
+}
+
+/// A file that is no capture says what is known; captures without a raw capacity say which.
+#[test]
+fn unknown_and_insufficient_captures_exit_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, r#"{"hello": "world"}"#).expect("written");
+    headroom()
+        .arg("ingest")
+        .arg(&other)
+        .arg("--out")
+        .arg(dir.path().join("x.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "other.json: not a capture headroom knows; it reads ceph df",
+        ));
+    headroom()
+        .arg("ingest")
+        .arg(capture("digitalocean-osd-tree.json"))
+        .arg("--out")
+        .arg(dir.path().join("x.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "no capture gives the cluster's raw capacity",
+        ));
+}
+
+/// The command end to end: the scenario is written, the month-0 table printed, and the file
+/// runs as it stands.
+#[test]
+fn ingest_then_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("shop.toml");
+    let mut cmd = headroom();
+    cmd.arg("ingest");
+    for f in [
+        "checkmk-nvme16-ceph-df-detail.json",
+        "shop-pvc.yaml",
+        "shop-sts.json",
+        "shop-storageclass.json",
+    ] {
+        cmd.arg(capture(f));
+    }
+    cmd.arg("--out").arg(&out).assert().success().stdout(
+        predicates::str::contains("MAX AVAIL nvme1, GiB").and(predicates::str::contains(
+            "20883.85         20883.85  matches",
+        )),
+    );
+    headroom()
+        .arg("run")
+        .arg(&out)
+        .args(["--trials", "20", "--quiet", "--out"])
+        .arg(dir.path().join("report"))
+        .assert()
+        .success();
+    let summary = crate::common::read_json(&dir.path().join("report/summary.json"));
+    let max_avail = summary["initial"]["ceph_max_avail_gib"]["mean"]
+        .as_f64()
+        .expect("figure");
+    assert!((max_avail - 20_883.845703125).abs() < 1e-6, "{max_avail}");
+}
+
+use predicates::prelude::PredicateBooleanExt;
