@@ -211,9 +211,9 @@ pub struct CalibrateArgs {
     /// A user-count history (CSV time,users) to fit population growth from.
     #[arg(long)]
     pub users: Option<PathBuf>,
-    /// Where the fit chart goes (default: beside the scenario, `<stem>-fit.png`).
+    /// The folder for the fit charts, `<scenario>-<volume>-fit.png` (default: the scenario's).
     #[arg(long)]
-    pub chart: Option<PathBuf>,
+    pub charts: Option<PathBuf>,
 }
 
 #[cfg(test)]

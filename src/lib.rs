@@ -17,6 +17,7 @@
 
 pub mod aggregate;
 pub mod app;
+pub mod calibrate;
 pub mod cli;
 pub mod decide;
 pub mod engine;

@@ -3,6 +3,7 @@
 mod common;
 
 mod aggregator;
+mod calibrate;
 mod ceph;
 mod cli;
 mod determinism;

@@ -31,6 +31,17 @@ pub struct Claim {
     pub volume: Option<String>,
 }
 
+/// A PersistentVolume: its capacity, class and the claim it is bound to.
+#[derive(Debug, Clone)]
+pub struct BoundVolume {
+    /// Capacity, GiB, and where it came from.
+    pub size: Sourced<f64>,
+    /// Storage class.
+    pub storage_class: String,
+    /// The claim (namespace, name), if bound.
+    pub claim: Option<(String, String)>,
+}
+
 /// What backs a storage class.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassFacts {
@@ -61,8 +72,8 @@ impl ClassFacts {
 pub struct KubeFacts {
     /// Claims by (namespace, name).
     pub claims: BTreeMap<(String, String), Claim>,
-    /// Bound volumes' sizes by volume name, and their storage classes.
-    pub volumes: BTreeMap<String, (Sourced<f64>, String, Option<(String, String)>)>,
+    /// PersistentVolumes by name.
+    pub volumes: BTreeMap<String, BoundVolume>,
     /// StatefulSets: (namespace, name) → claim template names.
     pub statefulsets: BTreeMap<(String, String), Vec<String>>,
     /// Storage classes by name.
@@ -180,15 +191,25 @@ impl KubeFacts {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        self.volumes.insert(name, (source, class, claim));
+        self.volumes.insert(
+            name,
+            BoundVolume {
+                size: source,
+                storage_class: class,
+                claim,
+            },
+        );
         Ok(())
     }
 
     /// Claims known only from their bound volume are added; a claim without status takes its
     /// volume's capacity.
     pub fn settle(&mut self) {
-        for (volume, (size, class, claim)) in &self.volumes {
-            let Some((ns, name)) = claim else { continue };
+        for (volume, bound) in &self.volumes {
+            let (size, class) = (&bound.size, &bound.storage_class);
+            let Some((ns, name)) = &bound.claim else {
+                continue;
+            };
             let entry = self
                 .claims
                 .entry((ns.clone(), name.clone()))

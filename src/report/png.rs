@@ -281,3 +281,108 @@ impl super::Format<super::compare::CompareReport<'_>> for Png {
         render_all(&r.charts)
     }
 }
+
+/// `calibrate`'s chart: the observed monthly increments as a density histogram, with the
+/// fitted density over them.
+pub fn fit_chart(
+    volume: &str,
+    increments: &[f64],
+    family: &crate::calibrate::fit::Family,
+) -> Result<Vec<u8>, ChartError> {
+    ensure_font();
+    let name = format!("{volume}-fit.png");
+    let lo = increments
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
+        .min(0.0);
+    let hi = increments.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 1.0, lo + 1.0)
+    };
+    // Sturges' rule for the number of bins.
+    let bins = ((increments.len() as f64).log2().ceil() as usize + 1).clamp(5, 40);
+    let width = (hi - lo) / bins as f64;
+    let mut counts = vec![0usize; bins];
+    for &x in increments {
+        let i = (((x - lo) / width) as usize).min(bins - 1);
+        counts[i] += 1;
+    }
+    let n = increments.len().max(1) as f64;
+    let density: Vec<f64> = counts.iter().map(|&c| c as f64 / (n * width)).collect();
+    let curve: Vec<(f64, f64)> = (0..=200)
+        .map(|i| {
+            let x = lo + (hi - lo) * i as f64 / 200.0;
+            (x, family.pdf(x))
+        })
+        .filter(|(_, y)| y.is_finite())
+        .collect();
+    let ymax = density
+        .iter()
+        .copied()
+        .chain(curve.iter().map(|p| p.1))
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let mut buf = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err(&name))?;
+        let title = format!(
+            "{volume}: monthly growth per volume, {} increments, {} fit",
+            increments.len(),
+            family.name()
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FAMILY, 20))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(lo..hi, 0.0..ymax)
+            .map_err(err(&name))?;
+        chart
+            .configure_mesh()
+            .x_desc("GiB per volume per month")
+            .y_desc("density")
+            .label_style((FAMILY, 13))
+            .draw()
+            .map_err(err(&name))?;
+        chart
+            .draw_series(density.iter().enumerate().map(|(i, &d)| {
+                let x0 = lo + i as f64 * width;
+                Rectangle::new(
+                    [(x0, 0.0), (x0 + width, d)],
+                    RGBColor(158, 202, 225).filled(),
+                )
+            }))
+            .map_err(err(&name))?
+            .label("observed increments")
+            .legend(|(x, y)| {
+                Rectangle::new(
+                    [(x, y - 5), (x + 16, y + 5)],
+                    RGBColor(158, 202, 225).filled(),
+                )
+            });
+        chart
+            .draw_series(LineSeries::new(curve, RGBColor(202, 0, 32).stroke_width(2)))
+            .map_err(err(&name))?
+            .label(family.toml())
+            .legend(|(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + 16, y)],
+                    RGBColor(202, 0, 32).stroke_width(2),
+                )
+            });
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font((FAMILY, 13))
+            .draw()
+            .map_err(err(&name))?;
+        root.present().map_err(err(&name))?;
+    }
+    encode(&name, &buf)
+}
