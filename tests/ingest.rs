@@ -330,3 +330,90 @@ fn ingest_then_run() {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+/// `ceph status` alone gives the raw figures (pgmap.bytes_total 8,397,595,996,160 B, bytes_used
+/// 24,405,610,496 B); a Rook CephCluster its name and ratios; a claim with no status takes its
+/// bound PersistentVolume's capacity; and a CephFS class is written as one.
+#[test]
+fn status_rook_cluster_and_bound_volumes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rook = dir.path().join("cluster.yaml");
+    std::fs::write(
+        &rook,
+        "apiVersion: ceph.rook.io/v1\nkind: CephCluster\nmetadata:\n  name: rook-ceph\n  namespace: rook-ceph\nspec:\n  storage:\n    useAllNodes: true\n    nearFullRatio: 0.8\n    backfillFullRatio: 0.85\n    fullRatio: 0.9\n",
+    )
+    .expect("written");
+    let kube = dir.path().join("pv-pvc.json");
+    std::fs::write(
+        &kube,
+        r#"{"kind": "List", "apiVersion": "v1", "items": [
+          {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "shared", "namespace": "files"},
+           "spec": {"resources": {"requests": {"storage": "5Mi"}}, "storageClassName": "cephfs", "volumeName": "pv-1"}},
+          {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-1"},
+           "spec": {"capacity": {"storage": "16Mi"}, "storageClassName": "cephfs", "claimRef": {"namespace": "files", "name": "shared"}}},
+          {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "cephfs"},
+           "provisioner": "rook-ceph.cephfs.csi.ceph.com", "parameters": {"fsName": "myfs-ec"}}]}"#,
+    )
+    .expect("written");
+    let paths = [
+        capture("insights-ceph-status.json"),
+        capture("rook-filesystem-ec.yaml"),
+        rook,
+        kube,
+    ];
+    let (ceph, kube) = ingest::read_all(&paths).expect("read");
+    let plan = plan::plan(&ceph, &kube, "fallback").expect("plan");
+    let c = plan.cluster.as_ref().expect("cluster");
+    assert_eq!(c.name, "rook-ceph");
+    assert_eq!(c.raw_capacity_gib.value, 8_397_595_996_160.0 / GIB);
+    assert_eq!(c.raw_used_gib.value, 24_405_610_496.0 / GIB);
+    assert_eq!(
+        (
+            c.ratios.value.nearfull,
+            c.ratios.value.backfillfull,
+            c.ratios.value.full
+        ),
+        (0.8, 0.85, 0.9)
+    );
+    assert_eq!(plan.provisioned_gib, 16.0 / 1024.0);
+    let text = write::scenario(&plan, "files", &[]);
+    assert!(text.contains("interface = \"cephfs\""), "{text}");
+    assert!(text.contains("[ceph.rook-ceph]"));
+    // The filesystem's first data pool (size 3) backs the class.
+    assert!(text.contains("pool \"myfs-ec-data0\""), "{text}");
+}
+
+/// An erasure-coded pool of `ceph osd dump` takes k and m from its profile (printed as
+/// strings); a profile missing from the capture is an error naming it.
+#[test]
+fn osd_dump_erasure_profiles() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dump = dir.path().join("dump.json");
+    std::fs::write(
+        &dump,
+        r#"{"epoch": 9, "full_ratio": 0.95, "backfillfull_ratio": 0.9, "nearfull_ratio": 0.85, "osds": [],
+            "pools": [{"pool_name": "ec", "type": 3, "size": 6, "erasure_code_profile": "k4m2"},
+                      {"pool_name": "rbd", "type": 1, "size": 3}],
+            "erasure_code_profiles": {"k4m2": {"k": "4", "m": "2", "plugin": "jerasure"}}}"#,
+    )
+    .expect("written");
+    let (ceph, _) = ingest::read_all(std::slice::from_ref(&dump)).expect("read");
+    assert_eq!(
+        ceph.pools["ec"].protection.as_ref().map(|p| p.value),
+        Some(Protection::Erasure(4, 2))
+    );
+    assert_eq!(
+        ceph.pools["rbd"].protection.as_ref().map(|p| p.value),
+        Some(Protection::Replicated(3))
+    );
+    std::fs::write(
+        &dump,
+        r#"{"epoch": 9, "osds": [], "pools": [{"pool_name": "ec", "type": 3, "size": 6, "erasure_code_profile": "gone"}]}"#,
+    )
+    .expect("written");
+    let err = ingest::read_all(&[dump]).expect_err("refused").to_string();
+    assert!(
+        err.contains("dump.json: erasure_code_profiles.gone: pool \"ec\" is erasure-coded"),
+        "{err}"
+    );
+}
