@@ -12,7 +12,11 @@ use std::path::Path;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// A scenario with one per-cluster entry standing for `claims`, on a Ceph pool of size 3.
-fn scenario(dir: &Path, claims: &[String], statefulset: Option<&str>) -> std::path::PathBuf {
+pub(crate) fn scenario(
+    dir: &Path,
+    claims: &[String],
+    statefulset: Option<&str>,
+) -> std::path::PathBuf {
     let list: Vec<String> = claims.iter().map(|c| format!("{c:?}")).collect();
     let sts = statefulset.map_or(String::new(), |s| format!("statefulset = {s:?}\n"));
     let claims_line = if statefulset.is_some() {
@@ -62,7 +66,7 @@ fn month(i: usize) -> String {
 
 /// `volumes` series of `months + 1` samples whose monthly increments are LogNormal(median,
 /// sigma), as the CSV `calibrate` reads; and each volume's last use.
-fn lognormal_history(
+pub(crate) fn lognormal_history(
     volumes: usize,
     months: usize,
     median: f64,

@@ -237,3 +237,51 @@ fn the_scenario_tables_month0_figures_are_computed() {
         "{external}"
     );
 }
+
+/// "`ingest` and `calibrate`": the month-0 table of the fixtures' shop is what `ingest`
+/// prints.
+#[test]
+fn the_ingest_table_is_what_ingest_prints() {
+    let readme = readme();
+    let captures = [
+        "checkmk-nvme16-ceph-df-detail.json",
+        "shop-pvc.yaml",
+        "shop-sts.json",
+        "shop-storageclass.json",
+    ]
+    .map(|f| format!("tests/fixtures/captures/{f}"));
+    let mut args = vec!["ingest"];
+    args.extend(captures.iter().map(String::as_str));
+    let program = printed(&args, "shop.toml");
+    same_text(
+        &block(&readme, "wrote reports/shop.toml"),
+        &program,
+        "ingest table",
+    );
+}
+
+/// The calibrate line is what `calibrate` prints for `tests/calibrate.rs`'s 40 drawn volumes.
+#[test]
+fn the_calibrate_line_is_what_calibrate_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, claims) = crate::calibrate::lognormal_history(40, 12, 0.5, 0.6, 11);
+    let history = dir.path().join("history.csv");
+    std::fs::write(&history, csv).unwrap();
+    let file = crate::calibrate::scenario(dir.path(), &claims, None);
+    let out = headroom()
+        .arg("calibrate")
+        .arg(&history)
+        .arg("--scenario")
+        .arg(&file)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let line = stdout.lines().find(|l| l.starts_with("data: ")).unwrap();
+    let readme = readme();
+    let block = block(&readme, line);
+    assert_eq!(
+        block.trim_end(),
+        line,
+        "README's calibrate line differs from the program's"
+    );
+}
