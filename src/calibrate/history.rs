@@ -69,69 +69,28 @@ fn prometheus(path: &Path, text: &str) -> Result<History, ScenarioError> {
         )
     })?;
     if doc["data"]["resultType"].as_str() != Some("matrix") {
-        return Err(err("data.resultType", "a range query (`query_range`, resultType matrix) is needed: an instant query has no history".into()));
+        return Err(err(
+            "data.resultType",
+            "a range query (`query_range`, resultType matrix) is needed: an instant query has no history".into(),
+        ));
     }
     let mut samples = Vec::new();
-    let mut metric = None;
+    let mut metric: Option<String> = None;
     for (i, series) in result.iter().enumerate() {
         let labels = &series["metric"];
-        let name = labels["__name__"].as_str().map(str::to_string).or_else(|| {
-            // An aggregation (`max by (...)`) drops the name: tell the metric by its labels.
-            if labels.get("persistentvolumeclaim").is_some() {
-                Some(METRICS[0].to_string())
-            } else if labels.get("pool_id").is_some() {
-                Some(METRICS[1].to_string())
-            } else {
-                None
-            }
-        });
-        let name = match name {
-            Some(n) if METRICS.contains(&n.as_str()) => n,
-            other => {
-                return Err(err(
-                    &format!("data.result[{i}].metric.__name__"),
-                    format!(
-                        "{} is not usage history: calibrate reads {} or {}",
-                        other.map_or(
-                            "a series without a name or a claim label".into(),
-                            |n| format!("{n:?}")
-                        ),
-                        METRICS[0],
-                        METRICS[1]
-                    ),
-                ));
-            }
-        };
+        let at = |k: &str| format!("data.result[{i}].metric.{k}");
+        let name = metric_of(labels).map_err(|m| err(&at("__name__"), m))?;
         if metric.as_ref().is_some_and(|m| *m != name) {
-            return Err(err(
-                &format!("data.result[{i}].metric.__name__"),
-                "one metric per file".into(),
-            ));
+            return Err(err(&at("__name__"), "one metric per file".into()));
         }
-        let key = if name == METRICS[0] {
-            let ns = labels["namespace"].as_str().unwrap_or("default");
-            let claim = labels["persistentvolumeclaim"].as_str().ok_or_else(|| {
-                err(
-                    &format!("data.result[{i}].metric.persistentvolumeclaim"),
-                    "missing".into(),
-                )
-            })?;
-            format!("{ns}/{claim}")
-        } else {
-            let pool = labels["name"]
-                .as_str()
-                .or(labels["pool_id"].as_str())
-                .unwrap_or("?");
-            format!("pool:{pool}")
-        };
+        let key = series_key(&name, labels)
+            .ok_or_else(|| err(&at("persistentvolumeclaim"), "missing".into()))?;
         metric = Some(name);
-        for (j, point) in series["values"]
+        let points = series["values"]
             .as_array()
             .map(Vec::as_slice)
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-        {
+            .unwrap_or(&[]);
+        for (j, point) in points.iter().enumerate() {
             let time = point[0].as_f64();
             // Prometheus writes values as strings, "NaN" for a gap: gaps are skipped.
             let bytes = point[1].as_str().and_then(|s| s.parse::<f64>().ok());
@@ -155,6 +114,49 @@ fn prometheus(path: &Path, text: &str) -> Result<History, ScenarioError> {
         metric: metric.unwrap_or_else(|| METRICS[0].into()),
         samples,
     })
+}
+
+/// The metric of a series: its `__name__`, or, where an aggregation (`max by (...)`) dropped
+/// it, what its labels say. Anything but [`METRICS`] is refused.
+fn metric_of(labels: &Value) -> Result<String, String> {
+    let name = labels["__name__"].as_str().map(str::to_string).or_else(|| {
+        if labels.get("persistentvolumeclaim").is_some() {
+            Some(METRICS[0].to_string())
+        } else if labels.get("pool_id").is_some() {
+            Some(METRICS[1].to_string())
+        } else {
+            None
+        }
+    });
+    match name {
+        Some(n) if METRICS.contains(&n.as_str()) => Ok(n),
+        other => Err(format!(
+            "{} is not usage history: calibrate reads {} or {}",
+            other.map_or(
+                "a series without a name or a claim label".into(),
+                |n| format!("{n:?}")
+            ),
+            METRICS[0],
+            METRICS[1]
+        )),
+    }
+}
+
+/// `namespace/claim` for the kubelet's series, `pool:<name>` for a pool's (None: no claim).
+fn series_key(metric: &str, labels: &Value) -> Option<String> {
+    if metric == METRICS[0] {
+        let ns = labels["namespace"].as_str().unwrap_or("default");
+        Some(format!(
+            "{ns}/{}",
+            labels["persistentvolumeclaim"].as_str()?
+        ))
+    } else {
+        let pool = labels["name"]
+            .as_str()
+            .or(labels["pool_id"].as_str())
+            .unwrap_or("?");
+        Some(format!("pool:{pool}"))
+    }
 }
 
 /// A user-count history, CSV `time,users`, as samples of one series `users` (a count in the

@@ -282,6 +282,31 @@ impl super::Format<super::compare::CompareReport<'_>> for Png {
     }
 }
 
+/// A density histogram of a sample (Sturges' rule for the bins): (low, high, bin width,
+/// density per bin).
+fn histogram(xs: &[f64]) -> (f64, f64, f64, Vec<f64>) {
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 1.0, lo + 1.0)
+    };
+    let bins = ((xs.len() as f64).log2().ceil() as usize + 1).clamp(5, 40);
+    let width = (hi - lo) / bins as f64;
+    let mut counts = vec![0usize; bins];
+    for &x in xs {
+        counts[(((x - lo) / width) as usize).min(bins - 1)] += 1;
+    }
+    let n = xs.len().max(1) as f64;
+    (
+        lo,
+        hi,
+        width,
+        counts.iter().map(|&c| c as f64 / (n * width)).collect(),
+    )
+}
+
 /// `calibrate`'s chart: the observed monthly increments as a density histogram, with the
 /// fitted density over them.
 pub fn fit_chart(
@@ -291,27 +316,7 @@ pub fn fit_chart(
 ) -> Result<Vec<u8>, ChartError> {
     ensure_font();
     let name = format!("{volume}-fit.png");
-    let lo = increments
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min)
-        .min(0.0);
-    let hi = increments.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if hi > lo {
-        (lo, hi)
-    } else {
-        (lo - 1.0, lo + 1.0)
-    };
-    // Sturges' rule for the number of bins.
-    let bins = ((increments.len() as f64).log2().ceil() as usize + 1).clamp(5, 40);
-    let width = (hi - lo) / bins as f64;
-    let mut counts = vec![0usize; bins];
-    for &x in increments {
-        let i = (((x - lo) / width) as usize).min(bins - 1);
-        counts[i] += 1;
-    }
-    let n = increments.len().max(1) as f64;
-    let density: Vec<f64> = counts.iter().map(|&c| c as f64 / (n * width)).collect();
+    let (lo, hi, width, density) = histogram(increments);
     let curve: Vec<(f64, f64)> = (0..=200)
         .map(|i| {
             let x = lo + (hi - lo) * i as f64 / 200.0;
