@@ -87,6 +87,27 @@ pub(crate) fn lognormal_history(
     (csv, claims)
 }
 
+/// Writes `history` (CSV or JSON text) and a scenario for `claims` into `dir`: the scenario's
+/// path and the command that calibrates it (the caller adds flags and asserts).
+pub(crate) fn calibrate_command(
+    dir: &Path,
+    history: &str,
+    claims: &[String],
+    statefulset: Option<&str>,
+) -> (std::path::PathBuf, assert_cmd::Command) {
+    let ext = if history.starts_with('{') {
+        "json"
+    } else {
+        "csv"
+    };
+    let path = dir.join(format!("history.{ext}"));
+    std::fs::write(&path, history).expect("written");
+    let file = scenario(dir, claims, statefulset);
+    let mut cmd = headroom();
+    cmd.arg("calibrate").arg(&path).arg("--scenario").arg(&file);
+    (file, cmd)
+}
+
 fn table_value(text: &str, key: &str) -> toml::Value {
     let doc: toml::Value = toml::from_str(text).expect("valid TOML");
     doc["volumes"][0][key].clone()
@@ -101,19 +122,10 @@ fn table_value(text: &str, key: &str) -> toml::Value {
 fn recovers_lognormal_growth_from_its_own_draws() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (csv, claims) = lognormal_history(40, 12, 0.5, 0.6, 11);
-    let history = dir.path().join("history.csv");
-    std::fs::write(&history, csv).expect("written");
-    let file = scenario(dir.path(), &claims, None);
-    headroom()
-        .arg("calibrate")
-        .arg(&history)
-        .arg("--scenario")
-        .arg(&file)
-        .assert()
-        .success()
-        .stdout(predicates::str::contains(
-            "data: 40 volume(s), 2026-01..2027-01, 480 increments: lognormal",
-        ));
+    let (file, mut cmd) = calibrate_command(dir.path(), &csv, &claims, None);
+    cmd.assert().success().stdout(predicates::str::contains(
+        "data: 40 volume(s), 2026-01..2027-01, 480 increments: lognormal",
+    ));
     let text = std::fs::read_to_string(&file).expect("read back");
     let growth = table_value(&text, "growth");
     let median = growth["lognormal"]["median"].as_float().expect("median");
@@ -160,20 +172,11 @@ fn recovers_lognormal_growth_from_its_own_draws() {
 fn too_little_history_leaves_the_placeholders() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (csv, claims) = lognormal_history(10, 1, 0.5, 0.6, 3);
-    let history = dir.path().join("history.csv");
-    std::fs::write(&history, csv).expect("written");
-    let file = scenario(dir.path(), &claims, None);
+    let (file, mut cmd) = calibrate_command(dir.path(), &csv, &claims, None);
     let before = std::fs::read_to_string(&file).expect("read");
-    headroom()
-        .arg("calibrate")
-        .arg(&history)
-        .arg("--scenario")
-        .arg(&file)
-        .assert()
-        .success()
-        .stdout(predicates::str::contains(
-            "too little history (2 month(s) of history: at least 3 are needed)",
-        ));
+    cmd.assert().success().stdout(predicates::str::contains(
+        "too little history (2 month(s) of history: at least 3 are needed)",
+    ));
     assert_eq!(std::fs::read_to_string(&file).expect("read"), before);
 }
 
@@ -182,19 +185,10 @@ fn too_little_history_leaves_the_placeholders() {
 fn four_volumes_are_too_few() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (csv, claims) = lognormal_history(4, 6, 0.5, 0.6, 5);
-    let history = dir.path().join("history.csv");
-    std::fs::write(&history, csv).expect("written");
-    let file = scenario(dir.path(), &claims, None);
-    headroom()
-        .arg("calibrate")
-        .arg(&history)
-        .arg("--scenario")
-        .arg(&file)
-        .assert()
-        .success()
-        .stdout(predicates::str::contains(
-            "4 volume(s): at least 5 are needed",
-        ));
+    let (_, mut cmd) = calibrate_command(dir.path(), &csv, &claims, None);
+    cmd.assert().success().stdout(predicates::str::contains(
+        "4 volume(s): at least 5 are needed",
+    ));
 }
 
 /// A Prometheus `query_range` result: the kubelet's series for StatefulSet claims
@@ -218,17 +212,9 @@ fn prometheus_series_match_by_statefulset_name() {
         }));
     }
     let body = serde_json::json!({"status": "success", "data": {"resultType": "matrix", "result": result}});
-    let history = dir.path().join("used.json");
-    std::fs::write(&history, body.to_string()).expect("written");
     let claims: Vec<String> = (0..6).map(|v| format!("prod/data-db-{v}")).collect();
-    let file = scenario(dir.path(), &claims, Some("db"));
-    headroom()
-        .arg("calibrate")
-        .arg(&history)
-        .arg("--scenario")
-        .arg(&file)
-        .assert()
-        .success();
+    let (file, mut cmd) = calibrate_command(dir.path(), &body.to_string(), &claims, Some("db"));
+    cmd.assert().success();
     let growth = table_value(&std::fs::read_to_string(&file).expect("read"), "growth");
     let mean = match growth
         .as_table()
@@ -251,18 +237,11 @@ fn prometheus_series_match_by_statefulset_name() {
 fn a_series_of_the_wrong_metric_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let body = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"kubelet_volume_stats_capacity_bytes","namespace":"a","persistentvolumeclaim":"b"},"values":[[1768478400,"1"]]}]}}"#;
-    let history = dir.path().join("capacity.json");
-    std::fs::write(&history, body).expect("written");
-    let file = scenario(dir.path(), &["a/b".to_string()], None);
-    headroom()
-        .arg("calibrate")
-        .arg(&history)
-        .arg("--scenario")
-        .arg(&file)
-        .assert()
+    let (_, mut cmd) = calibrate_command(dir.path(), body, &["a/b".to_string()], None);
+    cmd.assert()
         .code(2)
         .stderr(predicates::str::contains(
-            "capacity.json: data.result[0].metric.__name__: \"kubelet_volume_stats_capacity_bytes\" is not usage history",
+            "history.json: data.result[0].metric.__name__: \"kubelet_volume_stats_capacity_bytes\" is not usage history",
         ));
 }
 
@@ -272,8 +251,6 @@ fn a_series_of_the_wrong_metric_is_refused() {
 fn population_growth_from_user_counts() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (csv, claims) = lognormal_history(5, 4, 0.5, 0.6, 9);
-    let history = dir.path().join("history.csv");
-    std::fs::write(&history, csv).expect("written");
     let mut users = String::from("time,users\n");
     for m in 0..=12 {
         let _ = writeln!(
@@ -285,16 +262,8 @@ fn population_growth_from_user_counts() {
     }
     let users_file = dir.path().join("users.csv");
     std::fs::write(&users_file, users).expect("written");
-    let file = scenario(dir.path(), &claims, None);
-    headroom()
-        .arg("calibrate")
-        .arg(&history)
-        .arg("--scenario")
-        .arg(&file)
-        .arg("--users")
-        .arg(&users_file)
-        .assert()
-        .success();
+    let (file, mut cmd) = calibrate_command(dir.path(), &csv, &claims, None);
+    cmd.arg("--users").arg(&users_file).assert().success();
     let doc: toml::Value =
         toml::from_str(&std::fs::read_to_string(&file).expect("read")).expect("TOML");
     assert_eq!(doc["population"]["initial_users"].as_integer(), Some(180)); // 100 × 1.05^12 = 179.6

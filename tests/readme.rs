@@ -265,16 +265,8 @@ fn the_ingest_table_is_what_ingest_prints() {
 fn the_calibrate_line_is_what_calibrate_prints() {
     let dir = tempfile::tempdir().unwrap();
     let (csv, claims) = crate::calibrate::lognormal_history(40, 12, 0.5, 0.6, 11);
-    let history = dir.path().join("history.csv");
-    std::fs::write(&history, csv).unwrap();
-    let file = crate::calibrate::scenario(dir.path(), &claims, None);
-    let out = headroom()
-        .arg("calibrate")
-        .arg(&history)
-        .arg("--scenario")
-        .arg(&file)
-        .assert()
-        .success();
+    let (_, mut cmd) = crate::calibrate::calibrate_command(dir.path(), &csv, &claims, None);
+    let out = cmd.assert().success();
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     let line = stdout.lines().find(|l| l.starts_with("data: ")).unwrap();
     let readme = readme();
