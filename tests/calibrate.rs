@@ -108,6 +108,23 @@ pub(crate) fn calibrate_command(
     (file, cmd)
 }
 
+/// The mean of a fitted `growth` table, whatever the family.
+fn growth_mean(growth: &toml::Value) -> f64 {
+    let p = |family: &str, k: &str| growth[family][k].as_float().unwrap_or(f64::NAN);
+    match growth
+        .as_table()
+        .and_then(|t| t.keys().next().cloned())
+        .as_deref()
+    {
+        Some("normal") => p("normal", "mean"),
+        Some("lognormal") => {
+            p("lognormal", "median") * (p("lognormal", "sigma").powi(2) / 2.0).exp()
+        }
+        Some("gamma") => p("gamma", "shape") * p("gamma", "scale"),
+        _ => f64::NAN,
+    }
+}
+
 fn table_value(text: &str, key: &str) -> toml::Value {
     let doc: toml::Value = toml::from_str(text).expect("valid TOML");
     doc["volumes"][0][key].clone()
@@ -216,19 +233,7 @@ fn prometheus_series_match_by_statefulset_name() {
     let (file, mut cmd) = calibrate_command(dir.path(), &body.to_string(), &claims, Some("db"));
     cmd.assert().success();
     let growth = table_value(&std::fs::read_to_string(&file).expect("read"), "growth");
-    let mean = match growth
-        .as_table()
-        .and_then(|t| t.keys().next().cloned())
-        .as_deref()
-    {
-        Some("normal") => growth["normal"]["mean"].as_float(),
-        Some("lognormal") => growth["lognormal"]["median"].as_float(),
-        _ => growth["gamma"]["shape"]
-            .as_float()
-            .zip(growth["gamma"]["scale"].as_float())
-            .map(|(k, t)| k * t),
-    }
-    .expect("a figure");
+    let mean = growth_mean(&growth);
     assert!((mean - 1.0).abs() < 0.1, "{growth}");
 }
 
@@ -271,4 +276,38 @@ fn population_growth_from_user_counts() {
         .as_float()
         .expect("rate");
     assert!((rate - 0.05).abs() < 0.002, "{rate}");
+}
+
+/// `ceph_pool_stored` with `--volume`: the pool grows 12 GiB a month (± 1, alternating, so the
+/// six increments are 10 and 14 by turns) and the entry has 6 volumes, so each grows 2 GiB a
+/// month on average; no per-volume spread is claimed.
+#[test]
+fn pool_history_is_shared_over_the_entrys_volumes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let values: Vec<serde_json::Value> = (0..7)
+        .map(|m| {
+            let t = 1_768_478_400 + m * 30 * 86_400;
+            let stored = (100.0 + 12.0 * m as f64 + if m % 2 == 0 { 1.0 } else { -1.0 }) * GIB;
+            serde_json::json!([t, format!("{stored}")])
+        })
+        .collect();
+    let body = serde_json::json!({"status": "success", "data": {"resultType": "matrix", "result": [
+        {"metric": {"__name__": "ceph_pool_stored", "pool_id": "3", "name": "replicapool"}, "values": values}
+    ]}});
+    let claims: Vec<String> = (0..6).map(|v| format!("prod/c-{v}")).collect();
+    let (file, mut cmd) = calibrate_command(dir.path(), &body.to_string(), &claims, None);
+    cmd.args(["--volume", "data"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "data: 1 pool series shared over 6 volumes, 2026-01..2026-07, 6 increments",
+        ));
+    let text = std::fs::read_to_string(&file).expect("read");
+    let growth = table_value(&text, "growth");
+    let mean = growth_mean(&growth);
+    assert!((mean - 2.0).abs() < 0.05, "{growth}");
+    assert!(
+        !text.contains("trial_factor"),
+        "a pool says nothing of its volumes' spread"
+    );
 }

@@ -417,3 +417,23 @@ fn osd_dump_erasure_profiles() {
         "{err}"
     );
 }
+
+/// Checkmk's one-host `ceph osd df` on its own: its four OSDs are the whole capacity it knows
+/// (4 × 7,501,447,168 KiB), so month 0's fullest OSD is osd.0's 33.99% exactly, and the raw
+/// used is the four OSDs' kb_used.
+#[test]
+fn a_real_osd_df_sets_the_fullest_osd() {
+    let (_, rows) = ingest_files(&["checkmk-nvme16-osd-df-one-host.json"]);
+    exact(
+        &rows,
+        "raw capacity, GiB",
+        4.0 * 7_501_447_168.0 / 1024.0 / 1024.0,
+    );
+    let used_kib = 2_549_415_696.0 + 2_112_572_916.0 + 2_110_612_680.0 + 2_019_565_512.0;
+    exact(&rows, "raw used, GiB", used_kib / 1024.0 / 1024.0);
+    exact(
+        &rows,
+        "fullest OSD, utilisation",
+        2_549_415_696.0 / 7_501_447_168.0,
+    );
+}

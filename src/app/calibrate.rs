@@ -119,9 +119,9 @@ fn pool_divisor(model: &Model, volume: &str, pool_level: bool) -> f64 {
 fn report(t: &calibrate::TemplateFit) {
     match &t.fit {
         Ok(f) => println!(
-            "{}: {} volume(s), {}, {} increments: {} {} (log-likelihood {:.1}; {}); KS D = {:.3}, p ≈ {:.2}{}",
+            "{}: {}, {}, {} increments: {} {} (log-likelihood {:.1}; {}); KS D = {:.3}, p ≈ {:.2}{}",
             t.volume,
-            t.volumes,
+            t.what(),
             t.window_text(),
             f.n,
             f.family.name(),

@@ -69,30 +69,29 @@ impl Family {
         }
     }
 
+    /// The statrs distribution (None where the parameters are out of its domain).
+    fn dist(&self) -> Option<Box<dyn Density>> {
+        match *self {
+            Family::Normal { mean, sd } => Normal::new(mean, sd)
+                .ok()
+                .map(|d| Box::new(d) as Box<dyn Density>),
+            Family::LogNormal { median, sigma } => LogNormal::new(median.ln(), sigma)
+                .ok()
+                .map(|d| Box::new(d) as Box<dyn Density>),
+            Family::Gamma { shape, scale } => Gamma::new(shape, 1.0 / scale)
+                .ok()
+                .map(|d| Box::new(d) as Box<dyn Density>),
+        }
+    }
+
     /// Density at x.
     pub fn pdf(&self, x: f64) -> f64 {
-        match *self {
-            Family::Normal { mean, sd } => Normal::new(mean, sd).map_or(0.0, |d| d.pdf(x)),
-            Family::LogNormal { median, sigma } => {
-                LogNormal::new(median.ln(), sigma).map_or(0.0, |d| d.pdf(x))
-            }
-            Family::Gamma { shape, scale } => {
-                Gamma::new(shape, 1.0 / scale).map_or(0.0, |d| d.pdf(x))
-            }
-        }
+        self.dist().map_or(0.0, |d| d.pdf(x))
     }
 
     /// Distribution function at x.
     pub fn cdf(&self, x: f64) -> f64 {
-        match *self {
-            Family::Normal { mean, sd } => Normal::new(mean, sd).map_or(0.0, |d| d.cdf(x)),
-            Family::LogNormal { median, sigma } => {
-                LogNormal::new(median.ln(), sigma).map_or(0.0, |d| d.cdf(x))
-            }
-            Family::Gamma { shape, scale } => {
-                Gamma::new(shape, 1.0 / scale).map_or(0.0, |d| d.cdf(x))
-            }
-        }
+        self.dist().map_or(0.0, |d| d.cdf(x))
     }
 
     /// Its mean.
@@ -106,21 +105,17 @@ impl Family {
 
     /// Log-likelihood of the sample.
     pub fn log_likelihood(&self, xs: &[f64]) -> f64 {
-        xs.iter()
-            .map(|&x| match *self {
-                Family::Normal { mean, sd } => {
-                    Normal::new(mean, sd).map_or(f64::NEG_INFINITY, |d| d.ln_pdf(x))
-                }
-                Family::LogNormal { median, sigma } => {
-                    LogNormal::new(median.ln(), sigma).map_or(f64::NEG_INFINITY, |d| d.ln_pdf(x))
-                }
-                Family::Gamma { shape, scale } => {
-                    Gamma::new(shape, 1.0 / scale).map_or(f64::NEG_INFINITY, |d| d.ln_pdf(x))
-                }
-            })
-            .sum()
+        match self.dist() {
+            Some(d) => xs.iter().map(|&x| d.ln_pdf(x)).sum(),
+            None => f64::NEG_INFINITY,
+        }
     }
 }
+
+/// A density and its distribution function, as statrs' continuous distributions have them.
+trait Density: Continuous<f64, f64> + ContinuousCDF<f64, f64> {}
+
+impl<D: Continuous<f64, f64> + ContinuousCDF<f64, f64>> Density for D {}
 
 /// Four significant figures: the fit's own error is far larger.
 fn round(x: f64) -> f64 {

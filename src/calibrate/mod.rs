@@ -86,9 +86,23 @@ pub struct TemplateFit {
     pub spread: Option<f64>,
     /// Each volume's use in the last month, GiB.
     pub last_used: Vec<f64>,
+    /// Volumes a pool-level series is shared over (1: per-volume series).
+    pub per_volume: f64,
 }
 
 impl TemplateFit {
+    /// `40 volume(s)`, or `1 pool series shared over 6 volumes`.
+    pub fn what(&self) -> String {
+        if self.per_volume > 1.0 {
+            format!(
+                "{} pool series shared over {} volumes",
+                self.volumes, self.per_volume
+            )
+        } else {
+            format!("{} volume(s)", self.volumes)
+        }
+    }
+
     /// `2026-01..2026-06`.
     pub fn window_text(&self) -> String {
         format!(
@@ -154,6 +168,7 @@ pub fn fit_entry(volume: &str, series: &BTreeMap<String, Series>, per_volume: f6
         } else {
             fit::volume_spread(&means)
         },
+        per_volume,
         last_used: last_used
             .into_iter()
             .filter(|(m, _)| *m == latest)
@@ -177,11 +192,11 @@ pub fn edits(t: &TemplateFit, set_used: bool) -> Vec<apply::Edit> {
         key: "growth".into(),
         value: f.family.toml(),
         comment: format!(
-            "calibrate: {} by likelihood ({}) over {} monthly increments of {} volume(s), {}; {}; KS D = {:.3}, p ≈ {:.2}",
+            "calibrate: {} by likelihood ({}) over {} monthly increments of {}, {}; {}; KS D = {:.3}, p ≈ {:.2}",
             f.family.name(),
             tried.join(", "),
             f.n,
-            t.volumes,
+            t.what(),
             t.window_text(),
             ci_text(f),
             f.ks,
