@@ -33,6 +33,8 @@ pub enum Command {
     /// Write a scenario of the cluster as it is, from `ceph` and `kubectl` captures; print
     /// month 0 against them.
     Ingest(IngestArgs),
+    /// Join the partial results of `--shard` runs into the report one run would write.
+    Merge(MergeArgs),
     /// Fit volume growth from usage history (Prometheus query_range JSON or CSV) and write it
     /// into a scenario.
     Calibrate(CalibrateArgs),
@@ -154,6 +156,65 @@ pub struct RunArgs {
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimArgs,
+    /// Playing one share of the trials.
+    #[command(flatten)]
+    pub shard: ShardArgs,
+}
+
+/// One share of a run's trials, to be merged with the others by `headroom merge`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which share, from 0 (Kubernetes' `JOB_COMPLETION_INDEX`).
+    pub index: u64,
+    /// How many shares.
+    pub shares: u64,
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{s:?} is not I/N (e.g. 3/16)"))?;
+    let index: u64 = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("{i:?} is not a share index"))?;
+    let shares: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{n:?} is not a number of shares"))?;
+    if shares == 0 || index >= shares {
+        return Err(format!(
+            "share {index} of {shares}: I must be 0…N−1 and N ≥ 1"
+        ));
+    }
+    Ok(Shard { index, shares })
+}
+
+/// `--shard I/N --partial FILE`.
+#[derive(Debug, Clone, Args)]
+pub struct ShardArgs {
+    /// Play only share I of N of the trials (I from 0, as Kubernetes' JOB_COMPLETION_INDEX)
+    /// and write the partial result to --partial instead of a report; `headroom merge` joins
+    /// the shares into the report one run would write.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard, requires = "partial")]
+    pub shard: Option<Shard>,
+    /// Where the share's partial result goes.
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub partial: Option<PathBuf>,
+}
+
+/// `headroom merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// Partial results written by `run`/`compare --shard I/N --partial FILE`, in any order.
+    #[arg(required = true)]
+    pub partials: Vec<PathBuf>,
+    /// Output folder (default: what `run` or `compare` would use).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No table: files and errors only.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `headroom compare`.
@@ -168,6 +229,9 @@ pub struct CompareArgs {
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimArgs,
+    /// Playing one share of the trials.
+    #[command(flatten)]
+    pub shard: ShardArgs,
 }
 
 /// `headroom validate`.

@@ -3,6 +3,7 @@
 
 use super::Aggregate;
 use super::paired::PairedDiff;
+use super::wire::Wire;
 use crate::model::trial::TrialRecord;
 
 /// The results of several variants played on the same trials.
@@ -12,6 +13,19 @@ pub struct Comparison {
     pub aggregates: Vec<Aggregate>,
     /// Paired differences of variant i + 1 against variant 0.
     pub diffs: Vec<PairedDiff>,
+}
+
+impl super::wire::Wire for Comparison {
+    fn put(&self, w: &mut super::wire::Writer) {
+        self.aggregates.put(w);
+        self.diffs.put(w);
+    }
+    fn get(r: &mut super::wire::Reader) -> Result<Self, super::wire::WireError> {
+        Ok(Comparison {
+            aggregates: Wire::get(r)?,
+            diffs: Wire::get(r)?,
+        })
+    }
 }
 
 impl Comparison {

@@ -5,7 +5,9 @@
 pub mod comparison;
 pub mod months;
 pub mod paired;
+pub mod partial;
 pub mod sketch;
+pub mod wire;
 
 use crate::model::metrics::{Event, Metric, N_METRICS};
 use crate::model::trial::TrialRecord;
@@ -22,6 +24,43 @@ pub struct Aggregate {
     /// Per event: the month of its first occurrence in each trial.
     first: [MonthHistogram; Event::COUNT],
     capped: u64,
+}
+
+impl wire::Wire for Aggregate {
+    fn put(&self, w: &mut wire::Writer) {
+        w.u64(self.months as u64);
+        w.u64(self.trials);
+        self.cells.put(w);
+        for h in &self.first {
+            h.put(w);
+        }
+        w.u64(self.capped);
+    }
+    fn get(r: &mut wire::Reader) -> Result<Self, wire::WireError> {
+        let months = r.u64()? as usize;
+        let trials = r.u64()?;
+        let cells: Vec<Sketch> = wire::Wire::get(r)?;
+        if cells.len() != months * N_METRICS {
+            return Err(wire::WireError(format!(
+                "{} cells for {months} months of {N_METRICS} metrics",
+                cells.len()
+            )));
+        }
+        let mut first = Vec::with_capacity(Event::COUNT);
+        for _ in 0..Event::COUNT {
+            first.push(<MonthHistogram as wire::Wire>::get(r)?);
+        }
+        let first: [MonthHistogram; Event::COUNT] = first
+            .try_into()
+            .map_err(|_| wire::WireError("event histograms".into()))?;
+        Ok(Aggregate {
+            months,
+            trials,
+            cells,
+            first,
+            capped: r.u64()?,
+        })
+    }
 }
 
 impl Aggregate {

@@ -10,6 +10,19 @@ pub struct MonthHistogram {
     never: u64,
 }
 
+impl super::wire::Wire for MonthHistogram {
+    fn put(&self, w: &mut super::wire::Writer) {
+        w.u64s(&self.counts);
+        w.u64(self.never);
+    }
+    fn get(r: &mut super::wire::Reader) -> Result<Self, super::wire::WireError> {
+        Ok(MonthHistogram {
+            counts: r.u64s()?,
+            never: r.u64()?,
+        })
+    }
+}
+
 /// When an event first happens, in months from month 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TimeTo {

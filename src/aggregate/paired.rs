@@ -6,6 +6,7 @@
 //! differences are kept in [`Sketch`]es, whose sums are integers in fixed point, so merging is
 //! exact and order-free.
 
+use super::wire::Wire;
 use super::{MonthHistogram, Sketch, TimeTo};
 use crate::model::metrics::Metric;
 use crate::model::trial::TrialRecord;
@@ -22,6 +23,25 @@ pub struct PairedDiff {
     crossing: MonthHistogram,
     /// Trials in which the variant's cumulative cost starts above the baseline's.
     starts_higher: u64,
+}
+
+impl super::wire::Wire for PairedDiff {
+    fn put(&self, w: &mut super::wire::Writer) {
+        w.u64(self.months as u64);
+        self.monthly.put(w);
+        self.cumulative.put(w);
+        self.crossing.put(w);
+        w.u64(self.starts_higher);
+    }
+    fn get(r: &mut super::wire::Reader) -> Result<Self, super::wire::WireError> {
+        Ok(PairedDiff {
+            months: r.u64()? as usize,
+            monthly: Wire::get(r)?,
+            cumulative: Wire::get(r)?,
+            crossing: MonthHistogram::get(r)?,
+            starts_higher: r.u64()?,
+        })
+    }
 }
 
 impl PairedDiff {

@@ -49,6 +49,44 @@ impl Bins {
     }
 }
 
+impl super::wire::Wire for Bins {
+    fn put(&self, w: &mut super::wire::Writer) {
+        w.i32(self.offset);
+        w.u64s(&self.counts);
+    }
+    fn get(r: &mut super::wire::Reader) -> Result<Self, super::wire::WireError> {
+        Ok(Bins {
+            offset: r.i32()?,
+            counts: r.u64s()?,
+        })
+    }
+}
+
+impl super::wire::Wire for Sketch {
+    fn put(&self, w: &mut super::wire::Writer) {
+        self.positive.put(w);
+        self.negative.put(w);
+        w.u64(self.zeros);
+        w.u64(self.count);
+        w.i128(self.sum_fixed);
+        w.i128(self.sum_sq_fixed);
+        w.f64(self.min);
+        w.f64(self.max);
+    }
+    fn get(r: &mut super::wire::Reader) -> Result<Self, super::wire::WireError> {
+        Ok(Sketch {
+            positive: Bins::get(r)?,
+            negative: Bins::get(r)?,
+            zeros: r.u64()?,
+            count: r.u64()?,
+            sum_fixed: r.i128()?,
+            sum_sq_fixed: r.i128()?,
+            min: r.f64()?,
+            max: r.f64()?,
+        })
+    }
+}
+
 /// A quantile sketch of one metric in one month.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sketch {
@@ -232,6 +270,7 @@ impl Sketch {
 
 #[cfg(test)]
 mod tests {
+    use super::wire::Wire;
     use super::*;
 
     #[test]

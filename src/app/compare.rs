@@ -65,28 +65,50 @@ pub fn load_variants(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> 
 /// Runs the comparison, writes its folder and prints the answer.
 pub fn execute(args: &CompareArgs) -> Result<ExitCode, AppError> {
     let variants = load_variants(&args.scenarios)?;
+    if let (Some(shard), Some(partial)) = (args.shard.shard, &args.shard.partial) {
+        let refs: Vec<&Scenario> = variants.iter().collect();
+        return super::merge::write_share("compare", &refs, &args.sim, shard, partial);
+    }
     let cfg = RunConfig::from((&args.sim, &variants[0]));
     let models: Vec<&crate::model::Model> = variants.iter().map(|s| &s.model).collect();
     let bar = super::progress_bar(cfg.trials, args.sim.quiet, "compare");
     let comparison = engine::run_variants(&models, &cfg, &|n| bar.inc(n))
         .context("starting the worker threads")?;
     bar.finish_and_clear();
+    finish(
+        models,
+        &comparison,
+        cfg.seed,
+        args.out.as_deref(),
+        args.sim.quiet,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
 
-    let dir = args.out.clone().unwrap_or_else(|| {
+/// Writes a comparison's report folder (`out`, else `reports/compare-<A>-vs-<B>/`) and,
+/// unless quiet, prints its answer.
+pub fn finish(
+    models: Vec<&crate::model::Model>,
+    comparison: &crate::aggregate::Comparison,
+    seed: u64,
+    out: Option<&std::path::Path>,
+    quiet: bool,
+) -> Result<(), AppError> {
+    let dir = out.map(std::path::Path::to_path_buf).unwrap_or_else(|| {
         let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
         PathBuf::from("reports").join(format!("compare-{}", names.join("-vs-")))
     });
-    let report = CompareReport::build(models, &comparison, cfg.seed);
+    let report = CompareReport::build(models, comparison, seed);
     let outputs = report
         .outputs()
         .context("rendering the comparison's report")?;
     output::replace_folder(&dir, &outputs)?;
-    if !args.sim.quiet {
+    if !quiet {
         println!("{}", report.answer.to_terminal());
         println!(
             "  wrote {}/ (comparison.json, comparison.csv, report.md, charts)",
             dir.display()
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod gate;
 pub mod ingest;
+pub mod merge;
 pub mod output;
 pub mod plan;
 pub mod recommend;
@@ -80,6 +81,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::execute(&args),
         Command::Ingest(args) => ingest::execute(&args),
         Command::Calibrate(args) => calibrate::execute(&args),
+        Command::Merge(args) => merge::execute(&args),
     };
     match result {
         Ok(code) => code,

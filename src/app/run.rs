@@ -56,9 +56,25 @@ pub fn write_report(report: &RunReport, dir: &Path) -> Result<(), AppError> {
     Ok(())
 }
 
-fn out_dir(args: &RunArgs, name: &str) -> PathBuf {
-    match &args.out {
-        Some(dir) if args.scenarios.len() == 1 => dir.clone(),
+/// Writes a simulation's report folder and, unless quiet, prints its answer and table.
+pub fn finish(sim: &Simulated, dir: &Path, quiet: bool) -> Result<(), AppError> {
+    let report = sim.report();
+    write_report(&report, dir)?;
+    if !quiet {
+        println!("{}", report.answer.to_terminal());
+        print!("{}", crate::report::table::render(&report));
+        println!(
+            "  wrote {}/ (summary.json, timeseries.csv, report.md, charts)\n",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Where `run` writes a scenario's report: `--out`, else `reports/<name>/`.
+pub fn report_dir(out: Option<&Path>, several: bool, name: &str) -> PathBuf {
+    match out {
+        Some(dir) if !several => dir.to_path_buf(),
         Some(dir) => dir.join(name),
         None => PathBuf::from("reports").join(name),
     }
@@ -67,6 +83,15 @@ fn out_dir(args: &RunArgs, name: &str) -> PathBuf {
 /// Runs every scenario; all are loaded first, so a typo in the last fails before any work.
 pub fn execute(args: &RunArgs) -> Result<ExitCode, AppError> {
     let loaded = scenario::load_all(&args.scenarios)?;
+    if let (Some(shard), Some(partial)) = (args.shard.shard, &args.shard.partial) {
+        if loaded.len() != 1 || args.export_trials.is_some() {
+            return Err(
+                anyhow::anyhow!("--shard plays one scenario, without --export-trials").into(),
+            );
+        }
+        let refs: Vec<&Scenario> = loaded.iter().collect();
+        return super::merge::write_share("run", &refs, &args.sim, shard, partial);
+    }
     let keep = match (&args.export_trials, args.per_month) {
         (None, _) => Keep::Nothing,
         (Some(_), false) => Keep::Final,
@@ -78,17 +103,12 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, AppError> {
         if keep != Keep::Nothing {
             exported.push((sim.scenario.model.name.clone(), rows));
         }
-        let dir = out_dir(args, &sim.scenario.model.name);
-        let report = sim.report();
-        write_report(&report, &dir)?;
-        if !args.sim.quiet {
-            println!("{}", report.answer.to_terminal());
-            print!("{}", crate::report::table::render(&report));
-            println!(
-                "  wrote {}/ (summary.json, timeseries.csv, report.md, charts)\n",
-                dir.display()
-            );
-        }
+        let dir = report_dir(
+            args.out.as_deref(),
+            args.scenarios.len() > 1,
+            &sim.scenario.model.name,
+        );
+        finish(&sim, &dir, args.sim.quiet)?;
     }
     if let Some(path) = &args.export_trials {
         let bytes = crate::report::parquet::to_parquet(&exported)

@@ -11,6 +11,7 @@ use crate::model::Model;
 use crate::model::metrics::{Event, N_METRICS};
 use crate::model::trial::{Simulator, TrialRecord, TrialRngs};
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// Trials per work unit; a constant, so that work units never depend on the thread count.
 pub const CHUNK: u64 = 64;
@@ -125,7 +126,7 @@ impl Accumulator for Comparison {
 fn run_chunk<A: Accumulator>(
     variants: &[&Model],
     cfg: &RunConfig,
-    chunk: u64,
+    trials: Range<u64>,
     keep: Keep,
     init: &(dyn Fn() -> A + Sync),
 ) -> (A, Vec<TrialRow>) {
@@ -137,8 +138,7 @@ fn run_chunk<A: Accumulator>(
         .map(|m| TrialRecord::new(m.horizon_months))
         .collect();
     let mut rngs = empty_rngs(cfg.seed);
-    let end = ((chunk + 1) * CHUNK).min(cfg.trials);
-    for trial in chunk * CHUNK..end {
+    for trial in trials {
         for (v, model) in variants.iter().enumerate() {
             trial_rngs(model, cfg.seed, trial, &mut rngs);
             sims[v].run(&mut rngs, &mut records[v]);
@@ -156,12 +156,32 @@ fn run_all<A: Accumulator>(
     init: &(dyn Fn() -> A + Sync),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(A, Vec<TrialRow>), rayon::ThreadPoolBuildError> {
-    let chunks = cfg.trials.div_ceil(CHUNK);
+    run_range(variants, cfg, 0..cfg.trials, keep, init, progress)
+}
+
+/// The trials of share `index` of `shares` of `trials`: `[index·T/N, (index+1)·T/N)`, so that
+/// the shares cover every trial once whatever N (a share may be empty when N > T).
+pub fn share(trials: u64, index: u64, shares: u64) -> Range<u64> {
+    let at = |i: u64| (trials as u128 * i as u128 / shares.max(1) as u128) as u64;
+    at(index)..at(index + 1)
+}
+
+fn run_range<A: Accumulator>(
+    variants: &[&Model],
+    cfg: &RunConfig,
+    trials: Range<u64>,
+    keep: Keep,
+    init: &(dyn Fn() -> A + Sync),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(A, Vec<TrialRow>), rayon::ThreadPoolBuildError> {
+    let chunks = (trials.end - trials.start).div_ceil(CHUNK);
     let work = || {
         (0..chunks)
             .into_par_iter()
             .map(|chunk| {
-                let (c, rows) = run_chunk(variants, cfg, chunk, keep, init);
+                let start = trials.start + chunk * CHUNK;
+                let range = start..(start + CHUNK).min(trials.end);
+                let (c, rows) = run_chunk(variants, cfg, range, keep, init);
                 progress(c.trials());
                 (c, rows)
             })
@@ -219,6 +239,19 @@ pub fn fold<A: Accumulator>(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<A, rayon::ThreadPoolBuildError> {
     Ok(run_all(variants, cfg, Keep::Nothing, init, progress)?.0)
+}
+
+/// Plays only the trials of one share (`share`) of `cfg.trials`, every variant, into a
+/// comparison: merged with the other shares' it equals [`run_variants`]'s exactly.
+pub fn run_share(
+    variants: &[&Model],
+    cfg: &RunConfig,
+    trials: Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Comparison, rayon::ThreadPoolBuildError> {
+    let horizon = variants.first().map_or(0, |m| m.horizon_months);
+    let init = || Comparison::new(variants.len(), horizon);
+    Ok(run_range(variants, cfg, trials, Keep::Nothing, &init, progress)?.0)
 }
 
 /// Runs `cfg.trials` trials of `model` and aggregates them. `progress` is called with the

@@ -1,0 +1,120 @@
+//! A partial result: one share of a run's trials, as `run --shard I/N --partial FILE` writes it
+//! and `merge` reads it back. A header says what it is a share of, so that shares of other
+//! inputs, seeds or trial counts are never merged; the body is the exact integer state of the
+//! comparison ([`super::wire`]), so merged shares equal one run.
+//!
+//! Layout: the magic `HEADROOM-PARTIAL\n`, the format version (u64), then the header's fields
+//! and the body in [`super::wire`]'s encoding.
+
+use super::Comparison;
+use super::wire::{Reader, Wire, WireError, Writer};
+
+/// The first bytes of every partial file.
+pub const MAGIC: &[u8] = b"HEADROOM-PARTIAL\n";
+/// The format this build writes and reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// What a share is a share of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// headroom's version that wrote it.
+    pub headroom_version: String,
+    /// `run` or `compare`.
+    pub command: String,
+    /// The scenario files, as given.
+    pub scenarios: Vec<String>,
+    /// SHA-256 of each scenario's inputs (the file, what it extends, its catalog).
+    pub inputs_hashes: Vec<String>,
+    /// Master seed.
+    pub seed: u64,
+    /// Trials of the whole run.
+    pub trials: u64,
+    /// This share's index, from 0 (Kubernetes' `JOB_COMPLETION_INDEX`).
+    pub index: u64,
+    /// Shares in all.
+    pub shares: u64,
+}
+
+impl Header {
+    /// Whether `other` is a share of the same run (everything but the index equal).
+    pub fn same_run(&self, other: &Header) -> bool {
+        Header {
+            index: 0,
+            ..self.clone()
+        } == Header {
+            index: 0,
+            ..other.clone()
+        }
+    }
+}
+
+/// Encodes a share.
+pub fn encode(header: &Header, body: &Comparison) -> Vec<u8> {
+    let mut w = Writer {
+        bytes: MAGIC.to_vec(),
+    };
+    w.u64(FORMAT_VERSION);
+    w.str(&header.headroom_version);
+    w.str(&header.command);
+    w.u64(header.scenarios.len() as u64);
+    for (s, h) in header.scenarios.iter().zip(&header.inputs_hashes) {
+        w.str(s);
+        w.str(h);
+    }
+    w.u64(header.seed);
+    w.u64(header.trials);
+    w.u64(header.index);
+    w.u64(header.shares);
+    body.put(&mut w);
+    w.bytes
+}
+
+/// Why a file is not a share this build can merge.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PartialError {
+    /// Not a partial file at all.
+    #[error("not a headroom partial result (no HEADROOM-PARTIAL header)")]
+    NotPartial,
+    /// Another format version.
+    #[error(
+        "partial format version {0}; this headroom reads version {FORMAT_VERSION}: merge with the headroom that wrote it"
+    )]
+    Version(u64),
+    /// Damaged.
+    #[error("damaged partial result: {0}")]
+    Damaged(#[from] WireError),
+}
+
+/// Decodes a share.
+pub fn decode(bytes: &[u8]) -> Result<(Header, Comparison), PartialError> {
+    let rest = bytes.strip_prefix(MAGIC).ok_or(PartialError::NotPartial)?;
+    let mut r = Reader::new(rest);
+    let version = r.u64()?;
+    if version != FORMAT_VERSION {
+        return Err(PartialError::Version(version));
+    }
+    let headroom_version = r.str()?;
+    let command = r.str()?;
+    let n = r.len(16)?;
+    let mut scenarios = Vec::with_capacity(n);
+    let mut inputs_hashes = Vec::with_capacity(n);
+    for _ in 0..n {
+        scenarios.push(r.str()?);
+        inputs_hashes.push(r.str()?);
+    }
+    let header = Header {
+        headroom_version,
+        command,
+        scenarios,
+        inputs_hashes,
+        seed: r.u64()?,
+        trials: r.u64()?,
+        index: r.u64()?,
+        shares: r.u64()?,
+    };
+    let body = Comparison::get(&mut r)?;
+    if !r.done() {
+        return Err(WireError("bytes after the end of the body".into()).into());
+    }
+    Ok((header, body))
+}

@@ -1,0 +1,179 @@
+//! Shares of a run (DESIGN §10): `run`/`compare --shard I/N --partial FILE` plays trials
+//! `[I·T/N, (I+1)·T/N)` and writes their exact aggregate; `merge` checks that the shares are of
+//! one run and cover it once, merges them and writes the report one run of the same seed and
+//! trials writes, byte for byte.
+
+use super::{AppError, output};
+use crate::aggregate::Comparison;
+use crate::aggregate::partial::{self, Header};
+use crate::cli::{MergeArgs, Shard, SimArgs};
+use crate::engine::{self, RunConfig};
+use crate::scenario::{self, Scenario, ScenarioError};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Plays one share of `scenarios` (one for `run`, the variants for `compare`) and writes it.
+pub fn write_share(
+    command: &str,
+    scenarios: &[&Scenario],
+    sim: &SimArgs,
+    shard: Shard,
+    path: &Path,
+) -> Result<ExitCode, AppError> {
+    let cfg = RunConfig::from((sim, scenarios[0]));
+    let trials = engine::share(cfg.trials, shard.index, shard.shares);
+    let models: Vec<&crate::model::Model> = scenarios.iter().map(|s| &s.model).collect();
+    let bar = super::progress_bar(trials.end - trials.start, sim.quiet, command);
+    let body = engine::run_share(&models, &cfg, trials.clone(), &|n| bar.inc(n))
+        .context("starting the worker threads")?;
+    bar.finish_and_clear();
+    let header = Header {
+        headroom_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: command.to_string(),
+        scenarios: scenarios
+            .iter()
+            .map(|s| s.path.display().to_string())
+            .collect(),
+        inputs_hashes: scenarios.iter().map(|s| s.inputs_hash.clone()).collect(),
+        seed: cfg.seed,
+        trials: cfg.trials,
+        index: shard.index,
+        shares: shard.shares,
+    };
+    output::write_file(path, &partial::encode(&header, &body))?;
+    if !sim.quiet {
+        println!(
+            "share {}/{}: trials {}..{} of {} (seed {}) → {}",
+            shard.index,
+            shard.shares,
+            trials.start,
+            trials.end,
+            cfg.trials,
+            cfg.seed,
+            path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn problem(file: &Path, message: impl Into<String>) -> AppError {
+    ScenarioError::one(file, None, "", message).into()
+}
+
+/// Reads the shares and checks that they are one run's, each share once.
+fn read_shares(paths: &[PathBuf]) -> Result<(Header, Comparison), AppError> {
+    let mut shares: Vec<(PathBuf, Header, Comparison)> = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
+        let (header, body) = partial::decode(&bytes).map_err(|e| problem(path, e.to_string()))?;
+        if let Some((first, h, _)) = shares.first()
+            && !h.same_run(&header)
+        {
+            return Err(problem(
+                path,
+                format!(
+                    "a share of another run than {}: {}",
+                    first.display(),
+                    difference(h, &header)
+                ),
+            ));
+        }
+        if let Some((other, _, _)) = shares.iter().find(|(_, h, _)| h.index == header.index) {
+            return Err(problem(
+                path,
+                format!(
+                    "share {} of {} is given twice ({} too)",
+                    header.index,
+                    header.shares,
+                    other.display()
+                ),
+            ));
+        }
+        shares.push((path.clone(), header, body));
+    }
+    let first = shares
+        .first()
+        .map(|(_, h, _)| h.clone())
+        .ok_or_else(|| anyhow::anyhow!("no shares given"))?;
+    let missing: Vec<String> = (0..first.shares)
+        .filter(|i| !shares.iter().any(|(_, h, _)| h.index == *i))
+        .map(|i| i.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(anyhow::anyhow!(
+            "shares {} of {} are missing: a merge of some shares would not be the run",
+            missing.join(", "),
+            first.shares
+        )
+        .into());
+    }
+    shares.sort_by_key(|(_, h, _)| h.index);
+    let header = first;
+    let body = shares
+        .into_iter()
+        .map(|(_, _, b)| b)
+        .reduce(Comparison::merge)
+        .ok_or_else(|| anyhow::anyhow!("no shares given"))?;
+    Ok((Header { index: 0, ..header }, body))
+}
+
+/// What differs between two headers, for the message.
+fn difference(a: &Header, b: &Header) -> String {
+    if a.headroom_version != b.headroom_version {
+        format!(
+            "headroom {} against {}",
+            a.headroom_version, b.headroom_version
+        )
+    } else if a.command != b.command || a.scenarios != b.scenarios {
+        format!(
+            "{} {:?} against {} {:?}",
+            a.command, a.scenarios, b.command, b.scenarios
+        )
+    } else if a.inputs_hashes != b.inputs_hashes {
+        "the scenario or its catalog changed between the shares".into()
+    } else if a.seed != b.seed {
+        format!("seed {} against {}", a.seed, b.seed)
+    } else if a.trials != b.trials {
+        format!("{} trials against {}", a.trials, b.trials)
+    } else {
+        format!("{} shares against {}", a.shares, b.shares)
+    }
+}
+
+/// Runs `merge`.
+pub fn execute(args: &MergeArgs) -> Result<ExitCode, AppError> {
+    let (header, body) = read_shares(&args.partials)?;
+    let paths: Vec<PathBuf> = header.scenarios.iter().map(PathBuf::from).collect();
+    let loaded = scenario::load_all(&paths)?;
+    for (s, hash) in loaded.iter().zip(&header.inputs_hashes) {
+        if s.inputs_hash != *hash {
+            return Err(problem(
+                &s.path,
+                "changed since the shares were played (its inputs' hash differs): play them again",
+            ));
+        }
+    }
+    let models: Vec<&crate::model::Model> = loaded.iter().map(|s| &s.model).collect();
+    if header.command == "compare" {
+        super::compare::finish(models, &body, header.seed, args.out.as_deref(), args.quiet)?;
+    } else {
+        let scenario = loaded
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("no scenario"))?;
+        let dir = super::run::report_dir(args.out.as_deref(), false, &scenario.model.name);
+        let aggregate = body
+            .aggregates
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("an empty share"))?;
+        let sim = super::run::Simulated {
+            scenario,
+            aggregate,
+            seed: header.seed,
+        };
+        super::run::finish(&sim, &dir, args.quiet)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
