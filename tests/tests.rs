@@ -17,6 +17,7 @@ mod readme;
 mod recommend;
 mod reports;
 mod seeds;
+mod shard;
 mod statistics;
 mod validation;
 mod writing;

@@ -270,7 +270,6 @@ impl Sketch {
 
 #[cfg(test)]
 mod tests {
-    use super::wire::Wire;
     use super::*;
 
     #[test]

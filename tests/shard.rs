@@ -1,0 +1,205 @@
+//! Shares and merge (DESIGN §10): shares of a run merged in any order write the same bytes as
+//! one run of the same seed and trials, for `run` and `compare`, at several N including N >
+//! trials; shares of other runs, missing or duplicated shares and other format versions are
+//! refused.
+
+use crate::common::{headroom, root};
+use std::path::{Path, PathBuf};
+
+/// Every file under `dir`, relative path → bytes.
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("a folder") {
+            let p = e.expect("an entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).expect("readable");
+                out.push((p.strip_prefix(dir).expect("inside").to_path_buf(), bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Plays `shares` shares of `args` (a `run` or `compare` command line) into `dir`, merges them
+/// in reverse order, and returns the merged report folder.
+fn shard_and_merge(args: &[&str], shares: u64, dir: &Path) -> PathBuf {
+    let mut partials = Vec::new();
+    for i in 0..shares {
+        let partial = dir.join(format!("{i}.hrp"));
+        headroom()
+            .args(args)
+            .args(["--shard", &format!("{i}/{shares}"), "--partial"])
+            .arg(&partial)
+            .arg("--quiet")
+            .assert()
+            .success();
+        partials.push(partial);
+    }
+    partials.reverse();
+    let out = dir.join("merged");
+    headroom()
+        .arg("merge")
+        .args(&partials)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    out
+}
+
+fn single(args: &[&str], dir: &Path) -> PathBuf {
+    let out = dir.join("single");
+    headroom()
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    out
+}
+
+#[track_caller]
+fn same_files(a: &Path, b: &Path) {
+    let (fa, fb) = (files(a), files(b));
+    assert_eq!(
+        fa.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        fb.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for ((name, x), (_, y)) in fa.iter().zip(&fb) {
+        assert!(
+            x == y,
+            "{} differs between the merged shares and one run",
+            name.display()
+        );
+    }
+}
+
+/// `run`: 1, 3 and 7 shares of 200 trials, and 8 shares of 5 trials (three shares empty),
+/// merged in reverse order, write every report file byte for byte as one run does.
+#[test]
+fn merged_run_shares_are_one_run() {
+    for (trials, shares) in [(200, 1), (200, 3), (200, 7), (5, 8)] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let t = trials.to_string();
+        let args = [
+            "run",
+            "scenarios/contabo-ceph.toml",
+            "--trials",
+            &t,
+            "--seed",
+            "17",
+        ];
+        let merged = shard_and_merge(&args, shares, dir.path());
+        same_files(&merged, &single(&args, dir.path()));
+    }
+}
+
+/// `compare`: 4 shares of 60 trials of the coditect variants (paired differences and
+/// break-even included) and 5 shares of 3 trials.
+#[test]
+fn merged_compare_shares_are_one_compare() {
+    for (trials, shares) in [(60, 4), (3, 5)] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let t = trials.to_string();
+        let args = [
+            "compare",
+            "scenarios/carbon254-cloud.toml",
+            "scenarios/carbon254-baremetal.toml",
+            "--trials",
+            &t,
+            "--seed",
+            "4",
+        ];
+        let merged = shard_and_merge(&args, shares, dir.path());
+        same_files(&merged, &single(&args, dir.path()));
+    }
+}
+
+fn share(dir: &Path, scenario: &str, seed: &str, i: u64, n: u64) -> PathBuf {
+    let partial = dir.join(format!("{seed}-{i}-{n}.hrp"));
+    headroom()
+        .args(["run", scenario, "--trials", "50", "--seed", seed, "--quiet"])
+        .args(["--shard", &format!("{i}/{n}"), "--partial"])
+        .arg(&partial)
+        .assert()
+        .success();
+    partial
+}
+
+fn merge_fails(partials: &[&Path], message: &str) {
+    let out = tempfile::tempdir().expect("temp dir");
+    headroom()
+        .arg("merge")
+        .args(partials)
+        .arg("--out")
+        .arg(out.path().join("m"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(message));
+    assert!(!out.path().join("m").exists(), "nothing written");
+}
+
+/// A missing share, a share given twice, a share of another seed, of a changed scenario and
+/// of another format version are each refused (exit 2), saying which.
+#[test]
+fn refusals() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let s = "scenarios/contabo-ceph.toml";
+    let (a, b, c) = (
+        share(d, s, "1", 0, 3),
+        share(d, s, "1", 1, 3),
+        share(d, s, "1", 2, 3),
+    );
+    merge_fails(&[&a, &c], "shares 1 of 3 are missing");
+    merge_fails(&[&a, &b, &b, &c], "share 1 of 3 is given twice");
+    let other_seed = share(d, s, "2", 1, 3);
+    merge_fails(&[&a, &other_seed, &c], "a share of another run than");
+    merge_fails(&[&a, &other_seed, &c], "seed 1 against 2");
+    // Another format version: the version follows the 17-byte magic.
+    let mut bytes = std::fs::read(&a).expect("read");
+    bytes[17] = 2;
+    let future = d.join("future.hrp");
+    std::fs::write(&future, bytes).expect("written");
+    merge_fails(
+        &[&future, &b, &c],
+        "partial format version 2; this headroom reads version 1",
+    );
+    // The scenario changed after the shares were played.
+    let copy = d.join("copy.toml");
+    let text = std::fs::read_to_string(root().join(s)).expect("read");
+    std::fs::write(&copy, &text).expect("written");
+    let copy_str = copy.display().to_string();
+    let shares: Vec<PathBuf> = (0..2).map(|i| share(d, &copy_str, "3", i, 2)).collect();
+    std::fs::write(&copy, text.replace("trigger = 0.70", "trigger = 0.75")).expect("written");
+    merge_fails(
+        &[&shares[0], &shares[1]],
+        "changed since the shares were played",
+    );
+    // A truncated file is damaged, not a panic.
+    let whole = std::fs::read(&b).expect("read");
+    let cut = d.join("cut.hrp");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).expect("written");
+    merge_fails(&[&a, &cut, &c], "damaged partial result");
+}
+
+/// A share is `[I·T/N, (I+1)·T/N)`: the shares tile the trials whatever N.
+#[test]
+fn shares_tile_the_trials() {
+    for (trials, n) in [(10u64, 3u64), (5, 8), (1_000_000, 16), (7, 7)] {
+        let mut next = 0;
+        for i in 0..n {
+            let r = headroom::engine::share(trials, i, n);
+            assert_eq!(r.start, next);
+            next = r.end;
+        }
+        assert_eq!(next, trials);
+    }
+}
