@@ -203,3 +203,107 @@ fn shares_tile_the_trials() {
         assert_eq!(next, trials);
     }
 }
+
+/// `examples/indexed-job/`: valid for the Kubernetes API (as `plan`'s manifests are checked), an
+/// Indexed Job whose pod I runs `headroom` with share `I/completions`, and a merge Job over the
+/// same folder. Played here pod by pod as the Job controller would (the index substituted, the
+/// volume a temporary folder, 2,000 trials instead of a million), the merge writes the bytes of
+/// one run.
+#[test]
+fn the_indexed_job_example_merges_to_one_run() {
+    use k8s_openapi::api::batch::v1::Job;
+    let folder = root().join("examples/indexed-job");
+    let read = |f: &str| std::fs::read_to_string(folder.join(f)).expect("example");
+    let shares: Job = yaml_serde::from_str(&read("10-shares-job.yaml")).expect("a Job");
+    let spec = shares.spec.as_ref().expect("spec");
+    assert_eq!(spec.completion_mode.as_deref(), Some("Indexed"));
+    let n = spec.completions.expect("completions") as u64;
+    let container = &spec.template.spec.as_ref().expect("pod").containers[0];
+    let args = container.args.clone().expect("args");
+    assert!(
+        args.contains(&format!("$(JOB_COMPLETION_INDEX)/{n}")),
+        "{args:?}"
+    );
+    let merge: Job = yaml_serde::from_str(&read("20-merge-job.yaml")).expect("a Job");
+    let script = merge
+        .spec
+        .expect("spec")
+        .template
+        .spec
+        .expect("pod")
+        .containers[0]
+        .args
+        .clone()
+        .expect("args")
+        .join(" ");
+    assert!(
+        script.contains(&format!("-ge {n} ]")) && script.contains("headroom merge /shares/*.hrp"),
+        "{script}"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let volume = dir.path().display().to_string();
+    for i in 0..n {
+        let pod_args: Vec<String> = args
+            .iter()
+            .map(|a| {
+                a.replace("$(JOB_COMPLETION_INDEX)", &i.to_string())
+                    .replace("/shares", &volume)
+                    .replace("1000000", "2000")
+            })
+            .collect();
+        headroom().args(&pod_args).assert().success();
+    }
+    let partials: Vec<PathBuf> = (0..n)
+        .map(|i| dir.path().join(format!("{i}.hrp")))
+        .collect();
+    let merged = dir.path().join("report");
+    headroom()
+        .arg("merge")
+        .args(&partials)
+        .arg("--out")
+        .arg(&merged)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let one = dir.path().join("one");
+    headroom()
+        .args([
+            "run",
+            "scenarios/adr029-enterprise.toml",
+            "--trials",
+            "2000",
+            "--seed",
+            "42",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&one)
+        .assert()
+        .success();
+    same_files(&merged, &one);
+
+    let have = std::process::Command::new("sh")
+        .args(["-c", "command -v kubernetes-validate"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if have {
+        let o = std::process::Command::new("kubernetes-validate")
+            .args(["--strict", "--quiet", "-k", "1.33.0"])
+            .args(
+                [
+                    "00-shares-volume.yaml",
+                    "10-shares-job.yaml",
+                    "20-merge-job.yaml",
+                ]
+                .map(|f| folder.join(f)),
+            )
+            .output()
+            .expect("ran");
+        let text =
+            String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success() && !text.contains("ERROR"), "{text}");
+    } else {
+        eprintln!("notice: kubernetes-validate is not installed; schema check skipped");
+    }
+}
