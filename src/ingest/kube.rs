@@ -154,9 +154,12 @@ impl KubeFacts {
         let claim = Claim {
             namespace: namespace.clone(),
             name: name.clone(),
+            // The admission controller writes the default class into a claim that names none;
+            // a claim captured before that (or with it off) is put in a class called "default".
             storage_class: cap.doc["spec"]["storageClassName"]
                 .as_str()
-                .unwrap_or_default()
+                .filter(|c| !c.is_empty())
+                .unwrap_or("default")
                 .to_string(),
             size_gib: Sourced {
                 value: size,

@@ -495,18 +495,7 @@ fn volume_plans(kube: &KubeFacts) -> Vec<VolumePlan> {
     for claim in kube.claims.values() {
         let (base, statefulset) = match kube.template_of(claim) {
             Some((sts, template)) => (template, Some(sts)),
-            None => (
-                format!(
-                    "{}-{}",
-                    claim.namespace,
-                    if claim.storage_class.is_empty() {
-                        "default"
-                    } else {
-                        &claim.storage_class
-                    }
-                ),
-                None,
-            ),
+            None => (format!("{}-{}", claim.namespace, claim.storage_class), None),
         };
         let key = (
             base.clone(),
