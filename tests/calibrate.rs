@@ -140,9 +140,24 @@ fn recovers_lognormal_growth_from_its_own_draws() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (csv, claims) = lognormal_history(40, 12, 0.5, 0.6, 11);
     let (file, mut cmd) = calibrate_command(dir.path(), &csv, &claims, None);
-    cmd.assert().success().stdout(predicates::str::contains(
+    let out = cmd.assert().success().stdout(predicates::str::contains(
         "data: 40 volume(s), 2026-01..2027-01, 480 increments: lognormal",
     ));
+    // The fit's own 95% intervals, as printed, hold the values the history was drawn from.
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).expect("UTF-8");
+    let interval = |name: &str| -> (f64, f64) {
+        let at = stdout.find(&format!("{name} ")).expect("an interval") + name.len() + 1;
+        let text: String = stdout[at..]
+            .chars()
+            .take_while(|c| *c != ',' && *c != ')')
+            .collect();
+        let (lo, hi) = text.split_once('–').expect("lo–hi");
+        (lo.parse().expect("lo"), hi.parse().expect("hi"))
+    };
+    let (m_lo, m_hi) = interval("95% CI median");
+    let (s_lo, s_hi) = interval("sigma");
+    assert!(m_lo < 0.5 && 0.5 < m_hi, "median interval {m_lo}–{m_hi}");
+    assert!(s_lo < 0.6 && 0.6 < s_hi, "sigma interval {s_lo}–{s_hi}");
     let text = std::fs::read_to_string(&file).expect("read back");
     let growth = table_value(&text, "growth");
     let median = growth["lognormal"]["median"].as_float().expect("median");
