@@ -145,9 +145,10 @@ fn recovers_lognormal_growth_from_its_own_draws() {
     ));
     // The fit's own 95% intervals, as printed, hold the values the history was drawn from.
     let stdout = String::from_utf8(out.get_output().stdout.clone()).expect("UTF-8");
+    let ci = &stdout[stdout.find("95% CI").expect("intervals printed")..];
     let interval = |name: &str| -> (f64, f64) {
-        let at = stdout.find(&format!("{name} ")).expect("an interval") + name.len() + 1;
-        let text: String = stdout[at..]
+        let at = ci.find(&format!("{name} ")).expect("an interval") + name.len() + 1;
+        let text: String = ci[at..]
             .chars()
             .take_while(|c| *c != ',' && *c != ')')
             .collect();
