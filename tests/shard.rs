@@ -81,45 +81,36 @@ fn same_files(a: &Path, b: &Path) {
     }
 }
 
-/// `run`: 1, 3 and 7 shares of 200 trials, and 8 shares of 5 trials (three shares empty),
-/// merged in reverse order, write every report file byte for byte as one run does.
-#[test]
-fn merged_run_shares_are_one_run() {
-    for (trials, shares) in [(200, 1), (200, 3), (200, 7), (5, 8)] {
+/// For each (trials, shares): the shares of `command scenarios… --seed seed`, merged in reverse
+/// order, write every file one run writes, byte for byte.
+fn shares_are_one_run(command: &str, scenarios: &[&str], seed: &str, cases: &[(u64, u64)]) {
+    for (trials, shares) in cases {
         let dir = tempfile::tempdir().expect("temp dir");
         let t = trials.to_string();
-        let args = [
-            "run",
-            "scenarios/contabo-ceph.toml",
-            "--trials",
-            &t,
-            "--seed",
-            "17",
-        ];
-        let merged = shard_and_merge(&args, shares, dir.path());
+        let mut args = vec![command];
+        args.extend(scenarios);
+        args.extend(["--trials", &t, "--seed", seed]);
+        let merged = shard_and_merge(&args, *shares, dir.path());
         same_files(&merged, &single(&args, dir.path()));
     }
 }
 
-/// `compare`: 4 shares of 60 trials of the coditect variants (paired differences and
-/// break-even included) and 5 shares of 3 trials.
+/// `run`: 1, 3 and 7 shares of 200 trials, and 8 shares of 5 trials (three shares empty).
+#[test]
+fn merged_run_shares_are_one_run() {
+    let cases = [(200, 1), (200, 3), (200, 7), (5, 8)];
+    shares_are_one_run("run", &["scenarios/contabo-ceph.toml"], "17", &cases);
+}
+
+/// `compare`: 4 shares of 60 trials of 254Carbon's cloud against bare metal (paired
+/// differences and break-even included), and 5 shares of 3 trials.
 #[test]
 fn merged_compare_shares_are_one_compare() {
-    for (trials, shares) in [(60, 4), (3, 5)] {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let t = trials.to_string();
-        let args = [
-            "compare",
-            "scenarios/carbon254-cloud.toml",
-            "scenarios/carbon254-baremetal.toml",
-            "--trials",
-            &t,
-            "--seed",
-            "4",
-        ];
-        let merged = shard_and_merge(&args, shares, dir.path());
-        same_files(&merged, &single(&args, dir.path()));
-    }
+    let variants = [
+        "scenarios/carbon254-cloud.toml",
+        "scenarios/carbon254-baremetal.toml",
+    ];
+    shares_are_one_run("compare", &variants, "4", &[(60, 4), (3, 5)]);
 }
 
 fn share(dir: &Path, scenario: &str, seed: &str, i: u64, n: u64) -> PathBuf {
