@@ -437,3 +437,16 @@ fn a_real_osd_df_sets_the_fullest_osd() {
         2_549_415_696.0 / 7_501_447_168.0,
     );
 }
+
+/// ceph-csi's own capture of a claim mid-expansion: 10Gi requested, 1Gi provisioned. The
+/// scenario holds what the driver provisioned (1 GiB), not the request; with no Ceph capture
+/// and no StorageClass, the class is a cloud disk whose price is asked.
+#[test]
+fn a_claim_mid_expansion_counts_what_is_provisioned() {
+    let (text, rows) = ingest_files(&["cephcsi-pvc-resize-pending.yaml"]);
+    exact(&rows, "provisioned by the claims, GiB", 1.0);
+    assert!(text.contains("size = \"1Gi\""), "{text}");
+    assert!(text.contains("[storage_classes.csi-rbd-sc]"));
+    assert!(text.contains("price_per_gib_month = 0.0"));
+    assert!(text.contains("ASK: the disk's price per GiB-month"));
+}
