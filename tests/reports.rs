@@ -334,3 +334,56 @@ fn parquet_export_round_trips() {
         .unwrap();
     assert_eq!(df.height(), 10 * 25);
 }
+
+/// An export of more trials than one wave (`engine::WAVE` = 4,096) streams in row groups: every
+/// trial once, in order, the replayed values at the wave's edges, the same bytes on 1 and 3
+/// threads, and the aggregate that of a run without export.
+#[test]
+fn parquet_export_streams_in_waves() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let trials = 2 * engine::WAVE + 100;
+    let export = |threads: &str, name: &str| {
+        let file = dir.path().join(name);
+        simulate_into(
+            &["run", "scenarios/contabo-ceph.toml"],
+            trials,
+            8,
+            &dir.path().join(name.replace(".parquet", "")),
+        )
+        .args(["--threads", threads, "--export-trials"])
+        .arg(&file)
+        .assert()
+        .success();
+        file
+    };
+    let (one, three) = (export("1", "one.parquet"), export("3", "three.parquet"));
+    assert_eq!(std::fs::read(&one).unwrap(), std::fs::read(&three).unwrap());
+    let df = ParquetReader::new(std::fs::File::open(&one).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(df.height() as u64, trials);
+    let trial = df.column("trial").unwrap().u64().unwrap();
+    assert!(
+        trial.iter().enumerate().all(|(i, t)| t == Some(i as u64)),
+        "every trial once, in order"
+    );
+    let s = load("scenarios/contabo-ceph.toml");
+    let cost = df.column("cost_total").unwrap().f64().unwrap();
+    for t in [engine::WAVE - 1, engine::WAVE, 2 * engine::WAVE, trials - 1] {
+        let r = engine::replay_trial(&s.model, 8, t);
+        assert_eq!(
+            cost.get(t as usize).unwrap(),
+            r.get(24, Metric::CostTotal),
+            "trial {t}"
+        );
+    }
+    let plain = dir.path().join("plain");
+    simulate_into(&["run", "scenarios/contabo-ceph.toml"], trials, 8, &plain)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(plain.join("summary.json")).unwrap(),
+        std::fs::read(dir.path().join("one/summary.json")).unwrap()
+    );
+}

@@ -229,17 +229,33 @@ pub fn replace_folder(dir: &Path, outputs: &[Output]) -> anyhow::Result<()> {
 /// Writes one file atomically (a hidden temporary file beside it, synced, then renamed), with
 /// the umask's permissions; leftovers of an interrupted earlier write are removed first.
 pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_file_with(path, |file| Ok(file.write_all(bytes)?))
+}
+
+/// Like [`write_file`], for a file written piece by piece (`fill` streams into it): the file
+/// appears whole at the end, or not at all when `fill` fails.
+pub fn write_file_with(
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let parent = parent_of(path);
     create_parent(parent, path)?;
     clean_strays(path).with_context(|| format!("cleaning up beside {}", path.display()))?;
     let tmp = sibling(path, NEW);
-    let write = || -> std::io::Result<()> {
-        write_new(&tmp, bytes)?;
-        fs::rename(&tmp, path)?;
-        sync_dir(parent);
-        Ok(())
-    };
-    write().with_context(|| format!("writing {}", path.display()))
+    let mut file = File::options()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .with_context(|| format!("writing {}", path.display()))?;
+    let filled = fill(&mut file).and_then(|()| Ok(file.sync_all()?));
+    drop(file);
+    if let Err(e) = filled {
+        let _ = fs::remove_file(&tmp);
+        return Err(e.context(format!("writing {}", path.display())));
+    }
+    fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    sync_dir(parent);
+    Ok(())
 }
 
 #[cfg(test)]

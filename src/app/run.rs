@@ -28,23 +28,27 @@ impl Simulated {
     }
 }
 
-/// Simulates one loaded scenario, keeping trial rows as asked.
+/// Simulates one loaded scenario; with `keep`, hands the kept rows to `sink` in trial order,
+/// a wave at a time.
 pub fn simulate(
     scenario: Scenario,
     sim: &SimArgs,
     keep: Keep,
-) -> Result<(Simulated, Vec<TrialRow>), AppError> {
+    sink: &mut dyn FnMut(&[TrialRow]) -> anyhow::Result<()>,
+) -> Result<Simulated, AppError> {
     let cfg = RunConfig::from((sim, &scenario));
     let bar = super::progress_bar(cfg.trials, sim.quiet, &scenario.model.name);
-    let (aggregate, rows) = engine::run_keeping(&scenario.model, &cfg, keep, &|n| bar.inc(n))
-        .context("starting the worker threads")?;
+    let aggregate = match keep {
+        Keep::Nothing => engine::run(&scenario.model, &cfg, &|n| bar.inc(n))
+            .context("starting the worker threads")?,
+        _ => engine::run_in_waves(&scenario.model, &cfg, keep, &|n| bar.inc(n), sink)?,
+    };
     bar.finish_and_clear();
-    let simulated = Simulated {
+    Ok(Simulated {
         scenario,
         aggregate,
         seed: cfg.seed,
-    };
-    Ok((simulated, rows))
+    })
 }
 
 /// Renders a report and replaces `dir` with its files.
@@ -97,27 +101,35 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, AppError> {
         (Some(_), false) => Keep::Final,
         (Some(_), true) => Keep::PerMonth,
     };
-    let mut exported = Vec::new();
-    for s in loaded {
-        let (sim, rows) = simulate(s, &args.sim, keep)?;
-        if keep != Keep::Nothing {
-            exported.push((sim.scenario.model.name.clone(), rows));
+    let several = args.scenarios.len() > 1;
+    let Some(path) = &args.export_trials else {
+        for s in loaded {
+            let sim = simulate(s, &args.sim, Keep::Nothing, &mut |_| Ok(()))?;
+            let dir = report_dir(args.out.as_deref(), several, &sim.scenario.model.name);
+            finish(&sim, &dir, args.sim.quiet)?;
         }
-        let dir = report_dir(
-            args.out.as_deref(),
-            args.scenarios.len() > 1,
-            &sim.scenario.model.name,
-        );
-        finish(&sim, &dir, args.sim.quiet)?;
-    }
-    if let Some(path) = &args.export_trials {
-        let bytes = crate::report::parquet::to_parquet(&exported)
-            .context("encoding the trials as Parquet")?;
-        output::write_file(path, &bytes)?;
-        if !args.sim.quiet {
-            let rows: usize = exported.iter().map(|(_, r)| r.len()).sum();
-            println!("wrote {} ({rows} rows)", path.display());
+        return Ok(ExitCode::SUCCESS);
+    };
+    // The trials stream into the Parquet file a wave at a time; it appears whole at the end.
+    let mut rows = 0;
+    output::write_file_with(path, |file| {
+        let mut export = crate::report::parquet::Export::new(file)?;
+        for s in loaded {
+            let name = s.model.name.clone();
+            let sim = simulate(s, &args.sim, keep, &mut |kept| {
+                export
+                    .write(&name, kept)
+                    .context("encoding the trials as Parquet")
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let dir = report_dir(args.out.as_deref(), several, &name);
+            finish(&sim, &dir, args.sim.quiet).map_err(|e| anyhow::anyhow!("{e}"))?;
         }
+        rows = export.finish()?;
+        Ok(())
+    })?;
+    if !args.sim.quiet {
+        println!("wrote {} ({rows} rows)", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

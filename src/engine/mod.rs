@@ -204,17 +204,47 @@ fn run_range<A: Accumulator>(
     Ok((c, rows))
 }
 
-/// Runs one model keeping each trial's values (the horizon month, or every month) beside the
-/// aggregate, sorted by trial and month. Memory grows with trials: for exports only.
+/// Trials played between two hand-overs of kept rows: a multiple of [`CHUNK`], so that waves
+/// split no chunk and the rows come in trial order whatever the thread count.
+pub const WAVE: u64 = 64 * CHUNK;
+
+/// Runs one model keeping each trial's values (the horizon month, or every month), handing
+/// them to `sink` in trial order a wave of [`WAVE`] trials at a time: memory stays that of one
+/// wave, whatever the trials. Returns the aggregate of every trial.
+pub fn run_in_waves(
+    model: &Model,
+    cfg: &RunConfig,
+    keep: Keep,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: &mut dyn FnMut(&[TrialRow]) -> anyhow::Result<()>,
+) -> anyhow::Result<Aggregate> {
+    let init = || Comparison::new(1, model.horizon_months);
+    let mut total = init();
+    let mut start = 0;
+    while start < cfg.trials {
+        let end = (start + WAVE).min(cfg.trials);
+        let (c, rows) = run_range(&[model], cfg, start..end, keep, &init, progress)?;
+        sink(&rows)?;
+        total = total.merge(c);
+        start = end;
+    }
+    Ok(total.aggregates.remove(0))
+}
+
+/// Runs one model keeping each trial's values beside the aggregate, sorted by trial and month.
+/// Memory grows with trials: for tests; exports stream through [`run_in_waves`].
 pub fn run_keeping(
     model: &Model,
     cfg: &RunConfig,
     keep: Keep,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<(Aggregate, Vec<TrialRow>), rayon::ThreadPoolBuildError> {
-    let init = || Comparison::new(1, model.horizon_months);
-    let (mut c, rows) = run_all(&[model], cfg, keep, &init, progress)?;
-    Ok((c.aggregates.remove(0), rows))
+) -> anyhow::Result<(Aggregate, Vec<TrialRow>)> {
+    let mut kept = Vec::new();
+    let aggregate = run_in_waves(model, cfg, keep, progress, &mut |rows| {
+        kept.extend_from_slice(rows);
+        Ok(())
+    })?;
+    Ok((aggregate, kept))
 }
 
 /// Plays the same `cfg.trials` trials (same seed, same streams) of every variant and

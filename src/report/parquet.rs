@@ -13,32 +13,25 @@ use crate::engine::TrialRow;
 use crate::model::metrics::{Event, Metric};
 use polars::prelude::*;
 
-/// The Parquet bytes of the kept trials of one or more scenarios.
-pub fn to_parquet(scenarios: &[(String, Vec<TrialRow>)]) -> PolarsResult<Vec<u8>> {
-    let rows: Vec<(&str, &TrialRow)> = scenarios
-        .iter()
-        .flat_map(|(name, rows)| rows.iter().map(move |r| (name.as_str(), r)))
-        .collect();
+/// The kept rows of one scenario as a frame in the export's schema.
+fn frame(scenario: &str, rows: &[TrialRow]) -> PolarsResult<DataFrame> {
     let n = rows.len();
     let mut columns = vec![
-        Column::new(
-            "scenario".into(),
-            rows.iter().map(|r| r.0).collect::<Vec<&str>>(),
-        ),
+        Column::new("scenario".into(), vec![scenario; n]),
         Column::new(
             "trial".into(),
-            rows.iter().map(|r| r.1.trial).collect::<Vec<u64>>(),
+            rows.iter().map(|r| r.trial).collect::<Vec<u64>>(),
         ),
         Column::new(
             "month".into(),
-            rows.iter().map(|r| r.1.month).collect::<Vec<u32>>(),
+            rows.iter().map(|r| r.month).collect::<Vec<u32>>(),
         ),
     ];
     for m in Metric::ALL {
         columns.push(Column::new(
             m.name().into(),
             rows.iter()
-                .map(|r| r.1.values[m.index()])
+                .map(|r| r.values[m.index()])
                 .collect::<Vec<f64>>(),
         ));
     }
@@ -46,12 +39,42 @@ pub fn to_parquet(scenarios: &[(String, Vec<TrialRow>)]) -> PolarsResult<Vec<u8>
         columns.push(Column::new(
             format!("first_{}", e.name()).into(),
             rows.iter()
-                .map(|r| r.1.first[e.index()])
+                .map(|r| r.first[e.index()])
                 .collect::<Vec<Option<u32>>>(),
         ));
     }
-    let mut df = DataFrame::new(n, columns)?;
-    let mut out = Vec::new();
-    ParquetWriter::new(&mut out).finish(&mut df)?;
-    Ok(out)
+    DataFrame::new(n, columns)
+}
+
+/// A Parquet file written a row group at a time: the rows of one wave of trials are encoded
+/// and let go, so an export of a million trials needs the memory of one wave.
+pub struct Export<W: std::io::Write> {
+    writer: BatchedWriter<W>,
+    rows: u64,
+}
+
+impl<W: std::io::Write> Export<W> {
+    /// Starts the file.
+    pub fn new(out: W) -> PolarsResult<Export<W>> {
+        let schema = frame("", &[])?.schema().as_ref().clone();
+        Ok(Export {
+            writer: ParquetWriter::new(out).batched(&schema)?,
+            rows: 0,
+        })
+    }
+
+    /// Appends a scenario's rows (none: nothing written).
+    pub fn write(&mut self, scenario: &str, rows: &[TrialRow]) -> PolarsResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.rows += rows.len() as u64;
+        self.writer.write_batch(&frame(scenario, rows)?)
+    }
+
+    /// Ends the file; returns the rows written.
+    pub fn finish(self) -> PolarsResult<u64> {
+        self.writer.finish()?;
+        Ok(self.rows)
+    }
 }
