@@ -203,6 +203,9 @@ pub fn edits(t: &TemplateFit, set_used: bool) -> Vec<apply::Edit> {
             f.ks_p
         ),
     }];
+    // The growth fit pools every volume-month, so it already holds some of the spread between
+    // volumes; the factor adds that spread again as uncertainty of a whole future (DESIGN §9
+    // asks for it). With many months per volume the double count is small; it is a doubt.
     if let Some(sigma) = t.spread {
         out.push(apply::Edit {
             volume: t.volume.clone(),
