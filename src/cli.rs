@@ -256,6 +256,10 @@ pub struct IngestArgs {
     /// The Ceph cluster's name in the scenario, where no Rook CephCluster was captured.
     #[arg(long, default_value = "ceph")]
     pub cluster: String,
+    /// Replace --out if it exists (by default an existing scenario, perhaps edited or
+    /// calibrated since, is left alone).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `headroom calibrate`.

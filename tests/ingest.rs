@@ -450,3 +450,33 @@ fn a_claim_mid_expansion_counts_what_is_provisioned() {
     assert!(text.contains("price_per_gib_month = 0.0"));
     assert!(text.contains("ASK: the disk's price per GiB-month"));
 }
+
+/// An existing scenario is not replaced unless asked (`--force`): it may have been edited or
+/// calibrated since.
+#[test]
+fn an_existing_scenario_is_kept_unless_forced() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("prod.toml");
+    std::fs::write(&out, "# mine\n").expect("written");
+    let run = |force: bool| {
+        let mut cmd = headroom();
+        cmd.arg("ingest")
+            .arg(capture("mirantis-hdd8-ceph-df.json"))
+            .arg("--out")
+            .arg(&out);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.assert()
+    };
+    run(false).code(2).stderr(predicates::str::contains(
+        "prod.toml: exists: ingest would replace it",
+    ));
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "# mine\n");
+    run(true).success();
+    assert!(
+        std::fs::read_to_string(&out)
+            .expect("read")
+            .starts_with("# Written by `headroom ingest`")
+    );
+}

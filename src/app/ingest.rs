@@ -9,6 +9,15 @@ use std::process::ExitCode;
 
 /// Runs `ingest`.
 pub fn execute(args: &IngestArgs) -> Result<ExitCode, AppError> {
+    if args.out.exists() && !args.force {
+        return Err(crate::scenario::ScenarioError::one(
+            &args.out,
+            None,
+            "",
+            "exists: ingest would replace it, and what was edited or calibrated in it since; choose another --out, or pass --force",
+        )
+        .into());
+    }
     let (ceph, kube) = ingest::read_all(&args.captures)?;
     let name = args
         .out
