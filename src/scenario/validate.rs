@@ -971,6 +971,62 @@ fn pods(ck: &mut Checker, p: Option<&PodsSpec>) -> Pods {
     }
 }
 
+/// `[ceph.<name>.expansion]`: the trigger below `full` (an order after writes stop is no
+/// order), what one order adds, and its prices.
+fn ceph_expansion(ck: &mut Checker, key: &str, e: &CephExpansionSpec, full: f64) -> CephExpansion {
+    let ekey = format!("{key}.expansion");
+    if !(e.trigger > 0.0 && e.trigger <= 1.0) {
+        ck.err(
+            &format!("{ekey}.trigger"),
+            format!("must be a utilisation in (0, 1] (got {})", e.trigger),
+        );
+    } else if e.trigger >= full {
+        ck.err(
+            &format!("{ekey}.trigger"),
+            format!(
+                "{} is at or above full_ratio ({full}): the order would come after writes stop",
+                e.trigger
+            ),
+        );
+    }
+    let add = match (&e.add.hosts, &e.add.osds_per_host, &e.add.osd_size) {
+        (Some(h), None, None) if *h > 0 => ExpansionAdd::Hosts(*h),
+        (None, Some(n), Some(size)) if *n > 0 => ExpansionAdd::Osds {
+            per_host: *n,
+            osd_size_gib: ck.gib(&format!("{ekey}.add.osd_size"), size).unwrap_or(0.0),
+        },
+        _ => {
+            ck.err(
+                &format!("{ekey}.add"),
+                "expected { osds_per_host = 1, osd_size = \"1Ti\" } or { hosts = 1 } (counts ≥ 1)",
+            );
+            ExpansionAdd::Hosts(1)
+        }
+    };
+    let max_outstanding = e.max_outstanding.unwrap_or(1);
+    if max_outstanding == 0 {
+        ck.err(&format!("{ekey}.max_outstanding"), "must be at least 1");
+    }
+    CephExpansion {
+        trigger: e.trigger,
+        projected: e.projected,
+        lead_time_months: e.lead_time_months,
+        add,
+        monthly_cost: e.monthly_cost.as_ref().map_or(Dist::Fixed(0.0), |a| {
+            ck.amount(&format!("{ekey}.monthly_cost"), a)
+        }),
+        one_time_cost: e.one_time_cost.as_ref().map_or(Dist::Fixed(0.0), |a| {
+            ck.amount(&format!("{ekey}.one_time_cost"), a)
+        }),
+        amortize_months: e.amortize_months,
+        max_outstanding: max_outstanding.max(1),
+        imbalance: e
+            .imbalance
+            .as_ref()
+            .map(|r| ck.fraction(&format!("{ekey}.imbalance"), Some(r), 0.0)),
+    }
+}
+
 fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
     let key = format!("ceph.{name}");
     if c.hosts == 0 {
@@ -1005,55 +1061,10 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
     let osd_monthly_cost = c.osd_monthly_cost.as_ref().map_or(Dist::Fixed(0.0), |a| {
         ck.amount(&format!("{key}.osd_monthly_cost"), a)
     });
-    let expansion = c.expansion.as_ref().map(|e| {
-        let ekey = format!("{key}.expansion");
-        if !(e.trigger > 0.0 && e.trigger <= 1.0) {
-            ck.err(&format!("{ekey}.trigger"), format!("must be a utilisation in (0, 1] (got {})", e.trigger));
-        } else if e.trigger >= full {
-            ck.err(
-                &format!("{ekey}.trigger"),
-                format!("{} is at or above full_ratio ({full}): the order would come after writes stop", e.trigger),
-            );
-        }
-        let add = match (&e.add.hosts, &e.add.osds_per_host, &e.add.osd_size) {
-            (Some(h), None, None) if *h > 0 => ExpansionAdd::Hosts(*h),
-            (None, Some(n), Some(size)) if *n > 0 => ExpansionAdd::Osds {
-                per_host: *n,
-                osd_size_gib: ck.gib(&format!("{ekey}.add.osd_size"), size).unwrap_or(0.0),
-            },
-            _ => {
-                ck.err(
-                    &format!("{ekey}.add"),
-                    "expected { osds_per_host = 1, osd_size = \"1Ti\" } or { hosts = 1 } (counts ≥ 1)",
-                );
-                ExpansionAdd::Hosts(1)
-            }
-        };
-        let max_outstanding = e.max_outstanding.unwrap_or(1);
-        if max_outstanding == 0 {
-            ck.err(&format!("{ekey}.max_outstanding"), "must be at least 1");
-        }
-        CephExpansion {
-            trigger: e.trigger,
-            projected: e.projected,
-            lead_time_months: e.lead_time_months,
-            add,
-            monthly_cost: e
-                .monthly_cost
-                .as_ref()
-                .map_or(Dist::Fixed(0.0), |a| ck.amount(&format!("{ekey}.monthly_cost"), a)),
-            one_time_cost: e
-                .one_time_cost
-                .as_ref()
-                .map_or(Dist::Fixed(0.0), |a| ck.amount(&format!("{ekey}.one_time_cost"), a)),
-            amortize_months: e.amortize_months,
-            max_outstanding: max_outstanding.max(1),
-            imbalance: e
-                .imbalance
-                .as_ref()
-                .map(|r| ck.fraction(&format!("{ekey}.imbalance"), Some(r), 0.0)),
-        }
-    });
+    let expansion = c
+        .expansion
+        .as_ref()
+        .map(|e| ceph_expansion(ck, &key, e, full));
     CephCluster {
         name: name.to_string(),
         hosts: c.hosts.max(1),
