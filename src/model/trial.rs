@@ -705,37 +705,51 @@ impl<'m> Simulator<'m> {
             row[Metric::ManualResizeEvents.index()] = totals.manual_resizes;
             row[Metric::FullEvents.index()] = totals.full;
 
-            let (expansion_fixed, expansion_one_time, expansion_bought) =
-                self.expansion_costs(month);
-            let storage = totals.cloud_cost + ceph_storage_cost;
-            let compute = model.costs.compute_monthly(
-                pods,
-                model.pods.vcpu,
-                model.pods.memory_gib,
-                model.hours_per_month,
-            );
-            let fixed = model.costs.fixed_in_month(month, &self.cost_draws) + expansion_fixed;
-            let one_time =
-                model.costs.one_time_in_month(month, &self.cost_draws) + expansion_one_time;
-            let total = storage + totals.snapshot_cost + compute + fixed + one_time;
+            let total = self.costs_step(month, pods, &totals, ceph_storage_cost, record);
             if month > 0 {
                 cumulative += total;
             }
-            row[Metric::CostStorage.index()] = storage;
-            row[Metric::CostSnapshots.index()] = totals.snapshot_cost;
-            row[Metric::CostCompute.index()] = compute;
-            row[Metric::CostFixed.index()] = fixed;
-            row[Metric::CostOneTime.index()] = one_time;
-            row[Metric::CostTotal.index()] = total;
-            row[Metric::CostCumulative.index()] = cumulative;
-            row[Metric::Purchases.index()] =
-                model.costs.purchases_in_month(month, &self.cost_draws) + expansion_bought;
-            if let Some(budget) = model.targets.monthly_budget
-                && total > budget
-            {
-                record.note(Event::BudgetExceeded, month);
-            }
+            record.values[month as usize * N_METRICS + Metric::CostCumulative.index()] = cumulative;
         }
+    }
+
+    /// Step 6: the month's costs (storage, snapshots, compute, fixed, one-time, purchases)
+    /// into its row, and the budget check. Returns the month's total.
+    fn costs_step(
+        &mut self,
+        month: u32,
+        pods: u32,
+        totals: &VolumeTotals,
+        ceph_storage_cost: f64,
+        record: &mut TrialRecord,
+    ) -> f64 {
+        let model = self.model;
+        let (expansion_fixed, expansion_one_time, expansion_bought) = self.expansion_costs(month);
+        let storage = totals.cloud_cost + ceph_storage_cost;
+        let compute = model.costs.compute_monthly(
+            pods,
+            model.pods.vcpu,
+            model.pods.memory_gib,
+            model.hours_per_month,
+        );
+        let fixed = model.costs.fixed_in_month(month, &self.cost_draws) + expansion_fixed;
+        let one_time = model.costs.one_time_in_month(month, &self.cost_draws) + expansion_one_time;
+        let total = storage + totals.snapshot_cost + compute + fixed + one_time;
+        let row = &mut record.values[month as usize * N_METRICS..(month as usize + 1) * N_METRICS];
+        row[Metric::CostStorage.index()] = storage;
+        row[Metric::CostSnapshots.index()] = totals.snapshot_cost;
+        row[Metric::CostCompute.index()] = compute;
+        row[Metric::CostFixed.index()] = fixed;
+        row[Metric::CostOneTime.index()] = one_time;
+        row[Metric::CostTotal.index()] = total;
+        row[Metric::Purchases.index()] =
+            model.costs.purchases_in_month(month, &self.cost_draws) + expansion_bought;
+        if let Some(budget) = model.targets.monthly_budget
+            && total > budget
+        {
+            record.note(Event::BudgetExceeded, month);
+        }
+        total
     }
 
     /// Adds `n` users and their per-user volumes.
