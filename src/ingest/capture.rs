@@ -186,6 +186,12 @@ fn flatten(doc: Value) -> Vec<Value> {
     }
 }
 
+/// The value at a dotted path (`spec.resources.requests.storage`); `Null` where any part is
+/// missing.
+pub fn at<'a>(doc: &'a Value, path: &str) -> &'a Value {
+    path.split('.').fold(doc, |v, part| &v[part])
+}
+
 /// The kind of one object, from its fields.
 pub fn recognise(doc: &Value) -> Option<Kind> {
     let has = |k: &str| doc.get(k).is_some();

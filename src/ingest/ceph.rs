@@ -123,6 +123,9 @@ pub struct CephFacts {
     pub hosts: Option<Sourced<BTreeMap<String, Vec<i64>>>>,
     /// The ratios.
     pub ratios: Option<Sourced<Ratios>>,
+    /// Raw capacity and used of `ceph status` (pgmap), GiB: what stands in where no `ceph df`
+    /// was captured.
+    pub status_raw: Option<(Sourced<f64>, Sourced<f64>)>,
     /// How many OSDs `ceph df` counts (`stats.num_osds`, Octopus on).
     pub num_osds: Option<Sourced<f64>>,
 }
@@ -131,6 +134,7 @@ impl CephFacts {
     /// Whether any Ceph capture was read.
     pub fn is_empty(&self) -> bool {
         self.raw_capacity_gib.is_none()
+            && self.status_raw.is_none()
             && self.osds.is_none()
             && self.pools.is_empty()
             && self.ratios.is_none()
@@ -343,11 +347,10 @@ impl CephFacts {
             number(pgmap.get("bytes_total")),
             number(pgmap.get("bytes_used")),
         ) {
-            // `ceph df` is the better source; status only fills in where it is missing.
-            if self.raw_capacity_gib.is_none() {
-                self.raw_capacity_gib = Some(sourced(cap, total / GIB, "pgmap.bytes_total"));
-                self.raw_used_gib = Some(sourced(cap, used / GIB, "pgmap.bytes_used"));
-            }
+            self.status_raw = Some((
+                sourced(cap, total / GIB, "pgmap.bytes_total"),
+                sourced(cap, used / GIB, "pgmap.bytes_used"),
+            ));
         }
         Ok(())
     }
@@ -454,7 +457,7 @@ fn set_once(
     value: f64,
     field: &str,
 ) -> Result<(), ScenarioError> {
-    if slot.as_ref().is_some_and(|s| !s.source.contains("pgmap.")) {
+    if slot.is_some() {
         return Err(cap.problem(
             field,
             "a second ceph df capture: ingest one cluster at a time",
@@ -485,11 +488,8 @@ fn ratio(v: &Value, num: &str, den: &str) -> Option<f64> {
 }
 
 fn text(cap: &Capture, v: &Value, path: &str, field: &str) -> Result<String, ScenarioError> {
-    let mut at = v;
-    for part in path.split('.') {
-        at = &at[part];
-    }
-    at.as_str()
+    super::capture::at(v, path)
+        .as_str()
         .map(str::to_string)
         .ok_or_else(|| cap.problem(field, "missing or not a string"))
 }

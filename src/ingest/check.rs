@@ -3,7 +3,7 @@
 //! the claims' provisioned total) next to what the simulation starts from.
 
 use super::ceph::CephFacts;
-use super::plan::{Plan, rule_osds};
+use super::plan::{Plan, main_pool, rule_osds};
 use crate::engine;
 use crate::model::metrics::Metric;
 use crate::model::{Model, ceph as model};
@@ -85,13 +85,7 @@ pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
             ));
         }
         let osds = rule_osds(ceph);
-        if let (true, Some(main)) = (
-            c.osds_complete,
-            c.pools
-                .iter()
-                .filter(|p| p.max_avail_gib.is_some())
-                .max_by(|a, b| a.stored_gib.total_cmp(&b.stored_gib)),
-        ) {
+        if let (true, Some(main)) = (c.osds_complete, main_pool(&c.pools)) {
             let rate = main.protection.value.rate();
             let from_osds = model::rule_avail_gib(&osds, cluster.full_ratio) / rate;
             let month0 =

@@ -25,6 +25,9 @@ pub struct Claim {
     pub storage_class: String,
     /// Provisioned size, GiB, and where it came from.
     pub size_gib: Sourced<f64>,
+    /// Whether that size is what was provisioned (`status.capacity` or the bound volume's),
+    /// rather than the request of a claim not bound yet.
+    pub provisioned: bool,
     /// Requested size, GiB.
     pub requested_gib: f64,
     /// Bound volume's name.
@@ -165,6 +168,7 @@ impl KubeFacts {
                 value: size,
                 source,
             },
+            provisioned: capacity.is_some(),
             requested_gib: requested.unwrap_or(size),
             volume: cap.doc["spec"]["volumeName"].as_str().map(str::to_string),
         };
@@ -221,11 +225,13 @@ impl KubeFacts {
                     name: name.clone(),
                     storage_class: class.clone(),
                     size_gib: size.clone(),
+                    provisioned: true,
                     requested_gib: size.value,
                     volume: Some(volume.clone()),
                 });
-            if entry.size_gib.source.contains("no status") {
+            if !entry.provisioned {
                 entry.size_gib = size.clone();
+                entry.provisioned = true;
             }
         }
     }
@@ -247,11 +253,7 @@ impl KubeFacts {
 
 /// A Kubernetes quantity at `path`, in GiB (None when absent).
 fn quantity(cap: &Capture, doc: &Value, path: &str) -> Result<Option<f64>, ScenarioError> {
-    let mut at = doc;
-    for part in path.split('.') {
-        at = &at[part];
-    }
-    let Some(text) = at.as_str() else {
+    let Some(text) = super::capture::at(doc, path).as_str() else {
         return Ok(None);
     };
     let name = doc["metadata"]["name"].as_str().unwrap_or("?");

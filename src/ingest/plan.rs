@@ -188,7 +188,9 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
         .map(|o| o.source.clone())
         .unwrap_or_default();
     let sum = |f: fn(&model::Osd) -> f64| -> f64 { osds.iter().map(|o| f(&as_model(o))).sum() };
-    let raw_capacity_gib = match &ceph.raw_capacity_gib {
+    // `ceph df` is the better source; `ceph status` stands in where it was not captured.
+    let status = ceph.status_raw.as_ref();
+    let raw_capacity_gib = match ceph.raw_capacity_gib.as_ref().or(status.map(|s| &s.0)) {
         Some(s) => Figure::known(s.value, s.source.clone()),
         None => Figure::known(
             sum(|o| o.size_gib),
@@ -201,7 +203,7 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
     // A capture of some OSDs only (one host's agent, say) cannot tell the cluster's fullest.
     let osd_coverage = sum(|o| o.size_gib) / raw_capacity_gib.value;
     let osds_complete = !osds.is_empty() && osd_coverage > 0.99;
-    let raw_used_gib = match &ceph.raw_used_gib {
+    let raw_used_gib = match ceph.raw_used_gib.as_ref().or(status.map(|s| &s.1)) {
         Some(s) => Figure::known(s.value, s.source.clone()),
         None => Figure::known(
             sum(|o| o.used_gib),
@@ -310,6 +312,15 @@ fn pool_plans(ceph: &CephFacts) -> Vec<PoolPlan> {
         .collect()
 }
 
+/// The pool whose MAX AVAIL speaks for the cluster: of those `ceph df` gives one for, the one
+/// storing most.
+pub fn main_pool(pools: &[PoolPlan]) -> Option<&PoolPlan> {
+    pools
+        .iter()
+        .filter(|p| p.max_avail_gib.is_some())
+        .max_by(|a, b| a.stored_gib.total_cmp(&b.stored_gib))
+}
+
 fn host_count(ceph: &CephFacts, osds: &[super::ceph::Osd], widest: u32) -> Figure<u32> {
     if let Some(hosts) = &ceph.hosts {
         let counted = |ids: &Vec<i64>| {
@@ -374,10 +385,7 @@ fn measured_imbalance(
             "fullest OSD / (raw used / raw capacity) − 1",
         ));
     }
-    let main = pools
-        .iter()
-        .filter(|p| p.max_avail_gib.is_some())
-        .max_by(|a, b| a.stored_gib.total_cmp(&b.stored_gib))?;
+    let main = main_pool(pools)?;
     let avail = main.max_avail_gib.as_ref()?.value * main.protection.value.rate();
     let imbalance = ((full_ratio * capacity.value - avail) / used.value - 1.0).max(0.0);
     Some(Figure::known(
