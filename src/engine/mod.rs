@@ -166,6 +166,17 @@ pub fn share(trials: u64, index: u64, shares: u64) -> Range<u64> {
     at(index)..at(index + 1)
 }
 
+/// The worker pool `cfg.threads` asks for (None: rayon's global one, one thread per core).
+fn pool(cfg: &RunConfig) -> Result<Option<rayon::ThreadPool>, rayon::ThreadPoolBuildError> {
+    cfg.threads
+        .map(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n.max(1))
+                .build()
+        })
+        .transpose()
+}
+
 fn run_range<A: Accumulator>(
     variants: &[&Model],
     cfg: &RunConfig,
@@ -174,6 +185,28 @@ fn run_range<A: Accumulator>(
     init: &(dyn Fn() -> A + Sync),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(A, Vec<TrialRow>), rayon::ThreadPoolBuildError> {
+    let pool = pool(cfg)?;
+    Ok(play_range(
+        pool.as_ref(),
+        variants,
+        cfg,
+        trials,
+        keep,
+        init,
+        progress,
+    ))
+}
+
+/// Plays `trials` in chunks on `pool`, merged exactly; rows sorted by trial and month.
+fn play_range<A: Accumulator>(
+    pool: Option<&rayon::ThreadPool>,
+    variants: &[&Model],
+    cfg: &RunConfig,
+    trials: Range<u64>,
+    keep: Keep,
+    init: &(dyn Fn() -> A + Sync),
+    progress: &(dyn Fn(u64) + Sync),
+) -> (A, Vec<TrialRow>) {
     let chunks = (trials.end - trials.start).div_ceil(CHUNK);
     let work = || {
         (0..chunks)
@@ -193,15 +226,12 @@ fn run_range<A: Accumulator>(
                 },
             )
     };
-    let (c, mut rows) = match cfg.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()?
-            .install(work),
+    let (c, mut rows) = match pool {
+        Some(p) => p.install(work),
         None => work(),
     };
     rows.sort_by_key(|r| (r.trial, r.month));
-    Ok((c, rows))
+    (c, rows)
 }
 
 /// Trials played between two hand-overs of kept rows: a multiple of [`CHUNK`], so that waves
@@ -220,10 +250,20 @@ pub fn run_in_waves(
 ) -> anyhow::Result<Aggregate> {
     let init = || Comparison::new(1, model.horizon_months);
     let mut total = init();
+    // One pool for every wave.
+    let pool = pool(cfg)?;
     let mut start = 0;
     while start < cfg.trials {
         let end = (start + WAVE).min(cfg.trials);
-        let (c, rows) = run_range(&[model], cfg, start..end, keep, &init, progress)?;
+        let (c, rows) = play_range(
+            pool.as_ref(),
+            &[model],
+            cfg,
+            start..end,
+            keep,
+            &init,
+            progress,
+        );
         sink(&rows)?;
         total = total.merge(c);
         start = end;
