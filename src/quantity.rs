@@ -80,6 +80,16 @@ impl Share {
             Share::Gib(g) => g,
         }
     }
+
+    /// (fraction, GiB) such that `fraction × capacity + GiB` is [`Share::of`] bit for bit
+    /// (one of the two is 0): hot loops take it without a branch.
+    #[inline]
+    pub fn parts(self) -> (f64, f64) {
+        match self {
+            Share::Fraction(f) => (f, 0.0),
+            Share::Gib(g) => (0.0, g),
+        }
+    }
 }
 
 impl fmt::Display for Share {
@@ -127,14 +137,82 @@ pub fn parse_percent(input: &str) -> Option<f64> {
 
 /// Rounds a size in GiB up to whole GiB, as pvc-autoresizer does for a new request
 /// (`ceil((cap + increase) / 1Gi) × 1Gi`). A tiny tolerance keeps `10.000000001` at 10.
+///
+/// Sizes are taken on [0, 2^52) GiB, where adding and taking away 2^52 rounds to the nearest
+/// whole number, and one compare turns that into ⌈x⌉: no branch and no libm call, so a loop
+/// of autoresize steps runs in SIMD registers.
 #[inline]
 pub fn ceil_gib(gib: f64) -> f64 {
-    (gib - 1e-9).ceil().max(0.0)
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let x = (gib - 1e-9).clamp(0.0, TWO_52 - 1.0);
+    let nearest = (x + TWO_52) - TWO_52;
+    nearest + if nearest < x { 1.0 } else { 0.0 }
+}
+
+/// ⌈x⌉, the value of [`f64::ceil`] (a zero's sign aside). On baseline x86-64 (SSE2, no
+/// `roundsd`) `f64::ceil` is a call into libm; a truncating conversion and one compare do
+/// it, and the sketches round once per value added.
+#[inline]
+pub fn ceil(x: f64) -> f64 {
+    if x.abs() < 4_503_599_627_370_496.0 {
+        let truncated = x as i64 as f64;
+        if truncated < x {
+            truncated + 1.0
+        } else {
+            truncated
+        }
+    } else {
+        x
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast ⌈x⌉ (and ⌈x − 1e−9⌉ of sizes) is `f64::ceil` on integers, halves, values a hair off integers, both
+    /// ends of its fast range, zero, negatives and non-finite values.
+    #[test]
+    fn ceil_is_f64_ceil() {
+        let edge = 4_503_599_627_370_496.0f64;
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.0,
+            1.5,
+            10.0,
+            1e-300,
+            -1e-300,
+            -0.5,
+            -2.5,
+            edge,
+            edge - 1.0,
+            edge - 0.5,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for k in 1..2000 {
+            let x = k as f64 * 0.731;
+            xs.extend([
+                x,
+                f64::from_bits(x.to_bits() + 1),
+                f64::from_bits(x.to_bits() - 1),
+            ]);
+        }
+        for x in xs {
+            assert_eq!(ceil(x), x.ceil(), "{x}");
+            if (1e-9..1e15).contains(&x) {
+                assert_eq!(ceil_gib(x), (x - 1e-9).ceil(), "{x}");
+            }
+        }
+        assert!(ceil(f64::NAN).is_nan());
+        assert_eq!(
+            (ceil_gib(0.0), ceil_gib(-3.0), ceil_gib(10.000000001)),
+            (0.0, 0.0, 10.0)
+        );
+    }
 
     #[test]
     fn binary_and_decimal_suffixes() {

@@ -115,6 +115,20 @@ impl Default for Sketch {
     }
 }
 
+/// `y.round() as i128` (half away from zero), without the libm call and the 128-bit
+/// conversion routine for the usual |y| < 2^62: one truncating conversion and the fraction
+/// it left, which is exact (below 2^52 the subtraction is exact; above, y is whole).
+#[inline]
+fn fixed_point(y: f64) -> i128 {
+    if y.abs() < 4_611_686_018_427_387_904.0 {
+        let whole = y as i64;
+        let fraction = y - whole as f64;
+        (whole + (fraction >= 0.5) as i64 - (fraction <= -0.5) as i64) as i128
+    } else {
+        y.round() as i128
+    }
+}
+
 fn ln_gamma() -> f64 {
     ((1.0 + ALPHA) / (1.0 - ALPHA)).ln()
 }
@@ -127,16 +141,16 @@ impl Sketch {
             return;
         }
         self.count += 1;
-        self.sum_fixed += (x * SCALE).round() as i128;
+        self.sum_fixed += fixed_point(x * SCALE);
         self.sum_sq_fixed = self
             .sum_sq_fixed
-            .saturating_add((x * x * SQ_SCALE).round() as i128);
+            .saturating_add(fixed_point(x * x * SQ_SCALE));
         self.min = self.min.min(x);
         self.max = self.max.max(x);
         if x.abs() <= ZERO {
             self.zeros += 1;
         } else {
-            let key = (x.abs().ln() / ln_gamma()).ceil() as i32;
+            let key = crate::quantity::ceil(x.abs().ln() / ln_gamma()) as i32;
             if x > 0.0 {
                 self.positive.add(key, 1);
             } else {
@@ -271,6 +285,39 @@ impl Sketch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast fixed-point rounding is `round() as i128` everywhere, halves included.
+    #[test]
+    fn fixed_point_is_round() {
+        let mut ys = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            0.49999999999999994,
+            1e18,
+            -1e18,
+        ];
+        ys.extend([
+            4.6e18,
+            -4.6e18,
+            4.7e18,
+            1e30,
+            -1e30,
+            2f64.powi(52) + 1.0,
+            2f64.powi(53),
+        ]);
+        for k in 0..5000 {
+            let y = (k as f64 - 2500.0) * 0.37;
+            ys.extend([y, y + 0.5, f64::from_bits(y.to_bits() + 1)]);
+        }
+        for y in ys {
+            assert_eq!(fixed_point(y), y.round() as i128, "{y}");
+        }
+    }
 
     #[test]
     fn constant_is_exact() {

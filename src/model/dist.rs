@@ -3,6 +3,7 @@
 //! Constructors check their parameters and return an error naming the problem, so that the
 //! per-trial loop samples from distributions that cannot fail (statrs' habit).
 
+use super::batch;
 use rand::Rng;
 use rand::distr::Distribution;
 use statrs::distribution as sd;
@@ -160,6 +161,35 @@ impl Dist {
             Dist::Triangular(d) => d.sample(rng),
             Dist::Pert { min, range, beta } => min + range * beta.sample(rng),
             Dist::Gamma(d) => d.sample(rng),
+        }
+    }
+
+    /// Fills `out` with independent draws: normal and log-normal ones in a batch (see
+    /// [`super::batch`]: the engine's growth draws), the others one by one. `bytes` is the
+    /// caller's scratch, kept so that the monthly loop allocates nothing.
+    pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, bytes: &mut Vec<u8>, out: &mut [f64]) {
+        match self {
+            Dist::Fixed(v) => out.fill(*v),
+            Dist::Normal(d) => {
+                batch::standard_normals(rng, bytes, out);
+                let (mean, sd) = (d.mean().unwrap_or(0.0), d.std_dev().unwrap_or(1.0));
+                for x in out {
+                    *x = mean + sd * *x;
+                }
+            }
+            Dist::LogNormal(d) => {
+                batch::standard_normals(rng, bytes, out);
+                let (mu, sigma) = (d.location(), d.scale());
+                for x in out.iter_mut() {
+                    *x = mu + sigma * *x;
+                }
+                batch::exp_in_place(out);
+            }
+            _ => {
+                for x in out {
+                    *x = self.sample(rng);
+                }
+            }
         }
     }
 

@@ -4,12 +4,14 @@
 //! [`Model`] is what a scenario file becomes once it has been validated; [`trial`] plays one
 //! Monte Carlo path through it, month by month, in the order of DESIGN §2.7.
 
+pub mod batch;
 pub mod billing;
 pub mod ceph;
 pub mod dist;
 pub mod metrics;
 pub mod population;
 pub mod trial;
+mod ziggurat_tables;
 
 use crate::quantity::Share;
 pub use billing::{Billing, SizeLimits, Tier};

@@ -2,7 +2,7 @@
 //! expected arrivals of one month.
 
 use super::dist::Dist;
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 /// How new users arrive.
 #[derive(Debug, Clone)]
@@ -67,6 +67,16 @@ pub struct TrialGrowth {
 }
 
 impl Population {
+    /// How many of the users present at the start of a month stay, in user order, before the
+    /// next one leaves: Geometric(churn) failures before a success, ⌊ln U / ln(1 − churn)⌋
+    /// with U uniform on (0, 1]. The same leavers in law as one Bernoulli(churn) per user, for
+    /// one draw per leaver instead of one per user-month.
+    pub fn stayers_before_next_leaver<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        let u = 1.0 - rng.random::<f64>();
+        // ln(1 − 1) = −∞ gives 0: everyone leaves; the cast saturates at u64::MAX.
+        (u.ln() / (-self.churn).ln_1p()).floor() as u64
+    }
+
     /// Draws the trial's growth parameter.
     pub fn draw_trial<R: Rng + ?Sized>(&self, rng: &mut R) -> TrialGrowth {
         let parameter = match &self.growth {

@@ -11,8 +11,8 @@ use super::ceph::{self, ExpansionAdd};
 use super::metrics::{Event, Metric, N_METRICS};
 use super::population::TrialGrowth;
 use super::{Backend, CephCluster, CostDraws, Expansion, Model, Per};
-use crate::quantity::ceil_gib;
-use rand::RngExt;
+use crate::quantity::{Share, ceil_gib};
+use multiversion::multiversion;
 use rand::distr::Distribution;
 use rand::rngs::ChaCha8Rng;
 
@@ -206,6 +206,73 @@ impl Column {
         self.used[i] = demand.min(size);
         self.peak[i] = self.peak[i].max(self.used[i]);
         (resizes, full)
+    }
+
+    /// [`Column::grow_all`] for a run of rows under autoresize or no expansion, in passes
+    /// over slices without a branch per volume, compiled for the CPU's widest SIMD:
+    /// demands (into `draws`); one autoresize step where the threshold is crossed; usage,
+    /// high-water marks and full volumes. Volumes that need a second step in the same month
+    /// (rare) take [`expand`]'s loop between the last two passes.
+    fn grow_range(
+        &mut self,
+        rows: std::ops::Range<usize>,
+        draws: &mut [f64],
+        factor: f64,
+        expansion: &Expansion,
+    ) -> (u32, u32) {
+        let size = &mut self.size[rows.clone()];
+        let used = &mut self.used[rows.clone()];
+        let peak = &mut self.peak[rows];
+        grow_slices(size, used, peak, draws, factor, expansion)
+    }
+
+    /// One month of growth for the volumes in `rows`, `draws[k] × factor` GiB for the k-th:
+    /// returns (resizes, full volumes).
+    #[inline]
+    fn grow_all(
+        &mut self,
+        rows: impl Iterator<Item = usize>,
+        draws: &[f64],
+        factor: f64,
+        month: u32,
+        expansion: &Expansion,
+    ) -> (u32, u32) {
+        let (mut resizes, mut full_events) = (0, 0);
+        let rows = rows.zip(draws);
+        if let Expansion::Manual { .. } = expansion {
+            for (i, &growth) in rows {
+                let demand = (self.used[i] + growth * factor).max(0.0);
+                let (r, full) = self.grow(i, demand, month, expansion);
+                resizes += r;
+                full_events += full as u32;
+            }
+            return (resizes, full_events);
+        }
+        // Autoresize or none. Most volume-months cross no threshold: `expand` runs only for
+        // those that do (the same test as its loop's first one).
+        let (threshold, limit_gib) = match *expansion {
+            Expansion::Autoresize {
+                threshold,
+                limit_gib,
+                ..
+            } => (threshold, limit_gib),
+            _ => (Share::Gib(0.0), f64::NEG_INFINITY),
+        };
+        for (i, &growth) in rows {
+            let demand = (self.used[i] + growth * factor).max(0.0);
+            let mut size = self.size[i];
+            if size - demand < threshold.of(size) && size < limit_gib {
+                let (grown, r, _) = expand(size, demand, expansion);
+                size = grown;
+                self.size[i] = grown;
+                resizes += r;
+            }
+            let used = demand.min(size);
+            self.used[i] = used;
+            self.peak[i] = self.peak[i].max(used);
+            full_events += (demand > size + 1e-12) as u32;
+        }
+        (resizes, full_events)
     }
 
     fn truncate(&mut self, n: usize) {
@@ -529,11 +596,12 @@ pub fn expand(size: f64, demand: f64, expansion: &Expansion) -> (f64, u32, bool)
         limit_gib,
     } = *expansion
     {
-        while size - demand < threshold.of(size)
+        let (threshold, increase) = (threshold.parts(), increase.parts());
+        while size - demand < threshold.0 * size + threshold.1
             && size < limit_gib
             && resizes < MAX_RESIZES_PER_STEP
         {
-            size = ceil_gib(size + increase.of(size)).min(limit_gib);
+            size = ceil_gib(size + (increase.0 * size + increase.1)).min(limit_gib);
             resizes += 1;
         }
     }
@@ -587,6 +655,75 @@ pub fn manual(
     (size, resizes, full)
 }
 
+/// [`Column::grow_range`]'s passes over the columns' slices of its rows.
+#[multiversion(targets("x86_64+avx512f", "x86_64+avx2"))]
+fn grow_slices(
+    size: &mut [f64],
+    used: &mut [f64],
+    peak: &mut [f64],
+    draws: &mut [f64],
+    factor: f64,
+    expansion: &Expansion,
+) -> (u32, u32) {
+    let (mut resizes, mut full_events) = (0, 0);
+    for (demand, &used) in draws.iter_mut().zip(used.iter()) {
+        *demand = (used + *demand * factor).max(0.0);
+    }
+    if let Expansion::Autoresize {
+        threshold,
+        increase,
+        limit_gib,
+    } = *expansion
+    {
+        let ((t_fraction, t_gib), (i_fraction, i_gib)) = (threshold.parts(), increase.parts());
+        let crosses =
+            |size: f64, demand: f64| size - demand < t_fraction * size + t_gib && size < limit_gib;
+        let mut again = false;
+        for (size, &demand) in size.iter_mut().zip(draws.iter()) {
+            let step = crosses(*size, demand);
+            let grown = ceil_gib(*size + (i_fraction * *size + i_gib)).min(limit_gib);
+            *size = if step { grown } else { *size };
+            resizes += step as u32;
+            again |= step && crosses(grown, demand);
+        }
+        if again {
+            for (size, &demand) in size.iter_mut().zip(draws.iter()) {
+                let (grown, more, _) = expand(*size, demand, expansion);
+                *size = grown;
+                resizes += more;
+            }
+        }
+    }
+    let rows = used
+        .iter_mut()
+        .zip(peak.iter_mut())
+        .zip(size.iter().zip(draws.iter()));
+    for ((used, peak), (&size, &demand)) in rows {
+        *used = demand.min(size);
+        *peak = peak.max(*used);
+        full_events += (demand > size + 1e-12) as u32;
+    }
+    (resizes, full_events)
+}
+
+/// Σ xs in four interleaved partial sums, then (s0 + s1) + (s2 + s3): one fixed order, so the
+/// same bits on every machine, and one the compiler keeps in SIMD registers (a plain
+/// left-to-right sum waits on each add in turn).
+fn lane_sum(xs: &[f64]) -> f64 {
+    let mut lanes = [0.0; 4];
+    let chunks = xs.chunks_exact(4);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, x) in lanes.iter_mut().zip(chunk) {
+            *lane += x;
+        }
+    }
+    for (lane, x) in lanes.iter_mut().zip(rest) {
+        *lane += x;
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+}
+
 /// Plays trials of one model, reusing its buffers.
 #[derive(Debug, Clone)]
 pub struct Simulator<'m> {
@@ -609,6 +746,13 @@ pub struct Simulator<'m> {
     max_user_retention: u32,
     /// Hosts the widest pool of each cluster spans.
     widest: Vec<u32>,
+    /// Rows of the users who left this month, in row order.
+    leavers: Vec<usize>,
+    /// The volumes of a template that grow this month, their growth draws, and the
+    /// generator bytes those come from.
+    growing: Vec<usize>,
+    draws: Vec<f64>,
+    bytes: Vec<u8>,
 }
 
 impl<'m> Simulator<'m> {
@@ -634,6 +778,10 @@ impl<'m> Simulator<'m> {
             class_prices: vec![0.0; model.storage_classes.len()],
             max_user_retention,
             widest: model.widest_pools(),
+            leavers: Vec::new(),
+            growing: Vec::new(),
+            draws: Vec::new(),
+            bytes: Vec::new(),
         }
     }
 
@@ -754,11 +902,18 @@ impl<'m> Simulator<'m> {
 
     /// Adds `n` users and their per-user volumes.
     fn add_users(&mut self, n: u64, rngs: &mut TrialRngs) {
-        for _ in 0..n {
-            self.users_gone.push(NEVER);
-            for (t, template) in self.model.volumes.iter().enumerate() {
-                if template.per == Per::User {
-                    let used = template.initial_used.sample(&mut rngs.volumes[t]);
+        let users = usize::try_from(n).unwrap_or(usize::MAX);
+        self.users_gone.resize(self.users_gone.len() + users, NEVER);
+        for (t, template) in self.model.volumes.iter().enumerate() {
+            if template.per == Per::User {
+                // The new volumes' initial usage in one batch per template.
+                self.draws.clear();
+                self.draws.resize(users, 0.0);
+                let rng = &mut rngs.volumes[t];
+                template
+                    .initial_used
+                    .fill(rng, &mut self.bytes, &mut self.draws);
+                for &used in &self.draws {
                     self.columns[t].push(template.size_gib, used);
                 }
             }
@@ -776,43 +931,73 @@ impl<'m> Simulator<'m> {
         record: &mut TrialRecord,
     ) {
         let model = self.model;
-        let churn = model.population.churn;
-        if churn > 0.0 {
-            for gone in self.users_gone.iter_mut().filter(|g| **g == NEVER) {
-                if rngs.population.random::<f64>() < churn {
-                    *gone = month;
-                    self.active_users -= 1;
-                }
-            }
-        }
-        // Volumes of churned users are deleted when their retention ends; a user's row goes
-        // when every one of its volumes has.
-        for (t, template) in model.volumes.iter().enumerate() {
-            if template.per != Per::User {
-                continue;
-            }
-            let column = &mut self.columns[t];
-            for (i, &gone) in self.users_gone.iter().enumerate() {
-                if gone != NEVER
-                    && month >= gone.saturating_add(template.retention_months)
-                    && column.exists[i]
+        self.leavers.clear();
+        if model.population.churn > 0.0 {
+            let population = &model.population;
+            let rng = &mut rngs.population;
+            if self.users_gone.len() as u64 == self.active_users {
+                // Every row an active user: the next leaver's row is the count of stayers on.
+                let mut row = population.stayers_before_next_leaver(rng);
+                while let Some(gone) = usize::try_from(row)
+                    .ok()
+                    .and_then(|i| self.users_gone.get_mut(i))
                 {
-                    column.exists[i] = false;
-                    column.size[i] = 0.0;
-                    column.used[i] = 0.0;
+                    *gone = month;
+                    self.leavers.push(row as usize);
+                    row = row
+                        .saturating_add(1)
+                        .saturating_add(population.stayers_before_next_leaver(rng));
                 }
-            }
-        }
-        for i in (0..self.users_gone.len()).rev() {
-            let gone = self.users_gone[i];
-            if gone != NEVER && month >= gone.saturating_add(self.max_user_retention) {
-                self.users_gone.swap_remove(i);
-                for (t, template) in model.volumes.iter().enumerate() {
-                    if template.per == Per::User {
-                        self.columns[t].swap_remove(i);
+            } else {
+                let mut stay = population.stayers_before_next_leaver(rng);
+                let rows = self.users_gone.iter_mut().enumerate();
+                for (i, gone) in rows.filter(|(_, g)| **g == NEVER) {
+                    if stay == 0 {
+                        *gone = month;
+                        self.leavers.push(i);
+                        stay = population.stayers_before_next_leaver(rng);
+                    } else {
+                        stay -= 1;
                     }
                 }
             }
+            self.active_users -= self.leavers.len() as u64;
+        }
+        // Volumes of churned users are deleted when their retention ends; a user's row goes
+        // when every one of its volumes has (backwards, so that a row swapped in from the end
+        // has been seen already).
+        let gone_users = self.users_gone.len() - self.active_users as usize;
+        if gone_users > 0 {
+            // When this month's leavers are all the churned users, only their rows are seen.
+            let mut rows = std::mem::take(&mut self.leavers);
+            if gone_users != rows.len() {
+                rows.clear();
+                let gone = self.users_gone.iter().enumerate();
+                rows.extend(gone.filter(|(_, g)| **g != NEVER).map(|(i, _)| i));
+            }
+            for &i in rows.iter().rev() {
+                let gone = self.users_gone[i];
+                for (column, template) in self.columns.iter_mut().zip(&model.volumes) {
+                    if template.per == Per::User
+                        && month >= gone.saturating_add(template.retention_months)
+                        && column.exists[i]
+                    {
+                        column.exists[i] = false;
+                        column.size[i] = 0.0;
+                        column.used[i] = 0.0;
+                        column.peak[i] = 0.0;
+                    }
+                }
+                if month >= gone.saturating_add(self.max_user_retention) {
+                    self.users_gone.swap_remove(i);
+                    for (column, template) in self.columns.iter_mut().zip(&model.volumes) {
+                        if template.per == Per::User {
+                            column.swap_remove(i);
+                        }
+                    }
+                }
+            }
+            self.leavers = rows;
         }
 
         let lambda =
@@ -871,72 +1056,107 @@ impl<'m> Simulator<'m> {
         self.stored_by_class.fill(0.0);
         self.thin_by_cluster.fill(0.0);
         for (t, template) in model.volumes.iter().enumerate() {
-            let column = &mut self.columns[t];
-            let rng = &mut rngs.volumes[t];
-            let factor = self.factors[t];
-            let class = &model.storage_classes[template.storage_class];
-            let price = self.class_prices[template.storage_class];
-            let (snap_cloud, snap_ceph) = template
-                .snapshots
-                .map_or((0.0, 0.0), |s| (s.cloud_factor(), s.ceph_factor()));
-            // RBD keeps the blocks a filesystem freed unless they are discarded; CephFS frees.
-            let frees = match class.backend {
-                Backend::Ceph { frees, .. } => frees || template.discard,
-                Backend::Cloud { .. } => true,
+            let tally = if month > 0 {
+                self.grow(t, month, pods, &mut rngs.volumes[t])
+            } else {
+                TemplateTally::default()
             };
-            let (mut stored, mut thin) = (0.0, 0.0);
-            let mut tally = TemplateTally::default();
-            for i in 0..column.size.len() {
-                if !column.exists[i] {
-                    continue;
-                }
-                let grows = month > 0
-                    && match template.per {
-                        Per::User => self.users_gone[i] == NEVER,
-                        Per::Pod => i < pods as usize,
-                        Per::Cluster(_) => true,
-                    };
-                if grows {
-                    let demand = (column.used[i] + template.growth.sample(rng) * factor).max(0.0);
-                    let (resizes, full) = column.grow(i, demand, month, &template.expansion);
-                    match template.expansion {
-                        Expansion::Manual { .. } => tally.manual_resizes += resizes as f64,
-                        _ => tally.resizes += resizes as f64,
-                    }
-                    tally.full_events += full as u32 as f64;
-                }
-                let (size, used) = (column.size[i], column.used[i]);
-                tally.volume_months += 1.0;
-                totals.provisioned += size;
-                totals.used += used;
-                match &class.backend {
-                    Backend::Cloud {
-                        billing,
-                        snapshot_price_per_gib_month,
-                        ..
-                    } => {
+            let column = &self.columns[t];
+            let class = &model.storage_classes[template.storage_class];
+            match &class.backend {
+                Backend::Cloud {
+                    billing,
+                    snapshot_price_per_gib_month,
+                    ..
+                } => {
+                    let price = self.class_prices[template.storage_class];
+                    let snapshot_price = template.snapshots.map_or(0.0, |s| s.cloud_factor())
+                        * snapshot_price_per_gib_month;
+                    for i in (0..column.size.len()).filter(|&i| column.exists[i]) {
+                        let (size, used) = (column.size[i], column.used[i]);
                         let (billed, cost) = billing.bill(size, price);
+                        totals.provisioned += size;
+                        totals.used += used;
                         totals.billed += billed;
                         totals.cloud_cost += cost;
-                        totals.snapshot_cost += used * snap_cloud * snapshot_price_per_gib_month;
-                    }
-                    Backend::Ceph { .. } => {
-                        let kept = if frees { used } else { column.peak[i] };
-                        stored += kept + used * snap_ceph;
-                        thin += size;
+                        totals.snapshot_cost += used * snapshot_price;
                     }
                 }
+                Backend::Ceph { cluster, frees, .. } => {
+                    // A deleted volume's size, usage and high-water mark are 0, so the sums
+                    // run over the whole column.
+                    let provisioned = lane_sum(&column.size);
+                    let used = lane_sum(&column.used);
+                    // RBD keeps the blocks a filesystem freed unless they are discarded;
+                    // CephFS frees.
+                    let kept = if *frees || template.discard {
+                        used
+                    } else {
+                        lane_sum(&column.peak)
+                    };
+                    let snapshots = template.snapshots.map_or(0.0, |s| s.ceph_factor());
+                    totals.provisioned += provisioned;
+                    totals.used += used;
+                    self.stored_by_class[template.storage_class] += kept + used * snapshots;
+                    self.thin_by_cluster[*cluster] += provisioned;
+                }
             }
-            if let Backend::Ceph { cluster, .. } = class.backend {
-                self.stored_by_class[template.storage_class] += stored;
-                self.thin_by_cluster[cluster] += thin;
-            }
+            let mut tally = tally;
+            tally.volume_months = column.exists.iter().filter(|&&e| e).count() as f64;
             totals.add(&tally);
             if month > 0 {
                 record.templates[t].add(&tally, month);
             }
         }
         totals
+    }
+
+    /// Step 3 for template `t`: the month's growth of every volume that grows (an active
+    /// user's, a running pod's, a cluster-wide one), drawn in one batch in volume order, and
+    /// what its expansion policy makes of it. Returns the month's resizes and full events.
+    fn grow(&mut self, t: usize, month: u32, pods: u32, rng: &mut ChaCha8Rng) -> TemplateTally {
+        let template = &self.model.volumes[t];
+        let column = &mut self.columns[t];
+        let len = column.size.len();
+        // Only a churned user's volume can be deleted and stay in its column; with every
+        // user active, the volumes that grow are a range.
+        let range = match template.per {
+            Per::User if self.users_gone.len() as u64 > self.active_users => {
+                self.growing.clear();
+                let rows = self.users_gone.iter().zip(&column.exists).enumerate();
+                self.growing.extend(
+                    rows.filter(|(_, (gone, exists))| **gone == NEVER && **exists)
+                        .map(|(i, _)| i),
+                );
+                None
+            }
+            Per::Pod => Some(0..len.min(pods as usize)),
+            Per::User | Per::Cluster(_) => Some(0..len),
+        };
+        let growing = range.as_ref().map_or(self.growing.len(), |r| r.len());
+        self.draws.clear();
+        self.draws.resize(growing, 0.0);
+        template.growth.fill(rng, &mut self.bytes, &mut self.draws);
+        let (factor, expansion) = (self.factors[t], &template.expansion);
+        let (resizes, full_events) = match range {
+            Some(range) if !matches!(expansion, Expansion::Manual { .. }) => {
+                column.grow_range(range, &mut self.draws, factor, expansion)
+            }
+            Some(range) => column.grow_all(range, &self.draws, factor, month, expansion),
+            None => {
+                let rows = self.growing.iter().copied();
+                column.grow_all(rows, &self.draws, factor, month, expansion)
+            }
+        };
+        let mut tally = TemplateTally {
+            full_events: full_events as f64,
+            ..TemplateTally::default()
+        };
+        match expansion {
+            Expansion::Manual { .. } => tally.manual_resizes = resizes as f64,
+            _ => tally.resizes = resizes as f64,
+        }
+        tally
     }
 
     /// Step 5: every cluster lands what was ordered, loads its pools, reports its metrics
