@@ -1,4 +1,4 @@
-//! Engine throughput: volume-steps per second on a scenario of a few hundred per-user volumes
+//! Engine throughput: volume-steps per second on a scenario of ~300 per-user volumes
 //! over 36 months, and the memory an aggregate keeps (which does not grow with trials).
 //!
 //! `cargo bench --bench engine`; the README records the figure measured.

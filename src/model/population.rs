@@ -151,6 +151,35 @@ pub fn interpolate(points: &[(f64, f64)], x: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// Geometric(p) failures before a success: mean (1 − p)/p and P(0) = p, within 4
+    /// standard errors over 200,000 draws; churn 1 means nobody stays.
+    #[test]
+    fn stayers_between_leavers_are_geometric() {
+        use rand::SeedableRng;
+        let population = |churn| Population {
+            initial_users: 0,
+            churn,
+            growth: Growth::Fixed,
+            max_users: DEFAULT_MAX_USERS,
+        };
+        let p = 0.02;
+        let churning = population(p);
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(3);
+        let n = 200_000.0;
+        let draws: Vec<f64> = (0..n as usize)
+            .map(|_| churning.stayers_before_next_leaver(&mut rng) as f64)
+            .collect();
+        let mean = draws.iter().sum::<f64>() / n;
+        let sd = ((1.0 - p) / (p * p)).sqrt();
+        assert!((mean - (1.0 - p) / p).abs() < 4.0 * sd / n.sqrt(), "{mean}");
+        let zeros = draws.iter().filter(|&&k| k == 0.0).count() as f64 / n;
+        assert!(
+            (zeros - p).abs() < 4.0 * (p * (1.0 - p) / n).sqrt(),
+            "{zeros}"
+        );
+        assert_eq!(population(1.0).stayers_before_next_leaver(&mut rng), 0);
+    }
+
     #[test]
     fn interpolation_is_linear_and_flat_outside() {
         let pts = [(0.0, 20.0), (12.0, 100.0), (36.0, 500.0)];

@@ -2,7 +2,9 @@
 //!
 //! Volume state is kept by column (size, used, exists) per template, and every buffer lives in
 //! a [`Simulator`] that is reused from trial to trial, so the per-volume, per-month loop
-//! allocates nothing. Each random component draws from its own stream (see
+//! allocates nothing. A template's month is a few passes over its columns: the growth of every
+//! growing volume drawn in one batch ([`super::batch`]), then demands, autoresize steps and
+//! usage as SIMD kernels, then the sums. Each random component draws from its own stream (see
 //! [`crate::engine::seed`]): the population from one, each volume template from one keyed by
 //! its name, so that two variants of a scenario see the same users and the same growth draws
 //! for templates of the same name (common random numbers).
@@ -931,10 +933,33 @@ impl<'m> Simulator<'m> {
         record: &mut TrialRecord,
     ) {
         let model = self.model;
+        self.churn(month, &mut rngs.population);
+        self.retire(month);
+
+        let lambda =
+            model
+                .population
+                .arrival_mean(growth, month, self.active_users, &mut rngs.population);
+        let mut arrivals = if lambda > 0.0 && lambda.is_finite() {
+            statrs::distribution::Poisson::new(lambda)
+                .map(|p| Distribution::<u64>::sample(&p, &mut rngs.population))
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let room = model.population.max_users.saturating_sub(self.active_users);
+        if arrivals > room {
+            arrivals = room;
+            record.population_capped = true;
+        }
+        self.add_users(arrivals, rngs);
+    }
+
+    /// The users who leave this month, in row order, into `leavers`.
+    fn churn(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         self.leavers.clear();
-        if model.population.churn > 0.0 {
-            let population = &model.population;
-            let rng = &mut rngs.population;
+        if self.model.population.churn > 0.0 {
+            let population = &self.model.population;
             if self.users_gone.len() as u64 == self.active_users {
                 // Every row an active user: the next leaver's row is the count of stayers on.
                 let mut row = population.stayers_before_next_leaver(rng);
@@ -963,9 +988,13 @@ impl<'m> Simulator<'m> {
             }
             self.active_users -= self.leavers.len() as u64;
         }
-        // Volumes of churned users are deleted when their retention ends; a user's row goes
-        // when every one of its volumes has (backwards, so that a row swapped in from the end
-        // has been seen already).
+    }
+
+    /// Volumes of churned users are deleted when their retention ends; a user's row goes
+    /// when every one of its volumes has (backwards, so that a row swapped in from the end
+    /// has been seen already).
+    fn retire(&mut self, month: u32) {
+        let model = self.model;
         let gone_users = self.users_gone.len() - self.active_users as usize;
         if gone_users > 0 {
             // When this month's leavers are all the churned users, only their rows are seen.
@@ -999,24 +1028,6 @@ impl<'m> Simulator<'m> {
             }
             self.leavers = rows;
         }
-
-        let lambda =
-            model
-                .population
-                .arrival_mean(growth, month, self.active_users, &mut rngs.population);
-        let mut arrivals = if lambda > 0.0 && lambda.is_finite() {
-            statrs::distribution::Poisson::new(lambda)
-                .map(|p| Distribution::<u64>::sample(&p, &mut rngs.population))
-                .unwrap_or(0)
-        } else {
-            0
-        };
-        let room = model.population.max_users.saturating_sub(self.active_users);
-        if arrivals > room {
-            arrivals = room;
-            record.population_capped = true;
-        }
-        self.add_users(arrivals, rngs);
     }
 
     /// Step 2: per-pod volumes follow the replicas (their high-water mark under `Retain`).
