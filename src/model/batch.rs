@@ -188,6 +188,29 @@ mod tests {
         assert_eq!(dispatched, one_by_one);
     }
 
+    /// The ziggurat's SIMD first pass is the scalar one word by word (the same bits, the
+    /// same words outside their layer), on every SIMD path.
+    #[test]
+    fn first_pass_is_scalar_word_by_word() {
+        let mut rng = ChaCha8Rng::seed_from_u64(13);
+        let mut bytes = vec![0; 8 * 5003];
+        rng.fill_bytes(&mut bytes);
+        let mut simd = vec![0.0; 5003];
+        first_tries(&bytes, &mut simd);
+        let mut outside = 0;
+        for (z, word) in simd.iter().zip(bytes.chunks_exact(8)) {
+            let (x, inside) = layer_draw(u64::from_le_bytes(word.try_into().unwrap()));
+            if inside {
+                assert_eq!(z.to_bits(), x.to_bits());
+            } else {
+                assert!(z.is_nan());
+                outside += 1;
+            }
+        }
+        // ~1.2% of words fall outside their rectangle: 60 of 5,003 expected.
+        assert!((20..120).contains(&outside), "{outside}");
+    }
+
     /// Pinned values: the batch draws are part of every result headroom prints.
     #[test]
     fn value_stability() {

@@ -1272,6 +1272,58 @@ impl<'m> Simulator<'m> {
 mod tests {
     use super::*;
     use crate::quantity::Share;
+    use rand::{RngExt, SeedableRng};
+
+    /// The SIMD passes of a month ([`grow_slices`]) give, volume by volume, what one call of
+    /// [`expand`] per volume gives: sizes, usage, high-water marks, resizes and full volumes,
+    /// bit for bit. Random volumes near and past their thresholds, several resizes in a month,
+    /// the limit, absolute and percent steps, negative growth, no expansion.
+    #[test]
+    fn simd_passes_are_expand_volume_by_volume() {
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(9);
+        let policies = [
+            autoresize(50.0),
+            autoresize(10.5),
+            Expansion::Autoresize {
+                threshold: Share::Gib(2.0),
+                increase: Share::Gib(1.5),
+                limit_gib: 40.0,
+            },
+            Expansion::Autoresize {
+                threshold: Share::Fraction(0.3),
+                increase: Share::Fraction(0.05),
+                limit_gib: 1000.0,
+            },
+            Expansion::None,
+        ];
+        for (p, policy) in policies.iter().enumerate() {
+            let n = 1 + 97 * p;
+            let size: Vec<f64> = (0..n)
+                .map(|_| (1 + rng.random_range(0..30)) as f64)
+                .collect();
+            let used: Vec<f64> = size.iter().map(|s| s * rng.random::<f64>()).collect();
+            let draws: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 12.0 - 2.0).collect();
+            let factor = 0.5 + rng.random::<f64>();
+            let (mut s, mut u, mut k, mut d) =
+                (size.clone(), used.clone(), used.clone(), draws.clone());
+            let (resizes, full) = grow_slices(&mut s, &mut u, &mut k, &mut d, factor, policy);
+            let (mut want_resizes, mut want_full) = (0, 0);
+            for i in 0..n {
+                let demand = (used[i] + draws[i] * factor).max(0.0);
+                let (grown, r, f) = expand(size[i], demand, policy);
+                want_resizes += r;
+                want_full += f as u32;
+                let now = demand.min(grown);
+                assert_eq!(
+                    (s[i], u[i], k[i]),
+                    (grown, now, used[i].max(now)),
+                    "{p} {i}"
+                );
+            }
+            assert_eq!((resizes, full), (want_resizes, want_full), "policy {p}");
+            assert!(p == 4 || resizes > 0, "policy {p} never resized");
+        }
+    }
 
     fn autoresize(limit: f64) -> Expansion {
         Expansion::Autoresize {
