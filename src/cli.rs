@@ -102,6 +102,9 @@ pub struct RecommendArgs {
     /// Simulation options (trials are per option weighed).
     #[command(flatten)]
     pub sim: SimArgs,
+    /// One share of the two sweeps (every size option and every trigger on every trial).
+    #[command(flatten)]
+    pub shard: ShardArgs,
 }
 
 /// `headroom plan`.
@@ -206,10 +209,12 @@ pub struct ShardArgs {
 /// `headroom merge`.
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
-    /// Partial results written by `run`/`compare --shard I/N --partial FILE`, in any order.
+    /// Partial results written by `run`/`compare`/`recommend --shard I/N --partial FILE`, in
+    /// any order.
     #[arg(required = true)]
     pub partials: Vec<PathBuf>,
-    /// Output folder (default: what `run` or `compare` would use).
+    /// Output folder (default: what `run` or `compare` would use; for `recommend`'s shares,
+    /// none: the recommendation is printed, and written there as text and JSON when given).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// No table: files and errors only.

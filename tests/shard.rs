@@ -1,6 +1,6 @@
 //! Shares and merge (DESIGN §10): shares of a run merged in any order write the same bytes as
-//! one run of the same seed and trials, for `run` and `compare`, at several N including N >
-//! trials; shares of other runs, missing or duplicated shares and other format versions are
+//! one run of the same seed and trials, for `run`, `compare` and `recommend`, at several N
+//! including N > trials; shares of other runs, missing or duplicated shares and other format versions are
 //! refused.
 
 use crate::common::{headroom, root};
@@ -111,6 +111,50 @@ fn merged_compare_shares_are_one_compare() {
         "scenarios/carbon254-baremetal.toml",
     ];
     shares_are_one_run("compare", &variants, "4", &[(60, 4), (3, 5)]);
+}
+
+/// `recommend`'s shares (its two sweeps) merged: the recommendation one `recommend` prints,
+/// as JSON and as text, byte for byte, for a Ceph scenario with a trigger sweep (refined and
+/// rechecked after the merge) at N = 3 and N = 9 > 7 trials; a `recommend` share is not
+/// merged with a `run` share of the same scenario.
+#[test]
+fn merged_recommend_shares_are_one_recommend() {
+    let s = "scenarios/contabo-ceph.toml";
+    for (trials, shares) in [("400", 3), ("7", 9)] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let args = ["recommend", s, "--trials", trials, "--seed", "5"];
+        let merged = shard_and_merge(&args, shares, dir.path());
+        for (format, file) in [
+            ("json", "recommendation.json"),
+            ("text", "recommendation.txt"),
+        ] {
+            let one = headroom()
+                .args(args)
+                .args(["--format", format])
+                .assert()
+                .success();
+            let want = one.get_output().stdout.clone();
+            assert!(want.len() > 500, "{format}: {} bytes", want.len());
+            let got = std::fs::read(merged.join(file)).expect("merge wrote it");
+            assert!(
+                got == want,
+                "{file} differs at {trials} trials, {shares} shares"
+            );
+        }
+        let json = std::fs::read_to_string(merged.join("recommendation.json")).expect("json");
+        assert!(json.contains("\"rechecks\""), "a trigger was weighed");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let recommend = d.join("r0.hrp");
+    headroom()
+        .args(["recommend", s, "--trials", "50", "--seed", "1", "--quiet"])
+        .args(["--shard", "0/2", "--partial"])
+        .arg(&recommend)
+        .assert()
+        .success();
+    let run = share(d, s, "1", 1, 2);
+    merge_fails(&[&recommend, &run], "a share of another run than");
 }
 
 fn share(dir: &Path, scenario: &str, seed: &str, i: u64, n: u64) -> PathBuf {

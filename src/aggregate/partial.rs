@@ -1,12 +1,12 @@
-//! A partial result: one share of a run's trials, as `run --shard I/N --partial FILE` writes it
-//! and `merge` reads it back. A header says what it is a share of, so that shares of other
-//! inputs, seeds or trial counts are never merged; the body is the exact integer state of the
-//! comparison ([`super::wire`]), so merged shares equal one run.
+//! A partial result: one share of a run's trials, as `run|compare|recommend --shard I/N
+//! --partial FILE` writes it and `merge` reads it back. A header says what it is a share of,
+//! so that shares of other inputs, seeds or trial counts are never merged; the body is the
+//! exact integer state of what the command accumulates ([`super::wire`]: the comparison of
+//! `run` and `compare`, the sweeps of `recommend`), so merged shares equal one run.
 //!
 //! Layout: the magic `HEADROOM-PARTIAL\n`, the format version (u64), then the header's fields
 //! and the body in [`super::wire`]'s encoding.
 
-use super::Comparison;
 use super::wire::{Reader, Wire, WireError, Writer};
 
 /// The first bytes of every partial file.
@@ -19,7 +19,7 @@ pub const FORMAT_VERSION: u64 = 1;
 pub struct Header {
     /// headroom's version that wrote it.
     pub headroom_version: String,
-    /// `run` or `compare`.
+    /// `run`, `compare` or `recommend`: what the body holds.
     pub command: String,
     /// The scenario files, as given.
     pub scenarios: Vec<String>,
@@ -49,7 +49,7 @@ impl Header {
 }
 
 /// Encodes a share.
-pub fn encode(header: &Header, body: &Comparison) -> Vec<u8> {
+pub fn encode(header: &Header, body: &impl Wire) -> Vec<u8> {
     let mut w = Writer {
         bytes: MAGIC.to_vec(),
     };
@@ -85,8 +85,11 @@ pub enum PartialError {
     Damaged(#[from] WireError),
 }
 
-/// Decodes a share.
-pub fn decode(bytes: &[u8]) -> Result<(Header, Comparison), PartialError> {
+/// Decodes a share; `body` reads the body the header announces.
+pub fn decode<B>(
+    bytes: &[u8],
+    body: impl FnOnce(&Header, &mut Reader) -> Result<B, WireError>,
+) -> Result<(Header, B), PartialError> {
     let rest = bytes.strip_prefix(MAGIC).ok_or(PartialError::NotPartial)?;
     let mut r = Reader::new(rest);
     let version = r.u64()?;
@@ -112,7 +115,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Header, Comparison), PartialError> {
         index: r.u64()?,
         shares: r.u64()?,
     };
-    let body = Comparison::get(&mut r)?;
+    let body = body(&header, &mut r)?;
     if !r.done() {
         return Err(WireError("bytes after the end of the body".into()).into());
     }

@@ -1,13 +1,18 @@
-//! Shares of a run (DESIGN §10): `run`/`compare --shard I/N --partial FILE` plays trials
-//! `[I·T/N, (I+1)·T/N)` and writes their exact aggregate; `merge` checks that the shares are of
-//! one run and cover it once, merges them and writes the report one run of the same seed and
-//! trials writes, byte for byte.
+//! Shares of a run (DESIGN §10): `run`/`compare`/`recommend --shard I/N --partial FILE` plays
+//! trials `[I·T/N, (I+1)·T/N)` and writes their exact aggregate; `merge` checks that the shares
+//! are of one run and cover it once, merges them and writes the report one run of the same
+//! seed and trials writes, byte for byte. For `recommend` the shares hold the two sweeps where
+//! every option plays every trial; `merge` decides from them and plays the few runs that
+//! follow a choice (the runner-up's paired cost, the trigger's refinement and rechecks) itself.
 
 use super::{AppError, output};
 use crate::aggregate::Comparison;
 use crate::aggregate::partial::{self, Header};
+use crate::aggregate::wire::{Reader, Wire, WireError, Writer};
 use crate::cli::{MergeArgs, Shard, SimArgs};
+use crate::decide::{self, Sweeps};
 use crate::engine::{self, RunConfig};
+use crate::report::Output;
 use crate::scenario::{self, Scenario, ScenarioError};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -24,9 +29,14 @@ pub fn write_share(
     let cfg = RunConfig::from((sim, scenarios[0]));
     let trials = engine::share(cfg.trials, shard.index, shard.shares);
     let models: Vec<&crate::model::Model> = scenarios.iter().map(|s| &s.model).collect();
-    let bar = super::progress_bar(trials.end - trials.start, sim.quiet, command);
-    let body = engine::run_share(&models, &cfg, trials.clone(), &|n| bar.inc(n))
-        .context("starting the worker threads")?;
+    let sweeps = if command == "recommend" { 2 } else { 1 };
+    let bar = super::progress_bar(sweeps * (trials.end - trials.start), sim.quiet, command);
+    let progress = |n| bar.inc(n);
+    let body = match command {
+        "recommend" => decide::sweeps(models[0], &cfg, trials.clone(), &progress).map(Body::Sweeps),
+        _ => engine::run_share(&models, &cfg, trials.clone(), &progress).map(Body::Runs),
+    }
+    .context("starting the worker threads")?;
     bar.finish_and_clear();
     let header = Header {
         headroom_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -57,16 +67,57 @@ pub fn write_share(
     Ok(ExitCode::SUCCESS)
 }
 
+/// What a share holds.
+#[derive(Debug)]
+enum Body {
+    /// `run` and `compare`: the comparison of their scenarios.
+    Runs(Comparison),
+    /// `recommend`: its two sweeps.
+    Sweeps(Sweeps),
+}
+
+impl Wire for Body {
+    fn put(&self, w: &mut Writer) {
+        match self {
+            Body::Runs(c) => c.put(w),
+            Body::Sweeps(s) => s.put(w),
+        }
+    }
+    fn get(_: &mut Reader) -> Result<Self, WireError> {
+        Err(WireError("a share's body is read by its command".into()))
+    }
+}
+
+impl Body {
+    /// Reads the body `header`'s command writes.
+    fn read(header: &Header, r: &mut Reader) -> Result<Body, WireError> {
+        match header.command.as_str() {
+            "recommend" => Sweeps::get(r).map(Body::Sweeps),
+            _ => Comparison::get(r).map(Body::Runs),
+        }
+    }
+
+    /// Two shares of one run together (the headers were checked to match).
+    fn merge(self, other: Body) -> Body {
+        match (self, other) {
+            (Body::Runs(a), Body::Runs(b)) => Body::Runs(a.merge(b)),
+            (Body::Sweeps(a), Body::Sweeps(b)) => Body::Sweeps(a.merge(b)),
+            (a, _) => a,
+        }
+    }
+}
+
 fn problem(file: &Path, message: impl Into<String>) -> AppError {
     ScenarioError::one(file, None, "", message).into()
 }
 
 /// Reads the shares and checks that they are one run's, each share once.
-fn read_shares(paths: &[PathBuf]) -> Result<(Header, Comparison), AppError> {
-    let mut shares: Vec<(PathBuf, Header, Comparison)> = Vec::new();
+fn read_shares(paths: &[PathBuf]) -> Result<(Header, Body), AppError> {
+    let mut shares: Vec<(PathBuf, Header, Body)> = Vec::new();
     for path in paths {
         let bytes = std::fs::read(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
-        let (header, body) = partial::decode(&bytes).map_err(|e| problem(path, e.to_string()))?;
+        let (header, body) =
+            partial::decode(&bytes, Body::read).map_err(|e| problem(path, e.to_string()))?;
         if let Some((first, h, _)) = shares.first()
             && !h.same_run(&header)
         {
@@ -113,7 +164,7 @@ fn read_shares(paths: &[PathBuf]) -> Result<(Header, Comparison), AppError> {
     let body = shares
         .into_iter()
         .map(|(_, _, b)| b)
-        .reduce(Comparison::merge)
+        .reduce(Body::merge)
         .ok_or_else(|| anyhow::anyhow!("no shares given"))?;
     Ok((Header { index: 0, ..header }, body))
 }
@@ -154,6 +205,10 @@ pub fn execute(args: &MergeArgs) -> Result<ExitCode, AppError> {
             ));
         }
     }
+    let body = match body {
+        Body::Sweeps(sweeps) => return finish_recommendation(&header, &loaded[0], &sweeps, args),
+        Body::Runs(c) => c,
+    };
     let models: Vec<&crate::model::Model> = loaded.iter().map(|s| &s.model).collect();
     if header.command == "compare" {
         super::compare::finish(models, &body, header.seed, args.out.as_deref(), args.quiet)?;
@@ -174,6 +229,42 @@ pub fn execute(args: &MergeArgs) -> Result<ExitCode, AppError> {
             seed: header.seed,
         };
         super::run::finish(&sim, &dir, args.quiet)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `merge` of `recommend`'s shares: the recommendation one `recommend` of the same seed and
+/// trials prints (the follow-up runs are played here, on every trial), and with `--out` the
+/// folder of `recommendation.txt` and `recommendation.json`.
+fn finish_recommendation(
+    header: &Header,
+    scenario: &Scenario,
+    sweeps: &Sweeps,
+    args: &MergeArgs,
+) -> Result<ExitCode, AppError> {
+    let cfg = RunConfig {
+        trials: header.trials,
+        seed: header.seed,
+        threads: None,
+    };
+    let r = decide::decide(&scenario.model, &cfg, sweeps).context("starting the worker threads")?;
+    let text = crate::report::recommend::text(&r, &scenario.model);
+    if let Some(dir) = &args.out {
+        let json = crate::report::recommend::json(&r).context("formatting JSON")?;
+        let outputs = [
+            Output {
+                name: "recommendation.txt".into(),
+                bytes: text.clone().into_bytes(),
+            },
+            Output {
+                name: "recommendation.json".into(),
+                bytes: json,
+            },
+        ];
+        output::replace_folder(dir, &outputs)?;
+    }
+    if !args.quiet {
+        print!("{text}");
     }
     Ok(ExitCode::SUCCESS)
 }

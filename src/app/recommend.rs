@@ -30,6 +30,9 @@ pub fn recommend(scenario: &Scenario, sim: &SimArgs) -> Result<Recommendation, A
 /// Prints the recommendation as text or JSON.
 pub fn execute(args: &RecommendArgs) -> Result<ExitCode, AppError> {
     let scenario = scenario::load(&args.scenario)?;
+    if let (Some(shard), Some(partial)) = (args.shard.shard, &args.shard.partial) {
+        return super::merge::write_share("recommend", &[&scenario], &args.sim, shard, partial);
+    }
     let r = recommend(&scenario, &args.sim)?;
     match args.format {
         RecommendFormat::Text => {

@@ -89,6 +89,7 @@ pub fn reasons(checks: &[Check]) -> String {
         .join("; ")
 }
 
+use crate::aggregate::wire::{Reader, Wire, WireError, Writer};
 use crate::engine::{self, RunConfig};
 use crate::model::{EffectiveTargets, Model};
 
@@ -260,24 +261,108 @@ fn confirm(
     Ok((choice, rechecks))
 }
 
+/// The two sweeps `recommend` starts with, where every option plays every trial: the
+/// volume templates' sizes and policies, and the clusters' triggers (None without one). They
+/// are what `recommend --shard` plays a share of; merged, they are the whole sweeps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweeps {
+    /// Every size option's figures.
+    pub tiers: tiers::TierAcc,
+    /// Every trigger's figures.
+    pub triggers: Option<trigger::TriggerAcc>,
+}
+
+impl Sweeps {
+    /// The shares' sweeps together (exact).
+    pub fn merge(self, other: Sweeps) -> Sweeps {
+        use crate::engine::Accumulator;
+        Sweeps {
+            tiers: self.tiers.merge(other.tiers),
+            triggers: match (self.triggers, other.triggers) {
+                (Some(a), Some(b)) => Some(a.merge(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+}
+
+impl Wire for Sweeps {
+    fn put(&self, w: &mut Writer) {
+        self.tiers.put(w);
+        w.u64(self.triggers.is_some() as u64);
+        if let Some(t) = &self.triggers {
+            t.put(w);
+        }
+    }
+    fn get(r: &mut Reader) -> Result<Self, WireError> {
+        let tiers = tiers::TierAcc::get(r)?;
+        let triggers = match r.u64()? {
+            0 => None,
+            _ => Some(trigger::TriggerAcc::get(r)?),
+        };
+        Ok(Sweeps { tiers, triggers })
+    }
+}
+
+/// Plays `trials` (all of `cfg.trials`, or one share of them) of both sweeps. `progress` is
+/// called with trials finished, over the two.
+pub fn sweeps(
+    model: &Model,
+    cfg: &RunConfig,
+    trials: std::ops::Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Sweeps, rayon::ThreadPoolBuildError> {
+    let (models, focus, _) = tiers::variants(model);
+    let refs: Vec<&Model> = models.iter().collect();
+    let tier_acc = engine::fold_range(
+        &refs,
+        cfg,
+        trials.clone(),
+        &|| tiers::TierAcc::new(model.horizon_months, &focus),
+        progress,
+    )?;
+    let (tmodels, _) = trigger::variants(model);
+    let triggers = if tmodels.is_empty() {
+        None
+    } else {
+        let refs: Vec<&Model> = tmodels.iter().collect();
+        Some(engine::fold_range(
+            &refs,
+            cfg,
+            trials,
+            &|| trigger::TriggerAcc::new(model.horizon_months, refs.len()),
+            progress,
+        )?)
+    };
+    Ok(Sweeps {
+        tiers: tier_acc,
+        triggers,
+    })
+}
+
 /// Sizes every volume template and sets every cluster's trigger (see [`tiers`] and
-/// [`trigger`]). `progress` is called with trials finished, over all the runs.
+/// [`trigger`]). `progress` is called with trials finished, over the two sweeps.
 pub fn recommend(
     model: &Model,
     cfg: &RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Recommendation, rayon::ThreadPoolBuildError> {
+    let all = sweeps(model, cfg, 0..cfg.trials, progress)?;
+    decide(model, cfg, &all)
+}
+
+/// The recommendation from the sweeps of all `cfg.trials` trials: each template's choice and
+/// its runner-up's paired extra cost, each cluster's trigger refined by the point and
+/// replayed with independent seeds (these later runs play every trial here).
+pub fn decide(
+    model: &Model,
+    cfg: &RunConfig,
+    sweeps: &Sweeps,
+) -> Result<Recommendation, rayon::ThreadPoolBuildError> {
     let targets = model.targets.effective();
-    let (models, focus, options_of) = tiers::variants(model);
-    let refs: Vec<&Model> = models.iter().collect();
-    let acc = engine::fold(
-        &refs,
-        cfg,
-        &|| tiers::TierAcc::new(model.horizon_months, &focus),
-        progress,
-    )?;
+    let (_, _, options_of) = tiers::variants(model);
     let mut volumes = Vec::new();
-    for (t, choice) in tiers::decide(model, &acc, &options_of, &targets)
+    for (t, choice) in tiers::decide(model, &sweeps.tiers, &options_of, &targets)
         .into_iter()
         .enumerate()
     {
@@ -296,17 +381,10 @@ pub fn recommend(
             runner_up_extra,
         });
     }
-    let (tmodels, keys) = trigger::variants(model);
+    let (_, keys) = trigger::variants(model);
     let mut ceph = Vec::new();
-    if !tmodels.is_empty() {
-        let refs: Vec<&Model> = tmodels.iter().collect();
-        let acc = engine::fold(
-            &refs,
-            cfg,
-            &|| trigger::TriggerAcc::new(model.horizon_months, refs.len()),
-            progress,
-        )?;
-        for choice in trigger::decide(model, &acc, &keys, &targets) {
+    if let Some(acc) = &sweeps.triggers {
+        for choice in trigger::decide(model, acc, &keys, &targets) {
             let choice = refine(model, choice, cfg, &targets)?;
             let (choice, rechecks) = confirm(model, choice, cfg, &targets)?;
             ceph.push(ClusterRecommendation {

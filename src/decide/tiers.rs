@@ -10,6 +10,7 @@
 //! feasible by expected total cost over the horizon is chosen.
 
 use super::{Check, check_probability};
+use crate::aggregate::wire::{Reader, Wire, WireError, Writer};
 use crate::aggregate::{MonthHistogram, Probability, Sketch};
 use crate::engine::Accumulator;
 use crate::model::metrics::{Event, Metric};
@@ -247,6 +248,56 @@ impl Accumulator for TierAcc {
 
     fn trials(&self) -> u64 {
         self.options.first().map_or(0, |o| o.trials)
+    }
+}
+
+impl Wire for OptionAcc {
+    fn put(&self, w: &mut Writer) {
+        w.u64(self.focus.map_or(u64::MAX, |t| t as u64));
+        self.cost_total.put(w);
+        self.cost_cumulative.put(w);
+        self.diff_cumulative.put(w);
+        self.first_full.put(w);
+        for n in [
+            self.full_events,
+            self.resizes,
+            self.manual_resizes,
+            self.volume_months,
+            self.budget_exceeded,
+            self.trials,
+        ] {
+            w.u64(n);
+        }
+    }
+    fn get(r: &mut Reader) -> Result<Self, WireError> {
+        let focus = r.u64()?;
+        Ok(OptionAcc {
+            focus: (focus != u64::MAX).then_some(focus as usize),
+            cost_total: Sketch::get(r)?,
+            cost_cumulative: Sketch::get(r)?,
+            diff_cumulative: Sketch::get(r)?,
+            first_full: MonthHistogram::get(r)?,
+            full_events: r.u64()?,
+            resizes: r.u64()?,
+            manual_resizes: r.u64()?,
+            volume_months: r.u64()?,
+            budget_exceeded: r.u64()?,
+            trials: r.u64()?,
+        })
+    }
+}
+
+/// `recommend --shard`'s share of the size sweep.
+impl Wire for TierAcc {
+    fn put(&self, w: &mut Writer) {
+        w.u64(self.horizon as u64);
+        self.options.put(w);
+    }
+    fn get(r: &mut Reader) -> Result<Self, WireError> {
+        Ok(TierAcc {
+            horizon: r.u64()? as usize,
+            options: Vec::get(r)?,
+        })
     }
 }
 

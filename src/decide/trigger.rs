@@ -12,6 +12,7 @@
 //! P90 of the first, second, … order) date the plan.
 
 use super::{Check, check_probability_confidently};
+use crate::aggregate::wire::{Reader, Wire, WireError, Writer};
 use crate::aggregate::{MonthHistogram, Probability, Sketch, TimeTo};
 use crate::engine::Accumulator;
 use crate::model::metrics::{Event, Metric};
@@ -114,6 +115,37 @@ impl Accumulator for TriggerAcc {
 
     fn trials(&self) -> u64 {
         self.stats.first().map_or(0, |s| s.trials)
+    }
+}
+
+impl Wire for TriggerStats {
+    fn put(&self, w: &mut Writer) {
+        self.nearfull.put(w);
+        self.stall.put(w);
+        self.orders.put(w);
+        self.cost_cumulative.put(w);
+        w.u64(self.trials);
+    }
+    fn get(r: &mut Reader) -> Result<Self, WireError> {
+        Ok(TriggerStats {
+            nearfull: MonthHistogram::get(r)?,
+            stall: MonthHistogram::get(r)?,
+            orders: Vec::get(r)?,
+            cost_cumulative: Sketch::get(r)?,
+            trials: r.u64()?,
+        })
+    }
+}
+
+/// `recommend --shard`'s share of the trigger sweep.
+impl Wire for TriggerAcc {
+    fn put(&self, w: &mut Writer) {
+        self.stats.put(w);
+    }
+    fn get(r: &mut Reader) -> Result<Self, WireError> {
+        Ok(TriggerAcc {
+            stats: Vec::get(r)?,
+        })
     }
 }
 

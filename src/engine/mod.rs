@@ -311,6 +311,18 @@ pub fn fold<A: Accumulator>(
     Ok(run_all(variants, cfg, Keep::Nothing, init, progress)?.0)
 }
 
+/// [`fold`] over only `trials` (one share of `cfg.trials`): merged with the other shares'
+/// accumulators it equals [`fold`]'s exactly.
+pub fn fold_range<A: Accumulator>(
+    variants: &[&Model],
+    cfg: &RunConfig,
+    trials: Range<u64>,
+    init: &(dyn Fn() -> A + Sync),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<A, rayon::ThreadPoolBuildError> {
+    Ok(run_range(variants, cfg, trials, Keep::Nothing, init, progress)?.0)
+}
+
 /// Plays only the trials of one share (`share`) of `cfg.trials`, every variant, into a
 /// comparison: merged with the other shares' it equals [`run_variants`]'s exactly.
 pub fn run_share(
