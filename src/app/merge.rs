@@ -8,7 +8,7 @@
 use super::{AppError, output};
 use crate::aggregate::Comparison;
 use crate::aggregate::partial::{self, Header};
-use crate::aggregate::wire::{Reader, Wire, WireError, Writer};
+use crate::aggregate::wire::{Reader, Wire, WireError};
 use crate::cli::{MergeArgs, Shard, SimArgs};
 use crate::decide::{self, Sweeps};
 use crate::engine::{self, RunConfig};
@@ -51,7 +51,11 @@ pub fn write_share(
         index: shard.index,
         shares: shard.shares,
     };
-    output::write_file(path, &partial::encode(&header, &body))?;
+    let bytes = match &body {
+        Body::Runs(c) => partial::encode(&header, c),
+        Body::Sweeps(s) => partial::encode(&header, s),
+    };
+    output::write_file(path, &bytes)?;
     if !sim.quiet {
         println!(
             "share {}/{}: trials {}..{} of {} (seed {}) → {}",
@@ -74,18 +78,6 @@ enum Body {
     Runs(Comparison),
     /// `recommend`: its two sweeps.
     Sweeps(Sweeps),
-}
-
-impl Wire for Body {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Body::Runs(c) => c.put(w),
-            Body::Sweeps(s) => s.put(w),
-        }
-    }
-    fn get(_: &mut Reader) -> Result<Self, WireError> {
-        Err(WireError("a share's body is read by its command".into()))
-    }
 }
 
 impl Body {

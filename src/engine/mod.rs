@@ -332,8 +332,13 @@ pub fn run_share(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Comparison, rayon::ThreadPoolBuildError> {
     let horizon = variants.first().map_or(0, |m| m.horizon_months);
-    let init = || Comparison::new(variants.len(), horizon);
-    Ok(run_range(variants, cfg, trials, Keep::Nothing, &init, progress)?.0)
+    fold_range(
+        variants,
+        cfg,
+        trials,
+        &|| Comparison::new(variants.len(), horizon),
+        progress,
+    )
 }
 
 /// Runs `cfg.trials` trials of `model` and aggregates them. `progress` is called with the
