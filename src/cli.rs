@@ -74,8 +74,8 @@ pub struct GateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GateFormat::Text)]
     pub format: GateFormat,
-    /// Worker threads (results do not depend on it).
-    #[arg(long)]
+    /// Worker threads (results do not depend on it; at most 16 per core).
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// No progress bar.
     #[arg(long, short)]
@@ -127,14 +127,15 @@ pub struct PlanArgs {
 /// Options of every command that simulates.
 #[derive(Debug, Clone, Args)]
 pub struct SimArgs {
-    /// Trials (default: the scenario's `trials`, else 10000).
-    #[arg(long)]
+    /// Trials (default: the scenario's `trials`, else 10000), 1 to a billion.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=crate::engine::MAX_TRIALS))]
     pub trials: Option<u64>,
     /// Master seed (default: the scenario's `seed`, else one from the clock, printed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
+    /// Worker threads (default: one per core; at most 16 per core). Results do not depend on
+    /// it.
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// No progress bar and no table: files and errors only.
     #[arg(long, short)]
@@ -173,6 +174,24 @@ pub struct Shard {
     pub shares: u64,
 }
 
+/// `--threads N`: 1 to 16 per core (more threads than that only add switching, and each holds
+/// a trial's state).
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of threads"))?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let most = cores * crate::engine::MAX_THREADS_PER_CORE;
+    if n == 0 || n > most {
+        return Err(format!(
+            "{n} threads: use 1 to {most} ({} per core on {cores} cores)",
+            crate::engine::MAX_THREADS_PER_CORE
+        ));
+    }
+    Ok(n)
+}
+
 fn parse_shard(s: &str) -> Result<Shard, String> {
     let (i, n) = s
         .split_once('/')
@@ -185,9 +204,10 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{n:?} is not a number of shares"))?;
-    if shares == 0 || index >= shares {
+    if shares == 0 || index >= shares || shares > crate::engine::MAX_TRIALS {
         return Err(format!(
-            "share {index} of {shares}: I must be 0…N−1 and N ≥ 1"
+            "share {index} of {shares}: I must be 0…N−1 and 1 ≤ N ≤ {} (and N at most the trials)",
+            crate::engine::MAX_TRIALS
         ));
     }
     Ok(Shard { index, shares })

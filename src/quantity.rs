@@ -8,14 +8,32 @@ use std::fmt;
 /// Bytes in one GiB.
 const GIB: f64 = 1_073_741_824.0;
 
+/// The largest size headroom takes: 1 EiB (2^30 GiB), far above any volume or cluster, and low
+/// enough that a size times any price, month or count stays a finite number.
+pub const MAX_GIB: f64 = 1_073_741_824.0;
+
 /// Why a string is not a quantity; the caller adds the file, key and line.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error(
-    "{input:?} is not a Kubernetes quantity (expected e.g. \"10Gi\", \"500G\", \"1.5Ti\" or a number of GiB)"
-)]
+#[error("{}", self.describe())]
 pub struct QuantityError {
     /// The text that failed to parse.
     pub input: String,
+}
+
+impl QuantityError {
+    fn describe(&self) -> String {
+        if parse_number_of_gib(&self.input).is_some_and(|v| v > MAX_GIB) {
+            format!(
+                "{:?} is larger than headroom takes (at most 1Ei, 2^30 GiB)",
+                self.input
+            )
+        } else {
+            format!(
+                "{:?} is not a Kubernetes quantity (expected e.g. \"10Gi\", \"500G\", \"1.5Ti\" or a number of GiB)",
+                self.input
+            )
+        }
+    }
 }
 
 /// Parses a Kubernetes quantity (`"10Gi"`, `"500G"`, `"1.5Ti"`, `"512Mi"`, `"20"`) into GiB.
@@ -30,20 +48,27 @@ pub struct QuantityError {
 /// assert!((headroom::quantity::parse_gib("500G").unwrap() - 465.66).abs() < 0.01);
 /// ```
 pub fn parse_gib(input: &str) -> Result<f64, QuantityError> {
-    let err = || QuantityError {
-        input: input.to_string(),
-    };
+    match parse_number_of_gib(input) {
+        Some(v) if v <= MAX_GIB => Ok(v),
+        _ => Err(QuantityError {
+            input: input.to_string(),
+        }),
+    }
+}
+
+/// The quantity in GiB, however large (infinite past f64), or None when it is not one.
+fn parse_number_of_gib(input: &str) -> Option<f64> {
     let text = input.trim();
     let split = text
         .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
         .unwrap_or(text.len());
     let (number, suffix) = text.split_at(split);
-    let value: f64 = number.trim().parse().map_err(|_| err())?;
+    let value: f64 = number.trim().parse().ok()?;
     if !value.is_finite() || value < 0.0 {
-        return Err(err());
+        return None;
     }
     let bytes_per_unit = match suffix {
-        "" => return Ok(value),
+        "" => return Some(value),
         "Ki" => 1024f64,
         "Mi" => 1024f64.powi(2),
         "Gi" => 1024f64.powi(3),
@@ -56,9 +81,10 @@ pub fn parse_gib(input: &str) -> Result<f64, QuantityError> {
         "T" => 1e12,
         "P" => 1e15,
         "E" => 1e18,
-        _ => return Err(err()),
+        _ => return None,
     };
-    Ok(value * bytes_per_unit / GIB)
+    // Infinite when it overflows: larger than any limit, not "not a quantity".
+    Some(value * bytes_per_unit / GIB)
 }
 
 /// A size that is either a fraction of some capacity or an absolute number of GiB, as

@@ -1,7 +1,7 @@
 //! Shares and merge (DESIGN §10): shares of a run merged in any order write the same bytes as
 //! one run of the same seed and trials, for `run`, `compare` and `recommend`, at several N
-//! including N > trials; shares of other runs, missing or duplicated shares and other format versions are
-//! refused.
+//! up to N = trials (one trial a share); shares of other runs, missing or duplicated shares,
+//! other format versions, damaged or forged files and more shares than trials are refused.
 
 use crate::common::{headroom, root};
 use std::path::{Path, PathBuf};
@@ -95,10 +95,10 @@ fn shares_are_one_run(command: &str, scenarios: &[&str], seed: &str, cases: &[(u
     }
 }
 
-/// `run`: 1, 3 and 7 shares of 200 trials, and 8 shares of 5 trials (three shares empty).
+/// `run`: 1, 3 and 7 shares of 200 trials, and 5 shares of 5 trials (one trial each).
 #[test]
 fn merged_run_shares_are_one_run() {
-    let cases = [(200, 1), (200, 3), (200, 7), (5, 8)];
+    let cases = [(200, 1), (200, 3), (200, 7), (5, 5)];
     shares_are_one_run("run", &["scenarios/contabo-ceph.toml"], "17", &cases);
 }
 
@@ -110,17 +110,17 @@ fn merged_compare_shares_are_one_compare() {
         "scenarios/carbon254-cloud.toml",
         "scenarios/carbon254-baremetal.toml",
     ];
-    shares_are_one_run("compare", &variants, "4", &[(60, 4), (3, 5)]);
+    shares_are_one_run("compare", &variants, "4", &[(60, 4), (3, 3)]);
 }
 
 /// `recommend`'s shares (its two sweeps) merged: the recommendation one `recommend` prints,
 /// as JSON and as text, byte for byte, for a Ceph scenario with a trigger sweep (refined and
-/// rechecked after the merge) at N = 3 and N = 9 > 7 trials; a `recommend` share is not
+/// rechecked after the merge) at N = 3 and N = 7 = trials; a `recommend` share is not
 /// merged with a `run` share of the same scenario.
 #[test]
 fn merged_recommend_shares_are_one_recommend() {
     let s = "scenarios/contabo-ceph.toml";
-    for (trials, shares) in [("400", 3), ("7", 9)] {
+    for (trials, shares) in [("400", 3), ("7", 7)] {
         let dir = tempfile::tempdir().expect("temp dir");
         let args = ["recommend", s, "--trials", trials, "--seed", "5"];
         let merged = shard_and_merge(&args, shares, dir.path());
@@ -200,12 +200,12 @@ fn refusals() {
     merge_fails(&[&a, &other_seed, &c], "seed 1 against 2");
     // Another format version: the version follows the 17-byte magic.
     let mut bytes = std::fs::read(&a).expect("read");
-    bytes[17] = 2;
+    bytes[17] = 3;
     let future = d.join("future.hrp");
     std::fs::write(&future, bytes).expect("written");
     merge_fails(
         &[&future, &b, &c],
-        "partial format version 2; this headroom reads version 1",
+        "partial format version 3; this headroom reads version 2",
     );
     // The scenario changed after the shares were played.
     let copy = d.join("copy.toml");

@@ -16,6 +16,7 @@ mod plan;
 mod readme;
 mod recommend;
 mod reports;
+mod safety;
 mod seeds;
 mod shard;
 mod statistics;

@@ -438,13 +438,13 @@ const ROWS: &[Row] = &[
         "hosts = 4",
         "hosts = 0",
         "ceph.main.hosts",
-        "must be at least 1",
+        "must be 1 to 100000",
     ),
     row_at(
         "osds_per_host = 1\nosd_size",
         "osds_per_host = 0\nosd_size",
         "ceph.main.osds_per_host",
-        "must be at least 1",
+        "must be 1 to 1000",
         "osds_per_host = 0",
     ),
     row_at(
@@ -539,7 +539,7 @@ const ROWS: &[Row] = &[
         "horizon_months = 12",
         "horizon_months = 12\ntrials = 0",
         "trials",
-        "must be at least 1",
+        "must be 1 to 1000000000 (got 0)",
     ),
     row(
         "size = \"100Gi\"",

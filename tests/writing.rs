@@ -24,11 +24,12 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// Names in a folder (hidden ones included).
+/// Names in a folder (hidden ones included, but for the lock files writes keep beside it).
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".headroom-lock"))
         .collect();
     v.sort();
     v

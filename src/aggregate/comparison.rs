@@ -28,6 +28,13 @@ impl super::wire::Wire for Comparison {
     }
 }
 
+impl super::wire::Conform for Comparison {
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), super::wire::WireError> {
+        self.aggregates.conform(&empty.aggregates, trials)?;
+        self.diffs.conform(&empty.diffs, trials)
+    }
+}
+
 impl Comparison {
     /// An empty comparison of `variants` variants over months 0…horizon.
     pub fn new(variants: usize, horizon_months: u32) -> Comparison {

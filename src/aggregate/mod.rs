@@ -63,6 +63,27 @@ impl wire::Wire for Aggregate {
     }
 }
 
+impl wire::Conform for Aggregate {
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), wire::WireError> {
+        wire::expect(self.months == empty.months, || {
+            format!(
+                "{} months where the scenario has {}",
+                self.months, empty.months
+            )
+        })?;
+        wire::expect(self.trials == trials, || {
+            format!("{} trials where the share has {trials}", self.trials)
+        })?;
+        self.cells.conform(&empty.cells, trials)?;
+        for (h, e) in self.first.iter().zip(&empty.first) {
+            h.conform(e, trials)?;
+        }
+        wire::expect(self.capped <= trials, || {
+            format!("{} capped trials of {trials}", self.capped)
+        })
+    }
+}
+
 impl Aggregate {
     /// An empty aggregate for months 0…horizon.
     pub fn new(horizon_months: u32) -> Aggregate {
@@ -99,6 +120,21 @@ impl Aggregate {
         }
         self.capped += other.capped;
         self
+    }
+
+    /// The first figure that is not a finite number in every trial (a month and metric whose
+    /// sketch counted fewer values than trials: the sketch skips NaN and infinities), or one
+    /// beyond 10^15 in size, where sums lose their exactness: inputs out of any real range.
+    /// None when every figure can be reported.
+    pub fn unreportable(&self) -> Option<(usize, Metric)> {
+        (0..self.months).find_map(|m| {
+            Metric::ALL.into_iter().find_map(|metric| {
+                let cell = self.cell(m, metric);
+                let bad = cell.count() != self.trials
+                    || (cell.count() > 0 && cell.min().abs().max(cell.max().abs()) > 1e15);
+                bad.then_some((m, metric))
+            })
+        })
     }
 
     /// Trials added.

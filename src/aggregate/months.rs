@@ -23,6 +23,25 @@ impl super::wire::Wire for MonthHistogram {
     }
 }
 
+impl super::wire::Conform for MonthHistogram {
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), super::wire::WireError> {
+        super::wire::expect(self.counts.len() == empty.counts.len(), || {
+            format!(
+                "a histogram of {} months where the scenario has {}",
+                self.counts.len(),
+                empty.counts.len()
+            )
+        })?;
+        let total = self
+            .counts
+            .iter()
+            .try_fold(self.never, |sum, &n| sum.checked_add(n));
+        super::wire::expect(total == Some(trials), || {
+            format!("a histogram of {total:?} trials in a share of {trials}")
+        })
+    }
+}
+
 /// When an event first happens, in months from month 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TimeTo {

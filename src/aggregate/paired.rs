@@ -44,6 +44,23 @@ impl super::wire::Wire for PairedDiff {
     }
 }
 
+impl super::wire::Conform for PairedDiff {
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), super::wire::WireError> {
+        super::wire::expect(self.months == empty.months, || {
+            format!(
+                "{} months where the scenario has {}",
+                self.months, empty.months
+            )
+        })?;
+        self.monthly.conform(&empty.monthly, trials)?;
+        self.cumulative.conform(&empty.cumulative, trials)?;
+        self.crossing.conform(&empty.crossing, trials)?;
+        super::wire::expect(self.starts_higher <= trials, || {
+            format!("{} of {trials} trials start higher", self.starts_higher)
+        })
+    }
+}
+
 impl PairedDiff {
     /// Empty differences for months 0…horizon.
     pub fn new(horizon_months: u32) -> PairedDiff {

@@ -5,14 +5,20 @@
 //! `run` and `compare`, the sweeps of `recommend`), so merged shares equal one run.
 //!
 //! Layout: the magic `HEADROOM-PARTIAL\n`, the format version (u64), then the header's fields
-//! and the body in [`super::wire`]'s encoding.
+//! and the body in [`super::wire`]'s encoding, then the SHA-256 of everything before it (32
+//! bytes): a file damaged anywhere, one bit or a truncation, is refused before it is read.
+//! What a file's numbers say (trials, shares) is bounded before anything is allocated from them,
+//! and the body is checked against the shape its scenario implies ([`super::wire::Conform`]).
 
 use super::wire::{Reader, Wire, WireError, Writer};
+use sha2::Digest;
 
 /// The first bytes of every partial file.
 pub const MAGIC: &[u8] = b"HEADROOM-PARTIAL\n";
 /// The format this build writes and reads.
-pub const FORMAT_VERSION: u64 = 1;
+pub const FORMAT_VERSION: u64 = 2;
+/// Bytes of the SHA-256 at the end.
+const DIGEST: usize = 32;
 
 /// What a share is a share of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +72,8 @@ pub fn encode(header: &Header, body: &impl Wire) -> Vec<u8> {
     w.u64(header.index);
     w.u64(header.shares);
     body.put(&mut w);
+    let digest = sha2::Sha256::digest(&w.bytes);
+    w.bytes.extend_from_slice(&digest);
     w.bytes
 }
 
@@ -80,6 +88,11 @@ pub enum PartialError {
         "partial format version {0}; this headroom reads version {FORMAT_VERSION}: merge with the headroom that wrote it"
     )]
     Version(u64),
+    /// Its checksum does not match its bytes.
+    #[error(
+        "damaged partial result: its SHA-256 does not match its contents (changed or cut short since it was written); play the share again"
+    )]
+    Checksum,
     /// Damaged.
     #[error("damaged partial result: {0}")]
     Damaged(#[from] WireError),
@@ -91,11 +104,20 @@ pub fn decode<B>(
     body: impl FnOnce(&Header, &mut Reader) -> Result<B, WireError>,
 ) -> Result<(Header, B), PartialError> {
     let rest = bytes.strip_prefix(MAGIC).ok_or(PartialError::NotPartial)?;
-    let mut r = Reader::new(rest);
-    let version = r.u64()?;
+    let version = Reader::new(rest).u64()?;
     if version != FORMAT_VERSION {
         return Err(PartialError::Version(version));
     }
+    let signed = bytes
+        .len()
+        .checked_sub(DIGEST)
+        .ok_or(PartialError::Checksum)?;
+    let (content, digest) = bytes.split_at(signed);
+    if content.len() < MAGIC.len() + 8 || sha2::Sha256::digest(content)[..] != digest[..] {
+        return Err(PartialError::Checksum);
+    }
+    let mut r = Reader::new(&content[MAGIC.len()..]);
+    r.u64()?;
     let headroom_version = r.str()?;
     let command = r.str()?;
     let n = r.len(16)?;

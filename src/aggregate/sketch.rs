@@ -62,6 +62,56 @@ impl super::wire::Wire for Bins {
     }
 }
 
+/// The bin keys a finite value can have: from just above [`ZERO`] to `f64::MAX`.
+fn key_range() -> std::ops::RangeInclusive<i64> {
+    let key = |x: f64| crate::quantity::ceil(x.ln() / ln_gamma()) as i64;
+    key(ZERO) - 1..=key(f64::MAX) + 1
+}
+
+impl Bins {
+    /// Whether the bins lie where values can fall, and how many values they count.
+    fn checked_total(&self) -> Result<u64, super::wire::WireError> {
+        let keys = key_range();
+        let last = self.offset as i64 + self.counts.len() as i64 - 1;
+        super::wire::expect(
+            self.counts.is_empty()
+                || (keys.contains(&(self.offset as i64)) && keys.contains(&last)),
+            || format!("sketch bins {}…{last} outside any value's", self.offset),
+        )?;
+        self.counts.iter().try_fold(0u64, |sum, &n| {
+            sum.checked_add(n)
+                .ok_or_else(|| super::wire::WireError("sketch bin counts overflow".into()))
+        })
+    }
+}
+
+impl super::wire::Conform for Sketch {
+    fn conform(&self, _empty: &Self, trials: u64) -> Result<(), super::wire::WireError> {
+        let binned = self
+            .positive
+            .checked_total()?
+            .checked_add(self.negative.checked_total()?)
+            .and_then(|n| n.checked_add(self.zeros));
+        super::wire::expect(binned == Some(self.count), || {
+            format!(
+                "a sketch whose bins count {binned:?} values of {}",
+                self.count
+            )
+        })?;
+        super::wire::expect(self.count <= trials, || {
+            format!(
+                "a sketch of {} values in a share of {trials} trials",
+                self.count
+            )
+        })?;
+        super::wire::expect(
+            self.count == 0
+                || (self.min.is_finite() && self.max.is_finite() && self.min <= self.max),
+            || format!("a sketch with min {} and max {}", self.min, self.max),
+        )
+    }
+}
+
 impl super::wire::Wire for Sketch {
     fn put(&self, w: &mut super::wire::Writer) {
         self.positive.put(w);

@@ -115,6 +115,36 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A decoded share checked against the empty value of the same run (the shape its scenario
+/// implies: months, variants, options) and the share's trial count, before anything is merged:
+/// a damaged or forged file is refused with what is wrong, never indexed out of bounds or
+/// allowed to allocate what its numbers say.
+pub trait Conform {
+    /// Whether `self` has `empty`'s shape and counts no more than `trials` trials.
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), WireError>;
+}
+
+/// Fails with `what` unless `ok`.
+pub fn expect(ok: bool, what: impl FnOnce() -> String) -> Result<(), WireError> {
+    if ok { Ok(()) } else { Err(WireError(what())) }
+}
+
+impl<T: Conform> Conform for Vec<T> {
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), WireError> {
+        expect(self.len() == empty.len(), || {
+            format!(
+                "{} entries where the scenario has {}",
+                self.len(),
+                empty.len()
+            )
+        })?;
+        for (x, e) in self.iter().zip(empty) {
+            x.conform(e, trials)?;
+        }
+        Ok(())
+    }
+}
+
 /// A value with an exact byte form.
 pub trait Wire: Sized {
     /// Writes it.

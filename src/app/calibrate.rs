@@ -78,10 +78,16 @@ pub fn execute(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
         return Ok(ExitCode::SUCCESS);
     }
     apply::apply(&mut doc, &edits).map_err(|m| ScenarioError::one(&args.scenario, None, "", m))?;
-    output::write_file(&args.scenario, doc.to_string().as_bytes())
+    // What will be written must still be a valid scenario: checked before the file is replaced.
+    let text = doc.to_string();
+    scenario::load_text(&args.scenario, &text).map_err(|e| {
+        anyhow::anyhow!(
+            "the fitted scenario would not be valid, so {} is left as it was:\n{e}",
+            args.scenario.display()
+        )
+    })?;
+    output::write_file(&args.scenario, text.as_bytes())
         .with_context(|| format!("writing {}", args.scenario.display()))?;
-    // What was written must still be a valid scenario.
-    scenario::load(&args.scenario)?;
     println!(
         "wrote {} key(s) into {}",
         edits.len(),

@@ -64,6 +64,10 @@ pub fn load_variants(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> 
 
 /// Runs the comparison, writes its folder and prints the answer.
 pub fn execute(args: &CompareArgs) -> Result<ExitCode, AppError> {
+    if let Some(out) = &args.out {
+        let inputs: Vec<&std::path::Path> = args.scenarios.iter().map(|p| p.as_path()).collect();
+        output::check_not_above(out, &inputs)?;
+    }
     let variants = load_variants(&args.scenarios)?;
     if let (Some(shard), Some(partial)) = (args.shard.shard, &args.shard.partial) {
         let refs: Vec<&Scenario> = variants.iter().collect();
@@ -94,6 +98,9 @@ pub fn finish(
     out: Option<&std::path::Path>,
     quiet: bool,
 ) -> Result<(), AppError> {
+    for (aggregate, model) in comparison.aggregates.iter().zip(&models) {
+        super::check_reportable(aggregate, model)?;
+    }
     let dir = out.map(std::path::Path::to_path_buf).unwrap_or_else(|| {
         let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
         PathBuf::from("reports").join(format!("compare-{}", names.join("-vs-")))

@@ -30,6 +30,7 @@ fn simulate(s: &Scenario, args: &GateArgs) -> Result<Aggregate, AppError> {
     let agg =
         engine::run(&s.model, &cfg, &|n| bar.inc(n)).context("starting the worker threads")?;
     bar.finish_and_clear();
+    super::check_reportable(&agg, &s.model)?;
     Ok(agg)
 }
 

@@ -43,10 +43,16 @@ pub fn execute(args: &IngestArgs) -> Result<ExitCode, AppError> {
         .map(|p| p.display().to_string())
         .collect();
     let text = write::scenario(&plan, &name, &files);
+    // The file must be a valid scenario as it will be written, before anything is replaced;
+    // month 0 is replayed from it.
+    let written = scenario::load_text(&args.out, &text).map_err(|e| {
+        anyhow::anyhow!(
+            "the scenario ingest would write is not valid, so {} is left as it was:\n{e}",
+            args.out.display()
+        )
+    })?;
     output::write_file(&args.out, text.as_bytes())
         .with_context(|| format!("writing {}", args.out.display()))?;
-    // The file must be a valid scenario as written; month 0 is replayed from it.
-    let written = scenario::load(&args.out)?;
     let rows = check::month_zero(&written.model, &plan, &ceph);
     println!("wrote {}", args.out.display());
     print!("{}", check::table(&rows));

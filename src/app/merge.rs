@@ -8,7 +8,7 @@
 use super::{AppError, output};
 use crate::aggregate::Comparison;
 use crate::aggregate::partial::{self, Header};
-use crate::aggregate::wire::{Reader, Wire, WireError};
+use crate::aggregate::wire::{Conform, Reader, Wire, WireError};
 use crate::cli::{MergeArgs, Shard, SimArgs};
 use crate::decide::{self, Sweeps};
 use crate::engine::{self, RunConfig};
@@ -27,6 +27,16 @@ pub fn write_share(
     path: &Path,
 ) -> Result<ExitCode, AppError> {
     let cfg = RunConfig::from((sim, scenarios[0]));
+    if shard.shares > cfg.trials {
+        return Err(anyhow::anyhow!(
+            "--shard {}/{}: more shares than the {} trials; use at most {} shares",
+            shard.index,
+            shard.shares,
+            cfg.trials,
+            cfg.trials
+        )
+        .into());
+    }
     let trials = engine::share(cfg.trials, shard.index, shard.shares);
     let models: Vec<&crate::model::Model> = scenarios.iter().map(|s| &s.model).collect();
     let sweeps = if command == "recommend" { 2 } else { 1 };
@@ -73,7 +83,7 @@ pub fn write_share(
 
 /// What a share holds.
 #[derive(Debug)]
-enum Body {
+pub enum Body {
     /// `run` and `compare`: the comparison of their scenarios.
     Runs(Comparison),
     /// `recommend`: its two sweeps.
@@ -86,6 +96,26 @@ impl Body {
         match header.command.as_str() {
             "recommend" => Sweeps::get(r).map(Body::Sweeps),
             _ => Comparison::get(r).map(Body::Runs),
+        }
+    }
+
+    /// The body of no trials yet that `header`'s command plays on `loaded`.
+    fn empty(header: &Header, loaded: &[Scenario]) -> Body {
+        match header.command.as_str() {
+            "recommend" => Body::Sweeps(Sweeps::empty(&loaded[0].model)),
+            _ => Body::Runs(Comparison::new(
+                loaded.len(),
+                loaded[0].model.horizon_months,
+            )),
+        }
+    }
+
+    /// Whether the body has `empty`'s shape and counts `trials` trials.
+    fn conform(&self, empty: &Body, trials: u64) -> Result<(), WireError> {
+        match (self, empty) {
+            (Body::Runs(a), Body::Runs(e)) => a.conform(e, trials),
+            (Body::Sweeps(a), Body::Sweeps(e)) => a.conform(e, trials),
+            _ => Err(WireError("a body of another command".into())),
         }
     }
 
@@ -103,13 +133,49 @@ fn problem(file: &Path, message: impl Into<String>) -> AppError {
     ScenarioError::one(file, None, "", message).into()
 }
 
-/// Reads the shares and checks that they are one run's, each share once.
-fn read_shares(paths: &[PathBuf]) -> Result<(Header, Body), AppError> {
-    let mut shares: Vec<(PathBuf, Header, Body)> = Vec::new();
+/// A share as read: its file, header and body.
+type Share = (PathBuf, Header, Body);
+
+/// Reads the shares and checks that they are one run's, each share once, all of them; the
+/// header's numbers are bounded before anything is built from them.
+fn read_shares(paths: &[PathBuf]) -> Result<Vec<Share>, AppError> {
+    let mut shares: Vec<Share> = Vec::new();
     for path in paths {
         let bytes = std::fs::read(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
         let (header, body) =
             partial::decode(&bytes, Body::read).map_err(|e| problem(path, e.to_string()))?;
+        let scenarios_ok = match header.command.as_str() {
+            "run" | "recommend" => header.scenarios.len() == 1,
+            "compare" => header.scenarios.len() >= 2,
+            _ => false,
+        };
+        if !scenarios_ok {
+            return Err(problem(
+                path,
+                format!(
+                    "a share of `{}` over {} scenarios: not a share headroom writes",
+                    header.command,
+                    header.scenarios.len()
+                ),
+            ));
+        }
+        if header.trials == 0
+            || header.trials > engine::MAX_TRIALS
+            || header.shares == 0
+            || header.shares > header.trials
+            || header.index >= header.shares
+        {
+            return Err(problem(
+                path,
+                format!(
+                    "share {} of {} of {} trials: a share index must be below the shares, and the shares at most the trials (at most {})",
+                    header.index,
+                    header.shares,
+                    header.trials,
+                    engine::MAX_TRIALS
+                ),
+            ));
+        }
         if let Some((first, h, _)) = shares.first()
             && !h.same_run(&header)
         {
@@ -135,30 +201,55 @@ fn read_shares(paths: &[PathBuf]) -> Result<(Header, Body), AppError> {
         }
         shares.push((path.clone(), header, body));
     }
-    let first = shares
-        .first()
-        .map(|(_, h, _)| h.clone())
-        .ok_or_else(|| anyhow::anyhow!("no shares given"))?;
-    let missing: Vec<String> = (0..first.shares)
-        .filter(|i| !shares.iter().any(|(_, h, _)| h.index == *i))
-        .map(|i| i.to_string())
-        .collect();
-    if !missing.is_empty() {
+    shares.sort_by_key(|(_, h, _)| h.index);
+    let Some((_, first, _)) = shares.first() else {
+        return Err(anyhow::anyhow!("no shares given").into());
+    };
+    // The indices are distinct and below `shares`: all are there when there are as many.
+    if shares.len() as u64 != first.shares {
+        let mut given = shares.iter().map(|(_, h, _)| h.index).peekable();
+        let missing: Vec<String> = (0..first.shares)
+            .filter(|i| {
+                let here = given.peek() == Some(i);
+                if here {
+                    given.next();
+                }
+                !here
+            })
+            .take(10)
+            .map(|i| i.to_string())
+            .collect();
+        let more = first.shares - shares.len() as u64 - missing.len() as u64;
         return Err(anyhow::anyhow!(
-            "shares {} of {} are missing: a merge of some shares would not be the run",
+            "shares {}{} of {} are missing: a merge of some shares would not be the run",
             missing.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
             first.shares
         )
         .into());
     }
-    shares.sort_by_key(|(_, h, _)| h.index);
-    let header = first;
-    let body = shares
-        .into_iter()
-        .map(|(_, _, b)| b)
-        .reduce(Body::merge)
-        .ok_or_else(|| anyhow::anyhow!("no shares given"))?;
-    Ok((Header { index: 0, ..header }, body))
+    Ok(shares)
+}
+
+/// Checks every share's body against the shape the scenarios imply and its own trial count,
+/// then merges them.
+fn merge_checked(shares: Vec<Share>, loaded: &[Scenario]) -> Result<Body, AppError> {
+    let mut merged: Option<Body> = None;
+    for (path, header, body) in shares {
+        let empty = Body::empty(&header, loaded);
+        let trials = engine::share(header.trials, header.index, header.shares);
+        body.conform(&empty, trials.end - trials.start)
+            .map_err(|e| problem(&path, format!("damaged partial result: {e}")))?;
+        merged = Some(match merged {
+            None => body,
+            Some(m) => m.merge(body),
+        });
+    }
+    merged.ok_or_else(|| anyhow::anyhow!("no shares given").into())
 }
 
 /// What differs between two headers, for the message.
@@ -186,17 +277,7 @@ fn difference(a: &Header, b: &Header) -> String {
 
 /// Runs `merge`.
 pub fn execute(args: &MergeArgs) -> Result<ExitCode, AppError> {
-    let (header, body) = read_shares(&args.partials)?;
-    let paths: Vec<PathBuf> = header.scenarios.iter().map(PathBuf::from).collect();
-    let loaded = scenario::load_all(&paths)?;
-    for (s, hash) in loaded.iter().zip(&header.inputs_hashes) {
-        if s.inputs_hash != *hash {
-            return Err(problem(
-                &s.path,
-                "changed since the shares were played (its inputs' hash differs): play them again",
-            ));
-        }
-    }
+    let (header, loaded, body) = read_merged(&args.partials)?;
     let body = match body {
         Body::Sweeps(sweeps) => return finish_recommendation(&header, &loaded[0], &sweeps, args),
         Body::Runs(c) => c,
@@ -223,6 +304,29 @@ pub fn execute(args: &MergeArgs) -> Result<ExitCode, AppError> {
         super::run::finish(&sim, &dir, args.quiet)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The shares read, checked (one run's, all of them, each of its scenarios' shape and its own
+/// trials) and merged, with the scenarios they were played on: everything `merge` does before
+/// it reports. Any file gets exit 2 or this, never a panic or an allocation its numbers ask for.
+pub fn read_merged(partials: &[PathBuf]) -> Result<(Header, Vec<Scenario>, Body), AppError> {
+    let shares = read_shares(partials)?;
+    let header = Header {
+        index: 0,
+        ..shares[0].1.clone()
+    };
+    let paths: Vec<PathBuf> = header.scenarios.iter().map(PathBuf::from).collect();
+    let loaded = scenario::load_all(&paths)?;
+    for (s, hash) in loaded.iter().zip(&header.inputs_hashes) {
+        if s.inputs_hash != *hash {
+            return Err(problem(
+                &s.path,
+                "changed since the shares were played (its inputs' hash differs): play them again",
+            ));
+        }
+    }
+    let body = merge_checked(shares, &loaded)?;
+    Ok((header, loaded, body))
 }
 
 /// `merge` of `recommend`'s shares: the recommendation one `recommend` of the same seed and

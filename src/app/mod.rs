@@ -47,6 +47,24 @@ pub fn progress_bar(len: u64, quiet: bool, message: &str) -> ProgressBar {
     bar
 }
 
+/// Refuses to report a simulation with a figure that is not a finite number (or is beyond
+/// 10^15): the scenario's inputs are out of any real range, and "NaN GiB" or "n/a USD" must
+/// never reach a report or pass a budget.
+pub fn check_reportable(
+    aggregate: &crate::aggregate::Aggregate,
+    model: &crate::model::Model,
+) -> Result<(), AppError> {
+    match aggregate.unreportable() {
+        None => Ok(()),
+        Some((month, metric)) => Err(anyhow::anyhow!(
+            "{}: {} in month {month} is not a finite number of sensible size in every trial; the scenario's sizes, prices or counts are beyond what headroom can report",
+            model.name,
+            metric.name()
+        )
+        .into()),
+    }
+}
+
 /// The seed of a run: the flag, else the scenario's, else one from the clock (printed and
 /// recorded in the reports, so the run can be replayed).
 pub fn choose_seed(flag: Option<u64>, scenario: Option<u64>) -> u64 {

@@ -58,6 +58,7 @@ pub fn read_folder(dir: &Path) -> Result<Folder, ScenarioError> {
 
 /// Recommends, writes the plan folder and says what was done and what was not.
 pub fn execute(args: &PlanArgs) -> Result<ExitCode, AppError> {
+    output::check_not_above(&args.out, &[&args.scenario, &args.manifests])?;
     let scenario = scenario::load(&args.scenario)?;
     let folder = read_folder(&args.manifests)?;
     let rec = super::recommend::recommend(&scenario, &args.sim)?;

@@ -62,6 +62,7 @@ pub fn write_report(report: &RunReport, dir: &Path) -> Result<(), AppError> {
 
 /// Writes a simulation's report folder and, unless quiet, prints its answer and table.
 pub fn finish(sim: &Simulated, dir: &Path, quiet: bool) -> Result<(), AppError> {
+    super::check_reportable(&sim.aggregate, &sim.scenario.model)?;
     let report = sim.report();
     write_report(&report, dir)?;
     if !quiet {
@@ -86,6 +87,10 @@ pub fn report_dir(out: Option<&Path>, several: bool, name: &str) -> PathBuf {
 
 /// Runs every scenario; all are loaded first, so a typo in the last fails before any work.
 pub fn execute(args: &RunArgs) -> Result<ExitCode, AppError> {
+    if let Some(out) = &args.out {
+        let inputs: Vec<&Path> = args.scenarios.iter().map(|p| p.as_path()).collect();
+        output::check_not_above(out, &inputs)?;
+    }
     let loaded = scenario::load_all(&args.scenarios)?;
     if let (Some(shard), Some(partial)) = (args.shard.shard, &args.shard.partial) {
         if loaded.len() != 1 || args.export_trials.is_some() {

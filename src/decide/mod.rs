@@ -89,7 +89,7 @@ pub fn reasons(checks: &[Check]) -> String {
         .join("; ")
 }
 
-use crate::aggregate::wire::{Reader, Wire, WireError, Writer};
+use crate::aggregate::wire::{Conform, Reader, Wire, WireError, Writer};
 use crate::engine::{self, RunConfig};
 use crate::model::{EffectiveTargets, Model};
 
@@ -301,6 +301,34 @@ impl Wire for Sweeps {
             _ => Some(trigger::TriggerAcc::get(r)?),
         };
         Ok(Sweeps { tiers, triggers })
+    }
+}
+
+impl Conform for Sweeps {
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), WireError> {
+        self.tiers.conform(&empty.tiers, trials)?;
+        match (&self.triggers, &empty.triggers) {
+            (Some(t), Some(e)) => t.conform(e, trials),
+            (None, None) => Ok(()),
+            (t, _) => Err(WireError(format!(
+                "{} trigger sweep where the scenario has {}",
+                if t.is_some() { "a" } else { "no" },
+                if t.is_some() { "none" } else { "one" }
+            ))),
+        }
+    }
+}
+
+impl Sweeps {
+    /// The sweeps of no trials yet: the shape `model`'s recommendation plays.
+    pub fn empty(model: &Model) -> Sweeps {
+        let (_, focus, _) = tiers::variants(model);
+        let (tmodels, _) = trigger::variants(model);
+        Sweeps {
+            tiers: tiers::TierAcc::new(model.horizon_months, &focus),
+            triggers: (!tmodels.is_empty())
+                .then(|| trigger::TriggerAcc::new(model.horizon_months, tmodels.len())),
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 //! feasible by expected total cost over the horizon is chosen.
 
 use super::{Check, check_probability};
-use crate::aggregate::wire::{Reader, Wire, WireError, Writer};
+use crate::aggregate::wire::{Conform, Reader, Wire, WireError, Writer, expect};
 use crate::aggregate::{MonthHistogram, Probability, Sketch};
 use crate::engine::Accumulator;
 use crate::model::metrics::{Event, Metric};
@@ -284,6 +284,52 @@ impl Wire for OptionAcc {
             budget_exceeded: r.u64()?,
             trials: r.u64()?,
         })
+    }
+}
+
+impl Conform for OptionAcc {
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), WireError> {
+        expect(self.focus == empty.focus, || {
+            format!(
+                "an option of template {:?} where the scenario has {:?}",
+                self.focus, empty.focus
+            )
+        })?;
+        expect(self.trials == trials, || {
+            format!("an option of {} trials in a share of {trials}", self.trials)
+        })?;
+        self.cost_total.conform(&empty.cost_total, trials)?;
+        self.cost_cumulative
+            .conform(&empty.cost_cumulative, trials)?;
+        self.diff_cumulative
+            .conform(&empty.diff_cumulative, trials)?;
+        let focused = if self.focus.is_some() { trials } else { 0 };
+        self.first_full.conform(&empty.first_full, focused)?;
+        // Volumes and events per trial: bounded so that no sum of shares overflows.
+        let most = trials.saturating_mul(1 << 33);
+        for n in [
+            self.full_events,
+            self.resizes,
+            self.manual_resizes,
+            self.volume_months,
+        ] {
+            expect(n <= most, || format!("a count of {n} in {trials} trials"))?;
+        }
+        expect(self.budget_exceeded <= trials, || {
+            format!("{} of {trials} trials over budget", self.budget_exceeded)
+        })
+    }
+}
+
+impl Conform for TierAcc {
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), WireError> {
+        expect(self.horizon == empty.horizon, || {
+            format!(
+                "a horizon of {} months where the scenario has {}",
+                self.horizon, empty.horizon
+            )
+        })?;
+        self.options.conform(&empty.options, trials)
     }
 }
 

@@ -12,7 +12,7 @@
 //! P90 of the first, second, … order) date the plan.
 
 use super::{Check, check_probability_confidently};
-use crate::aggregate::wire::{Reader, Wire, WireError, Writer};
+use crate::aggregate::wire::{Conform, Reader, Wire, WireError, Writer, expect};
 use crate::aggregate::{MonthHistogram, Probability, Sketch, TimeTo};
 use crate::engine::Accumulator;
 use crate::model::metrics::{Event, Metric};
@@ -134,6 +134,24 @@ impl Wire for TriggerStats {
             cost_cumulative: Sketch::get(r)?,
             trials: r.u64()?,
         })
+    }
+}
+
+impl Conform for TriggerStats {
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), WireError> {
+        expect(self.trials == trials, || {
+            format!("a trigger of {} trials in a share of {trials}", self.trials)
+        })?;
+        self.nearfull.conform(&empty.nearfull, trials)?;
+        self.stall.conform(&empty.stall, trials)?;
+        self.orders.conform(&empty.orders, trials)?;
+        self.cost_cumulative.conform(&empty.cost_cumulative, trials)
+    }
+}
+
+impl Conform for TriggerAcc {
+    fn conform(&self, empty: &Self, trials: u64) -> Result<(), WireError> {
+        self.stats.conform(&empty.stats, trials)
     }
 }
 

@@ -27,6 +27,12 @@ pub struct RunConfig {
     pub threads: Option<usize>,
 }
 
+/// The most trials a run may ask for: a billion (about a day of the bench workload on 2 cores).
+pub const MAX_TRIALS: u64 = 1_000_000_000;
+
+/// The most worker threads per core `--threads` may ask for: more only adds switching.
+pub const MAX_THREADS_PER_CORE: usize = 16;
+
 /// Builds the generators of trial `trial` into `rngs`, reusing its storage.
 pub fn trial_rngs(model: &Model, seed: u64, trial: u64, rngs: &mut TrialRngs) {
     rngs.population = seed::trial_rng(seed, seed::POPULATION, trial);

@@ -102,6 +102,14 @@ fn parse(path: &Path, text: &str) -> Result<Vec<Value>, ScenarioError> {
             .map(|v| vec![v])
             .map_err(|e| json_error(path, text, &e));
     }
+    if let Some(line) = crate::yaml::too_deep(text) {
+        return Err(ScenarioError::one(
+            path,
+            Some(line),
+            "",
+            crate::yaml::too_deep_message(),
+        ));
+    }
     let mut docs = Vec::new();
     for doc in yaml_serde::Deserializer::from_str(text) {
         let value = Value::deserialize(doc).map_err(|e| {

@@ -123,7 +123,32 @@ pub struct Pods {
     pub retain_when_scaled: bool,
 }
 
+/// Bytes of a trial's state per volume at most (its size, usage, high-water mark, existence and
+/// resize month; the month's growth draws; room for the vectors to double) and per user.
+const BYTES_PER_VOLUME: f64 = 112.0;
+const BYTES_PER_USER: f64 = 24.0;
+
 impl Model {
+    /// The most volumes one trial can hold: every per-user volume for `max_users` users, every
+    /// per-pod volume for the replicas they imply, and the per-cluster counts.
+    pub fn most_volumes(&self) -> f64 {
+        let users = self.population.max_users as f64;
+        let pods = self.pods.replicas(self.population.max_users) as f64;
+        self.volumes
+            .iter()
+            .map(|v| match v.per {
+                Per::User => users,
+                Per::Pod => pods,
+                Per::Cluster(n) => n as f64,
+            })
+            .sum()
+    }
+
+    /// The most memory one trial's state can take (each worker thread holds one), in bytes.
+    pub fn largest_trial_bytes(&self) -> f64 {
+        self.most_volumes() * BYTES_PER_VOLUME + self.population.max_users as f64 * BYTES_PER_USER
+    }
+
     /// Hosts the widest pool of each Ceph cluster spans (0 for a cluster with no pool).
     pub fn widest_pools(&self) -> Vec<u32> {
         let mut widest = vec![0; self.ceph.len()];

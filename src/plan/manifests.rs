@@ -98,6 +98,16 @@ pub fn parse_file(folder: &std::path::Path, name: &str, text: &str) -> Result<Fi
             }
             return Ok(());
         }
+        if let Some(at) = crate::yaml::too_deep(chunk) {
+            return Err(ScenarioError {
+                problems: vec![Problem {
+                    file: folder.join(name),
+                    line: Some(line + at - 1),
+                    key: String::new(),
+                    message: crate::yaml::too_deep_message(),
+                }],
+            });
+        }
         let value: Value = yaml_serde::from_str(chunk).map_err(|e| {
             let at = e.location().map(|l| line + l.line() - 1);
             ScenarioError {

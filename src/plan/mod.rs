@@ -18,6 +18,7 @@ pub mod volumes;
 
 use crate::decide::{ClusterRecommendation, Recommendation};
 use crate::model::{Expansion, Model};
+use crate::names::shell_quote;
 use crate::report::Output;
 use crate::report::format::{calendar, money, pct, when};
 use crate::scenario::{Problem, ScenarioError};
@@ -342,7 +343,7 @@ fn script(ch: &Changes, header: &str) -> String {
         "# 1. StorageClasses, standalone PVCs, Ceph ratios, alert rules."
     );
     for f in first {
-        let _ = writeln!(s, "kubectl apply -f \"$PLAN_DIR/{f}\"");
+        let _ = writeln!(s, "kubectl apply -f \"$PLAN_DIR\"/{}", shell_quote(f));
     }
     let _ = writeln!(
         s,
@@ -350,7 +351,9 @@ fn script(ch: &Changes, header: &str) -> String {
     );
     let mut done = std::collections::BTreeSet::new();
     for (n, c) in ch.statefulsets.iter().filter(|c| c.changed).enumerate() {
-        let (ns, sts) = (&c.namespace, &c.statefulset);
+        // Every name is a Kubernetes name (checked where the manifests are read) and quoted
+        // all the same: a script must not run what a manifest's names say.
+        let (ns, sts) = (shell_quote(&c.namespace), shell_quote(&c.statefulset));
         let _ = writeln!(
             s,
             "# {}. StatefulSet {sts} ({ns}): volumeClaimTemplate {} {} → {}.",
@@ -362,16 +365,17 @@ fn script(ch: &Changes, header: &str) -> String {
         if done.insert((ns.clone(), sts.clone())) {
             let _ = writeln!(
                 s,
-                "kubectl -n {ns} delete statefulset {sts} --cascade=orphan\nkubectl apply -f \"$PLAN_DIR/{}\"",
-                c.file
+                "kubectl -n {ns} delete statefulset {sts} --cascade=orphan\nkubectl apply -f \"$PLAN_DIR\"/{}",
+                shell_quote(&c.file)
             );
         }
         let grow = c.old_gib.is_none_or(|o| c.new_gib > o + 1e-9);
         let shrink = c.old_gib.is_some_and(|o| c.new_gib < o - 1e-9);
         let _ = writeln!(
             s,
-            "for pvc in $(kubectl -n {ns} get pvc -o name | grep -E '^persistentvolumeclaim/{}-{sts}-[0-9]+$'); do",
-            c.template
+            "for pvc in $(kubectl -n {ns} get pvc -o name | grep -E '^persistentvolumeclaim/{}-{}-[0-9]+$'); do",
+            c.template.replace('.', "\\."),
+            c.statefulset.replace('.', "\\.")
         );
         if grow {
             let _ = writeln!(
@@ -398,7 +402,11 @@ fn script(ch: &Changes, header: &str) -> String {
             let _ = writeln!(
                 s,
                 "  kubectl -n {ns} annotate \"$pvc\" --overwrite {}",
-                annotations_text(&c.annotations)
+                c.annotations
+                    .iter()
+                    .map(|(k, v)| shell_quote(&format!("{k}={v}")))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             );
         }
         let _ = writeln!(s, "done\n");

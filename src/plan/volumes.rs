@@ -122,6 +122,20 @@ fn problem(folder: &Folder, at: Place, message: String) -> crate::scenario::Prob
     }
 }
 
+/// Refuses an object whose names Kubernetes would refuse: they are pasted into `migrate.sh`.
+fn kubernetes_names(
+    folder: &Folder,
+    at: Place,
+    names: &[(&str, &str)],
+) -> Result<(), crate::scenario::Problem> {
+    for (key, name) in names {
+        if let Some(message) = crate::names::kubernetes_problem(name) {
+            return Err(problem(folder, at, format!("{key}: {message}")));
+        }
+    }
+    Ok(())
+}
+
 /// Applies an option to every StatefulSet that has a volume claim template `name` (only the
 /// StatefulSet `only`, where given). Returns what changed.
 pub fn statefulsets(
@@ -147,6 +161,14 @@ pub fn statefulsets(
             .namespace
             .clone()
             .unwrap_or_else(|| "default".into());
+        kubernetes_names(
+            folder,
+            at,
+            &[
+                ("metadata.name", &sts_name),
+                ("metadata.namespace", &namespace),
+            ],
+        )?;
         let Some(spec) = sts.spec.as_mut() else {
             continue;
         };
@@ -221,6 +243,14 @@ pub fn pvcs(
             .namespace
             .clone()
             .unwrap_or_else(|| "default".into());
+        kubernetes_names(
+            folder,
+            at,
+            &[
+                ("metadata.name", &pvc_name),
+                ("metadata.namespace", &namespace),
+            ],
+        )?;
         let spec = pvc.spec.get_or_insert_with(Default::default);
         let resources = spec.resources.get_or_insert_with(Default::default);
         let requests = resources.requests.get_or_insert_with(BTreeMap::new);

@@ -207,13 +207,34 @@ impl Sources {
     }
 }
 
+/// The largest scenario or catalog file read: far above any real one (the bundled ones are a
+/// few KB), so that `extends = "/dev/zero"` is an error, not an allocation without end.
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 fn read(path: &Path) -> Result<String, ScenarioError> {
-    std::fs::read_to_string(path).map_err(|e| {
+    use std::io::Read;
+    let fail = |e: std::io::Error| {
         let what = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             _ => e.to_string(),
         };
         ScenarioError::one(path, None, "", format!("cannot read the file: {what}"))
+    };
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ScenarioError::one(
+            path,
+            None,
+            "",
+            "cannot read the file: more than 16 MiB, far more than a scenario holds",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        ScenarioError::one(path, None, "", "cannot read the file: it is not UTF-8 text")
     })
 }
 
@@ -272,7 +293,11 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 }
 
 /// Reads a TOML file and everything it `extends`, merged, with the texts for locating keys.
-fn read_with_extends(path: &Path) -> Result<(toml::Table, Sources), ScenarioError> {
+/// With `text`, that is `path`'s text (a scenario not yet written), not the file's.
+fn read_with_extends(
+    path: &Path,
+    mut text: Option<String>,
+) -> Result<(toml::Table, Sources), ScenarioError> {
     let mut chain: Vec<(PathBuf, String, toml::Table)> = Vec::new();
     let mut current = path.to_path_buf();
     loop {
@@ -284,7 +309,10 @@ fn read_with_extends(path: &Path) -> Result<(toml::Table, Sources), ScenarioErro
                 format!("extends forms a cycle through {}", current.display()),
             ));
         }
-        let text = read(&current)?;
+        let text = match text.take() {
+            Some(given) => given,
+            None => read(&current)?,
+        };
         let table = parse_table(&current, &text)?;
         let parent = match table.get("extends") {
             None => None,
@@ -368,7 +396,16 @@ fn deserialize<T: DeserializeOwned>(
 
 /// Loads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let (table, sources) = read_with_extends(path)?;
+    let (table, sources) = read_with_extends(path, None)?;
+    let spec: schema::ScenarioSpec = deserialize(table, &sources)?;
+    validate::scenario(spec, &sources)
+}
+
+/// Validates `text` as the scenario file `path` would be (its `extends` and catalog found
+/// beside `path`) without writing it: what `ingest` and `calibrate` check before they replace
+/// a file.
+pub fn load_text(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let (table, sources) = read_with_extends(path, Some(text.to_string()))?;
     let spec: schema::ScenarioSpec = deserialize(table, &sources)?;
     validate::scenario(spec, &sources)
 }

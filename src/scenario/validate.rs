@@ -10,6 +10,16 @@ use crate::model::*;
 use crate::quantity::{Share, parse_gib, parse_percent, parse_share};
 use std::collections::BTreeMap;
 
+/// The largest plain number a scenario may give (a price, a vCPU count, a rate): far above any
+/// real input, and low enough that products of a few of them stay finite.
+const MAX_NUMBER: f64 = 1e9;
+/// The largest fraction (`"10000%"`): growth, overheads, shares.
+const MAX_FRACTION: f64 = 100.0;
+/// The most volumes one `[[volumes]]` entry of `per = "cluster"` may count.
+const MAX_COUNT: u32 = 1_000_000;
+/// The most users a population may reach (`max_users`).
+const MAX_USERS: u64 = 10_000_000;
+
 /// Collects problems while checking a scenario.
 struct Checker<'s> {
     sources: &'s Sources,
@@ -24,7 +34,14 @@ impl Checker<'_> {
     /// A size in GiB.
     fn gib(&mut self, key: &str, raw: &Raw) -> Option<f64> {
         match raw {
-            Raw::Number(n) if *n >= 0.0 && n.is_finite() => Some(*n),
+            Raw::Number(n) if *n >= 0.0 && *n <= crate::quantity::MAX_GIB => Some(*n),
+            Raw::Number(n) if *n > crate::quantity::MAX_GIB => {
+                self.err(
+                    key,
+                    format!("{n} GiB is larger than headroom takes (at most 1Ei, 2^30 GiB)"),
+                );
+                None
+            }
             Raw::Number(n) => {
                 self.err(key, format!("{n} is not a size (must be ≥ 0)"));
                 None
@@ -41,6 +58,22 @@ impl Checker<'_> {
 
     /// A fraction written as `"5%"` or as a number (0.05).
     fn fraction(&mut self, key: &str, raw: Option<&Raw>, default: f64) -> f64 {
+        let value = self.any_fraction(key, raw, default);
+        if value > MAX_FRACTION {
+            self.err(
+                key,
+                format!(
+                    "{} is beyond any sensible share (at most {}%)",
+                    raw.map_or(String::new(), |r| r.to_string()),
+                    MAX_FRACTION * 100.0
+                ),
+            );
+            return default;
+        }
+        value
+    }
+
+    fn any_fraction(&mut self, key: &str, raw: Option<&Raw>, default: f64) -> f64 {
         match raw {
             None => default,
             Some(Raw::Number(n)) if *n >= 0.0 && n.is_finite() => *n,
@@ -74,6 +107,26 @@ impl Checker<'_> {
     }
 
     fn dist(&mut self, key: &str, spec: Option<&DistSpec>, default: f64) -> Dist {
+        let params: Vec<f64> = match spec {
+            None => vec![],
+            Some(DistSpec::Fixed(v)) => vec![*v],
+            Some(DistSpec::Normal { mean, sd }) => vec![*mean, *sd],
+            Some(DistSpec::Lognormal { median, sigma }) => vec![*median, *sigma],
+            Some(DistSpec::Uniform { min, max }) => vec![*min, *max],
+            Some(DistSpec::Triangular { min, mode, max } | DistSpec::Pert { min, mode, max }) => {
+                vec![*min, *mode, *max]
+            }
+            Some(DistSpec::Gamma { shape, scale }) => vec![*shape, *scale],
+        };
+        if let Some(bad) = params.iter().find(|p| !p.is_finite() || p.abs() > MAX_NUMBER) {
+            self.err(
+                key,
+                format!(
+                    "{bad} is out of range (numbers must be finite, at most {MAX_NUMBER:e} in size)"
+                ),
+            );
+            return Dist::Fixed(default);
+        }
         let built = match spec {
             None => Dist::fixed(default),
             Some(DistSpec::Fixed(v)) => Dist::fixed(*v),
@@ -105,6 +158,10 @@ impl Checker<'_> {
     fn non_negative(&mut self, key: &str, v: f64) -> f64 {
         if !(v >= 0.0 && v.is_finite()) {
             self.err(key, format!("must be ≥ 0 (got {v})"));
+            return 0.0;
+        }
+        if v > MAX_NUMBER {
+            self.err(key, format!("{v} is out of range (at most {MAX_NUMBER:e})"));
             return 0.0;
         }
         v
@@ -145,6 +202,15 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "scenario".into())
     });
+    if let Some(problem) = crate::names::problem(&name) {
+        let key = if spec.name.is_some() { "name" } else { "" };
+        let how = if spec.name.is_some() {
+            String::new()
+        } else {
+            " (the file's name, as the scenario has no `name`)".to_string()
+        };
+        ck.err(key, format!("{problem}{how}"));
+    }
     let (trials, start) = header(&mut ck, &spec);
     let catalog = spec
         .pricing
@@ -195,7 +261,7 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
         )
         .collect();
     let inputs_hash = super::hash_texts(names.iter().map(|(n, t)| (n.as_str(), *t)));
-    Ok(Scenario {
+    let scenario = Scenario {
         path,
         inputs_hash,
         model: Model {
@@ -217,6 +283,43 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
         },
         trials,
         seed: spec.seed,
+    };
+    check_size(&scenario, sources)?;
+    Ok(scenario)
+}
+
+/// The most one trial's state may take: each worker thread holds one, so 32 threads (16 a core
+/// on 2 cores) stay within 16 GiB.
+const TRIAL_STATE_BUDGET: f64 = 512.0 * 1024.0 * 1024.0;
+
+/// Refuses a model whose trial state could outgrow [`TRIAL_STATE_BUDGET`], before anything is
+/// allocated, with the figure.
+fn check_size(scenario: &Scenario, sources: &Sources) -> Result<(), ScenarioError> {
+    let model = &scenario.model;
+    let bytes = model.largest_trial_bytes();
+    if bytes <= TRIAL_STATE_BUDGET {
+        return Ok(());
+    }
+    let key = model
+        .volumes
+        .iter()
+        .position(
+            |v| matches!(v.per, Per::Cluster(n) if n as f64 * 112.0 > TRIAL_STATE_BUDGET / 2.0),
+        )
+        .map_or("population.max_users".to_string(), |i| {
+            format!("volumes[{i}].count")
+        });
+    Err(ScenarioError {
+        problems: vec![sources.problem(
+            &key,
+            format!(
+                "a trial could hold {:.0} volumes and {} users, {:.1} GiB of state per worker thread; headroom's limit is {:.0} MiB: lower max_users or count",
+                model.most_volumes(),
+                model.population.max_users,
+                bytes / 1024f64.powi(3),
+                TRIAL_STATE_BUDGET / 1024f64.powi(2)
+            ),
+        )],
     })
 }
 
@@ -232,8 +335,11 @@ fn header(ck: &mut Checker, spec: &ScenarioSpec) -> (u64, Option<(i32, u32)>) {
         );
     }
     let trials = spec.trials.unwrap_or(10_000);
-    if trials == 0 {
-        ck.err("trials", "must be at least 1");
+    if trials == 0 || trials > crate::engine::MAX_TRIALS {
+        ck.err(
+            "trials",
+            format!("must be 1 to {} (got {trials})", crate::engine::MAX_TRIALS),
+        );
     }
     if let Some(step) = &spec.step
         && step != "month"
@@ -323,6 +429,9 @@ fn storage_classes(
         .iter()
         .map(|(sname, sc)| {
             let key = format!("storage_classes.{sname}");
+            if let Some(problem) = crate::names::problem(sname) {
+                ck.err(&key, problem);
+            }
             let backend = match sc.backend.as_str() {
                 "ceph" => ceph_backend(ck, &key, sc, &spec.ceph),
                 "cloud" => cloud_backend(ck, &key, sc, catalog, prices),
@@ -456,6 +565,9 @@ fn volumes(
     let mut out = Vec::new();
     for (i, v) in specs.iter().enumerate() {
         let key = format!("volumes[{i}]");
+        if let Some(problem) = crate::names::problem(&v.name) {
+            ck.err(&format!("{key}.name"), problem);
+        }
         if !names.insert(v.name.as_str()) {
             ck.err(
                 &format!("{key}.name"),
@@ -491,6 +603,13 @@ fn per(ck: &mut Checker, key: &str, v: &VolumeSpec) -> Per {
     match (v.per.as_str(), v.count) {
         ("pod", None) => Per::Pod,
         ("user", None) => Per::User,
+        ("cluster", Some(n)) if n > MAX_COUNT => {
+            ck.err(
+                &format!("{key}.count"),
+                format!("{n} volumes: at most {MAX_COUNT} per entry"),
+            );
+            Per::Cluster(0)
+        }
         ("cluster", Some(n)) => Per::Cluster(n),
         ("cluster", None) => {
             ck.err(
@@ -892,6 +1011,12 @@ fn population(ck: &mut Checker, p: &PopulationSpec) -> Population {
         }
     };
     let max_users = p.max_users.unwrap_or(DEFAULT_MAX_USERS);
+    if max_users > MAX_USERS {
+        ck.err(
+            "population.max_users",
+            format!("{max_users} users: at most {MAX_USERS}"),
+        );
+    }
     if p.initial_users > max_users {
         ck.err(
             "population.initial_users",
@@ -1029,11 +1154,14 @@ fn ceph_expansion(ck: &mut Checker, key: &str, e: &CephExpansionSpec, full: f64)
 
 fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
     let key = format!("ceph.{name}");
-    if c.hosts == 0 {
-        ck.err(&format!("{key}.hosts"), "must be at least 1");
+    if let Some(problem) = crate::names::problem(name) {
+        ck.err(&key, problem);
     }
-    if c.osds_per_host == 0 {
-        ck.err(&format!("{key}.osds_per_host"), "must be at least 1");
+    if c.hosts == 0 || c.hosts > 100_000 {
+        ck.err(&format!("{key}.hosts"), "must be 1 to 100000");
+    }
+    if c.osds_per_host == 0 || c.osds_per_host > 1_000 {
+        ck.err(&format!("{key}.osds_per_host"), "must be 1 to 1000");
     }
     let osd_size_gib = ck
         .gib(&format!("{key}.osd_size"), &c.osd_size)

@@ -10,12 +10,12 @@ set -eu
 PLAN_DIR=$(cd "$(dirname "$0")" && pwd)
 
 # 1. StorageClasses, standalone PVCs, Ceph ratios, alert rules.
-kubectl apply -f "$PLAN_DIR/storageclass.yaml"
+kubectl apply -f "$PLAN_DIR"/storageclass.yaml
 kubectl apply -f "$PLAN_DIR/prometheusrule-headroom.yaml"
 
 # 2. StatefulSet coditect-combined (coditect-app): volumeClaimTemplate workspace 10Gi → 10Gi.
 kubectl -n coditect-app delete statefulset coditect-combined --cascade=orphan
-kubectl apply -f "$PLAN_DIR/statefulset.yaml"
+kubectl apply -f "$PLAN_DIR"/statefulset.yaml
 for pvc in $(kubectl -n coditect-app get pvc -o name | grep -E '^persistentvolumeclaim/workspace-coditect-combined-[0-9]+$'); do
   kubectl -n coditect-app annotate "$pvc" --overwrite resize.topolvm.io/increase=10% resize.topolvm.io/storage_limit=50Gi resize.topolvm.io/threshold=10%
 done

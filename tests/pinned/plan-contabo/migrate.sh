@@ -10,7 +10,7 @@ set -eu
 PLAN_DIR=$(cd "$(dirname "$0")" && pwd)
 
 # 1. StorageClasses, standalone PVCs, Ceph ratios, alert rules.
-kubectl apply -f "$PLAN_DIR/cephcluster.yaml"
-kubectl apply -f "$PLAN_DIR/pools.yaml"
+kubectl apply -f "$PLAN_DIR"/cephcluster.yaml
+kubectl apply -f "$PLAN_DIR"/pools.yaml
 kubectl apply -f "$PLAN_DIR/prometheusrule-headroom.yaml"
 
