@@ -538,3 +538,60 @@ fn migrate_sh_runs_no_name() {
             "metadata.namespace: \"x;touch PWNED\" is not a Kubernetes name",
         ));
 }
+
+/// `gate --against` never hands its revision to git as an option (`--output=FILE` truncated the
+/// file), and the checkout a killed gate left in the temporary folder is removed by the next
+/// one once its process is gone (a live one's is left alone).
+#[test]
+fn gate_against_takes_a_revision_and_cleans_after_the_killed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    crate::common::git(&repo, &["init", "-q"]);
+    let s = variant(&repo, "s.toml", "name = \"s\"\ntrials = 50");
+    std::fs::write(
+        repo.join("budget.toml"),
+        "[[regression]]\nmetric = \"cost_cumulative\"\nmax_increase_percent = 5.0\n",
+    )
+    .unwrap();
+    crate::common::git(&repo, &["add", "."]);
+    crate::common::git(&repo, &["commit", "-q", "-m", "base"]);
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "mine").unwrap();
+    let temp = tmp.path().join("tmp");
+    std::fs::create_dir(&temp).unwrap();
+    let dead = temp.join("headroom-against-4000000000-abcdef");
+    std::fs::create_dir_all(dead.join("scenarios")).unwrap();
+    let alive = temp.join(format!("headroom-against-{}-abcdef", std::process::id()));
+    std::fs::create_dir(&alive).unwrap();
+    headroom()
+        .current_dir(&repo)
+        .env("TMPDIR", &temp)
+        .args(["gate", "--quiet", "--budget", "budget.toml"])
+        .arg(format!("--against=--output={}", victim.display()))
+        .arg(&s)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a git revision"));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+    headroom()
+        .current_dir(&repo)
+        .env("TMPDIR", &temp)
+        .args([
+            "gate",
+            "--quiet",
+            "--budget",
+            "budget.toml",
+            "--against",
+            "HEAD",
+        ])
+        .arg(&s)
+        .assert()
+        .success();
+    assert!(!dead.exists(), "the dead gate's checkout stays");
+    assert!(alive.exists(), "a live process's checkout was removed");
+    assert_eq!(
+        names(&temp),
+        [alive.file_name().unwrap().to_string_lossy().into_owned()]
+    );
+}

@@ -118,6 +118,32 @@ fn write_baseline(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The temporary folders of `--against`: `headroom-against-PID-XXXXXX`.
+const AGAINST: &str = "headroom-against-";
+
+/// Removes the checkouts that killed gates left in the temporary folder: those whose process
+/// is gone (no `/proc/PID`; where there is no `/proc`, none is removed).
+fn remove_abandoned_checkouts() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(AGAINST)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let gone =
+            Path::new("/proc").is_dir() && !Path::new("/proc").join(pid.to_string()).exists();
+        if gone && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// A git revision's tree, unpacked into a temporary folder (removed when dropped).
 struct Checkout {
     root: PathBuf,
@@ -127,6 +153,10 @@ struct Checkout {
 impl Checkout {
     /// `git archive REF` of the repository holding the current folder, unpacked with `tar`.
     fn new(rev: &str) -> anyhow::Result<Checkout> {
+        if rev.starts_with('-') || rev.is_empty() {
+            bail!("--against {rev:?}: not a git revision (a revision does not begin with '-')");
+        }
+        remove_abandoned_checkouts();
         let top = Command::new("git")
             .args(["rev-parse", "--show-toplevel"])
             .stderr(Stdio::inherit())
@@ -137,13 +167,13 @@ impl Checkout {
         }
         let root = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
         let dir = tempfile::Builder::new()
-            .prefix("headroom-against-")
+            .prefix(&format!("{AGAINST}{}-", std::process::id()))
             .tempdir()
             .context("creating a temporary folder")?;
         let mut archive = Command::new("git")
             .arg("-C")
             .arg(&root)
-            .args(["archive", "--format=tar", rev])
+            .args(["archive", "--format=tar", "--end-of-options", rev])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -118,7 +118,10 @@ impl Checker<'_> {
             }
             Some(DistSpec::Gamma { shape, scale }) => vec![*shape, *scale],
         };
-        if let Some(bad) = params.iter().find(|p| !p.is_finite() || p.abs() > MAX_NUMBER) {
+        if let Some(bad) = params
+            .iter()
+            .find(|p| !p.is_finite() || p.abs() > MAX_NUMBER)
+        {
             self.err(
                 key,
                 format!(
