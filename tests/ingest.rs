@@ -480,3 +480,99 @@ fn an_existing_scenario_is_kept_unless_forced() {
             .starts_with("# Written by `headroom ingest`")
     );
 }
+
+/// Ingest's smaller defects, mended: an empty capture, captures of two clusters (fsid) or two
+/// `ceph status` captures, an OSD map whose ratios are out of order or above the failsafe (as
+/// Ceph acts on them), and a host bucket without OSDs.
+#[test]
+fn captures_are_one_cluster_and_ratios_as_ceph_acts_on_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let ingest = |files: &[PathBuf]| {
+        let mut cmd = headroom();
+        cmd.arg("ingest")
+            .args(files)
+            .arg("--out")
+            .arg(d.join("s.toml"))
+            .arg("--force");
+        cmd
+    };
+    let empty = d.join("empty.json");
+    std::fs::write(&empty, "").expect("written");
+    ingest(&[empty])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("empty.json: holds no capture"));
+    assert!(!d.join("s.toml").exists());
+
+    // Two clusters: the fsid of one ceph status against another's.
+    let text = std::fs::read_to_string(capture("insights-ceph-status.json")).expect("read");
+    let status: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let with_fsid = |fsid: &str, name: &str| {
+        let mut v = status.clone();
+        v["fsid"] = serde_json::json!(fsid);
+        let path = d.join(name);
+        std::fs::write(&path, v.to_string()).expect("written");
+        path
+    };
+    let a = with_fsid("11111111-aaaa", "a.json");
+    let b = with_fsid("22222222-bbbb", "b.json");
+    ingest(&[a.clone(), b])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "fsid: cluster 22222222-bbbb, but a.json: fsid is cluster 11111111-aaaa",
+        ));
+    let again = with_fsid("11111111-aaaa", "again.json");
+    ingest(&[a, again])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("a second ceph status capture"));
+
+    // Ratios 0.99/0.99/0.99 (a real map) and out of order: written as Ceph acts on them.
+    let df = capture("checkmk-nvme16-ceph-df-detail.json");
+    let dump = |from: &str, to: &str, name: &str| {
+        let text = std::fs::read_to_string(capture("digitalocean-osd-dump.json")).expect("read");
+        let mut text = text;
+        for (a, b) in from.split(';').zip(to.split(';')) {
+            text = text.replace(a, b);
+        }
+        let path = d.join(name);
+        std::fs::write(&path, text).expect("written");
+        path
+    };
+    let high = dump(
+        "\"full_ratio\": 0.9;\"backfillfull_ratio\": 0.8;\"nearfull_ratio\": 0.7",
+        "\"full_ratio\": 0.99;\"backfillfull_ratio\": 0.99;\"nearfull_ratio\": 0.99",
+        "high.json",
+    );
+    ingest(&[df.clone(), high]).assert().success();
+    let text = std::fs::read_to_string(d.join("s.toml")).expect("read");
+    assert!(text.contains("full_ratio = 0.97 "), "{text}");
+    assert!(text.contains("the map says 0.99, 0.99, 0.99"), "{text}");
+    let disorder = dump(
+        "\"backfillfull_ratio\": 0.8",
+        "\"backfillfull_ratio\": 0.6",
+        "disorder.json",
+    );
+    ingest(&[df.clone(), disorder]).assert().success();
+    let text = std::fs::read_to_string(d.join("s.toml")).expect("read");
+    assert!(
+        text.contains("backfillfull_ratio = 0.7 "),
+        "raised to nearfull: {text}"
+    );
+
+    // A host bucket without OSDs is no host.
+    let text = std::fs::read_to_string(capture("digitalocean-osd-tree.json")).expect("read");
+    let mut tree: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let nodes = tree["nodes"].as_array_mut().expect("nodes");
+    let hosts_before = nodes.iter().filter(|n| n["type"] == "host").count();
+    nodes.push(serde_json::json!(
+        {"id": -99, "name": "spare-chassis", "type": "host", "type_id": 1, "children": []}
+    ));
+    let spare = d.join("tree.json");
+    std::fs::write(&spare, tree.to_string()).expect("written");
+    ingest(&[df, spare]).assert().success();
+    let text = std::fs::read_to_string(d.join("s.toml")).expect("read");
+    assert!(text.contains(&format!("hosts = {hosts_before} ")), "{text}");
+}

@@ -285,18 +285,8 @@ fn validate_then_replace() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    // An OSD map whose ratios Ceph accepts but headroom's model cannot (all equal).
-    let dump =
-        std::fs::read_to_string(root().join("tests/fixtures/captures/digitalocean-osd-dump.json"))
-            .unwrap()
-            .replace("\"full_ratio\": 0.9", "\"full_ratio\": 0.99")
-            .replace(
-                "\"backfillfull_ratio\": 0.8",
-                "\"backfillfull_ratio\": 0.99",
-            )
-            .replace("\"nearfull_ratio\": 0.7", "\"nearfull_ratio\": 0.99");
-    let capture = d.join("osd-dump.json");
-    std::fs::write(&capture, dump).unwrap();
+    // A cluster name that cannot be a name makes the scenario invalid.
+    let capture = root().join("tests/fixtures/captures/digitalocean-osd-dump.json");
     let target = d.join("mine.toml");
     std::fs::write(&target, "# my scenario\n").unwrap();
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -307,10 +297,11 @@ fn validate_then_replace() {
         .arg(&capture)
         .arg("--out")
         .arg(&target)
-        .arg("--force")
+        .args(["--force", "--cluster", "../x"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("is left as it was"));
+        .stderr(predicate::str::contains("is left as it was"))
+        .stderr(predicate::str::contains("\"../x\" holds '/'"));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "# my scenario\n");
 
     // calibrate: users that outgrow max_users would make the scenario invalid.

@@ -73,6 +73,14 @@ pub fn read(path: &Path) -> Result<Vec<Capture>, ScenarioError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ScenarioError::one(path, None, "", format!("cannot read the capture: {e}")))?;
     let docs = parse(path, &text)?;
+    if docs.is_empty() {
+        return Err(ScenarioError::one(
+            path,
+            None,
+            "",
+            format!("holds no capture (the file is empty); it should hold one of {KNOWN}"),
+        ));
+    }
     let mut out = Vec::new();
     for doc in docs {
         for object in flatten(doc) {

@@ -128,6 +128,9 @@ pub struct CephFacts {
     pub status_raw: Option<(Sourced<f64>, Sourced<f64>)>,
     /// How many OSDs `ceph df` counts (`stats.num_osds`, Octopus on).
     pub num_osds: Option<Sourced<f64>>,
+    /// The cluster's id (`fsid` of `ceph status` and `ceph osd dump`): captures of two clusters
+    /// are refused.
+    pub fsid: Option<Sourced<String>>,
 }
 
 impl CephFacts {
@@ -143,6 +146,7 @@ impl CephFacts {
 
     /// Adds what one capture says.
     pub fn add(&mut self, cap: &Capture) -> Result<(), ScenarioError> {
+        self.same_cluster(cap)?;
         match cap.kind {
             Kind::CephDf => self.add_df(cap),
             Kind::CephOsdDf | Kind::CephOsdTree => self.add_osd_df(cap),
@@ -151,6 +155,27 @@ impl CephFacts {
             Kind::RookCluster => self.add_rook_cluster(cap),
             Kind::RookBlockPool | Kind::RookFilesystem => self.add_rook_pools(cap),
             _ => Ok(()),
+        }
+    }
+
+    /// Refuses a capture whose `fsid` is another cluster's than an earlier capture's.
+    fn same_cluster(&mut self, cap: &Capture) -> Result<(), ScenarioError> {
+        let Some(fsid) = cap.doc.get("fsid").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        match &self.fsid {
+            Some(seen) if seen.value != fsid => Err(cap.problem(
+                "fsid",
+                format!(
+                    "cluster {fsid}, but {} is cluster {}: ingest one cluster at a time",
+                    seen.source, seen.value
+                ),
+            )),
+            Some(_) => Ok(()),
+            None => {
+                self.fsid = Some(sourced(cap, fsid.to_string(), "fsid"));
+                Ok(())
+            }
         }
     }
 
@@ -347,6 +372,12 @@ impl CephFacts {
             number(pgmap.get("bytes_total")),
             number(pgmap.get("bytes_used")),
         ) {
+            if self.status_raw.is_some() {
+                return Err(cap.problem(
+                    "pgmap",
+                    "a second ceph status capture: ingest one cluster at a time, one capture of each kind",
+                ));
+            }
             self.status_raw = Some((
                 sourced(cap, total / GIB, "pgmap.bytes_total"),
                 sourced(cap, used / GIB, "pgmap.bytes_used"),

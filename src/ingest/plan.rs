@@ -228,7 +228,7 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
         ask: false,
     };
     let ratios = match &ceph.ratios {
-        Some(r) => Figure::known(r.value, r.source.clone()),
+        Some(r) => effective_ratios(r),
         None => Figure::asked(
             DEFAULT_RATIOS,
             "Ceph's defaults: no `ceph osd dump` (or Rook CephCluster) was captured",
@@ -321,10 +321,47 @@ pub fn main_pool(pools: &[PoolPlan]) -> Option<&PoolPlan> {
         .max_by(|a, b| a.stored_gib.total_cmp(&b.stored_gib))
 }
 
+/// The ratios an OSD acts on (`OSDService::recalc_full_state`): backfillfull raised to at least
+/// nearfull, full to at least backfillfull, as Ceph does (warning OSD_OUT_OF_ORDER_FULL). A full
+/// ratio above `osd_failsafe_full_ratio` moves Ceph's failsafe up with it; headroom's scenarios
+/// stop at the failsafe, so such a ratio is written as 0.97 and marked to confirm.
+fn effective_ratios(r: &super::ceph::Sourced<super::ceph::Ratios>) -> Figure<super::ceph::Ratios> {
+    use crate::model::ceph::FAILSAFE_FULL_RATIO;
+    let given = r.value;
+    let nearfull = given.nearfull.min(FAILSAFE_FULL_RATIO);
+    let backfillfull = given
+        .backfillfull
+        .max(given.nearfull)
+        .min(FAILSAFE_FULL_RATIO);
+    let full = given.full.max(backfillfull).min(FAILSAFE_FULL_RATIO);
+    let effective = super::ceph::Ratios {
+        nearfull,
+        backfillfull,
+        full,
+    };
+    if effective == given {
+        return Figure::known(given, r.source.clone());
+    }
+    Figure::asked(
+        effective,
+        format!(
+            "{}: the map says {}, {}, {}, out of order or above osd_failsafe_full_ratio ({FAILSAFE_FULL_RATIO}); Ceph warns OSD_OUT_OF_ORDER_FULL and raises the later ratios to the earlier; headroom models at most {FAILSAFE_FULL_RATIO}",
+            r.source, given.nearfull, given.backfillfull, given.full
+        ),
+    )
+}
+
 fn host_count(ceph: &CephFacts, osds: &[super::ceph::Osd], widest: u32) -> Figure<u32> {
     if let Some(hosts) = &ceph.hosts {
+        // A host counts when it holds an OSD that counts (in, with a size) or, without `osd
+        // df`, any OSD at all (ids ≥ 0; a bucket's are negative): an empty host bucket stores
+        // nothing and is no failure domain of the data.
         let counted = |ids: &Vec<i64>| {
-            osds.is_empty() || ids.iter().any(|id| osds.iter().any(|o| o.id == *id))
+            if osds.is_empty() {
+                ids.iter().any(|id| *id >= 0)
+            } else {
+                ids.iter().any(|id| osds.iter().any(|o| o.id == *id))
+            }
         };
         let n = hosts.value.values().filter(|ids| counted(ids)).count() as u32;
         if n > 0 {
@@ -346,9 +383,12 @@ fn osds_per_host(ceph: &CephFacts, osds: &[super::ceph::Osd], hosts: u32) -> Fig
     } else if let Some(n) = &ceph.num_osds {
         n.value as usize
     } else {
-        ceph.hosts
-            .as_ref()
-            .map_or(0, |h| h.value.values().map(Vec::len).sum::<usize>())
+        ceph.hosts.as_ref().map_or(0, |h| {
+            h.value
+                .values()
+                .map(|ids| ids.iter().filter(|id| **id >= 0).count())
+                .sum::<usize>()
+        })
     };
     if count == 0 {
         return Figure::asked(1, "no capture lists the OSDs: 1 per host assumed");
