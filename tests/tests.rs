@@ -11,6 +11,7 @@ mod formulas;
 mod gate;
 mod golden;
 mod ingest;
+mod live_ceph;
 mod pinned;
 mod plan;
 mod readme;

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# A real Ceph cluster on loopback for headroom's live tests: one mon, one mgr and OSDs on
+# BlueStore files, each OSD its own CRUSH host unless told otherwise. Nothing leaves 127.0.0.1;
+# every daemon is stopped by its pid file.
+#
+#   scripts/live-ceph.sh start DIR SIZE_GIB[:HOST] ...   # one OSD per argument
+#   scripts/live-ceph.sh stop DIR
+#
+# After `start`, `ceph -c DIR/ceph.conf …` and `rados -c DIR/ceph.conf …` talk to it.
+set -euo pipefail
+
+cmd=${1:?start|stop}
+dir=${2:?a folder}
+
+stop() {
+  local d=$1
+  for pid in "$d"/run/*.pid; do
+    [ -e "$pid" ] || continue
+    kill "$(cat "$pid")" 2>/dev/null || true
+  done
+  for pid in "$d"/run/*.pid; do
+    [ -e "$pid" ] || continue
+    local p
+    p=$(cat "$pid")
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+    rm -f "$pid"
+  done
+}
+
+if [ "$cmd" = stop ]; then
+  stop "$dir"
+  exit 0
+fi
+
+shift 2
+[ $# -ge 1 ] || { echo "start needs at least one OSD size" >&2; exit 2; }
+for tool in ceph-mon ceph-mgr ceph-osd ceph monmaptool; do
+  command -v "$tool" >/dev/null || { echo "live-ceph: $tool is not installed (apt-get install ceph-mon ceph-mgr ceph-osd ceph-common)" >&2; exit 3; }
+done
+mkdir -p "$dir"/run "$dir"/log
+dir=$(cd "$dir" && pwd)
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+fsid=$(cat /proc/sys/kernel/random/uuid)
+conf=$dir/ceph.conf
+cat > "$conf" <<CONF
+[global]
+fsid = $fsid
+mon host = v1:127.0.0.1:$port
+public network = 127.0.0.0/8
+auth cluster required = none
+auth service required = none
+auth client required = none
+auth supported = none
+ms bind msgr2 = false
+run dir = $dir/run
+admin socket = $dir/run/\$cluster-\$name.asok
+pid file = $dir/run/\$name.pid
+log file = $dir/log/\$name.log
+mon data avail warn = 1
+mon data avail crit = 0
+mon allow pool delete = true
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+mon max pg per osd = 1000
+osd pool default size = 3
+osd pool default min size = 1
+osd pool default pg autoscale mode = off
+osd objectstore = bluestore
+osd crush update on start = true
+bluestore block create = true
+bluestore fsck on mount = false
+osd op num threads per shard = 1
+osd op num shards = 1
+bluestore cache size = 33554432
+osd memory target = 268435456
+osd class load list = *
+osd class default list = *
+mgr initial modules =
+[mon.a]
+mon data = $dir/mon.a
+[mgr.x]
+mgr data = $dir/mgr.x
+CONF
+monmaptool --create --addv a "[v1:127.0.0.1:$port]" --fsid "$fsid" "$dir/monmap" >/dev/null
+ceph-mon -c "$conf" --mkfs -i a --monmap "$dir/monmap" >/dev/null 2>&1
+ceph-mon -c "$conf" -i a
+mkdir -p "$dir/mgr.x"
+ceph-mgr -c "$conf" -i x
+ceph() { timeout 60 ceph -c "$conf" --connect-timeout 20 "$@"; }
+i=0
+for spec in "$@"; do
+  size=${spec%%:*}
+  host=h$i
+  [ "$spec" != "$size" ] && host=${spec#*:}
+  uuid=$(cat /proc/sys/kernel/random/uuid)
+  id=$(ceph osd new "$uuid" 2>/dev/null)
+  bytes=$(python3 -c "print(int(float('$size') * 2**30))")
+  mkdir -p "$dir/osd.$id"
+  ceph-osd -c "$conf" -i "$id" --mkfs --osd-uuid "$uuid" --osd-data "$dir/osd.$id" \
+    --bluestore-block-size "$bytes" >"$dir/log/mkfs.$id.log" 2>&1
+  ceph-osd -c "$conf" -i "$id" --osd-data "$dir/osd.$id" --crush-location "root=default host=$host"
+  i=$((i + 1))
+done
+# Up and in, every one.
+for _ in $(seq 120); do
+  up=$(ceph osd stat -f json 2>/dev/null | python3 -c 'import json,sys;d=json.load(sys.stdin);print(d.get("num_up_osds",0))' || echo 0)
+  [ "$up" = "$#" ] && break
+  sleep 0.5
+done
+[ "$up" = "$#" ] || { echo "live-ceph: only $up of $# OSDs came up (logs in $dir/log)" >&2; stop "$dir"; exit 1; }
+echo "$conf"
