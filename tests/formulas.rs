@@ -770,3 +770,45 @@ fn an_empty_clusters_rate_is_the_mean_of_its_pools() {
     figure(&r, 0, Metric::CephUsableGib, 6650.0 / (1.05 * 2.25));
     figure(&r, 1, Metric::CephUsableGib, 6650.0 / (1.05 * 1.5));
 }
+
+/// Writes stop at full (issue 20): the cluster above with an order that lands too late (trigger
+/// 0.94, placed in month 10 at 0.952875, landing in month 13). The fullest OSD passes full_ratio
+/// 0.95 in month 10 (0.086625 × 11 = 0.952875), so from month 11 the pool takes no writes:
+/// stored stays at month 10's 1100 GiB, raw used at 315 × 11 = 3465, the fullest OSD at
+/// 0.952875; the volume wanted 1200 in month 11 and 1300 in month 12, so 100 and 200 GiB are
+/// unwritten. With the order placed earlier (trigger 0.85: month 9 at 0.86625, landing in
+/// month 12) month 11 is blocked alike, and month 12's landing (C = 8000) clears the flag
+/// (3465 × 1.1 / 8000 = 0.476): what was refused is written with the month's growth, 1300
+/// stored, raw used 315 × 13 = 4095, nothing unwritten.
+#[test]
+fn writes_stop_at_full_until_there_is_room() {
+    let late = replay(
+        "blocked",
+        &growing_cluster(
+            "trigger = 0.94\nlead_time_months = 3\nadd = { osds_per_host = 1, osd_size = \"1000Gi\" }",
+        ),
+    );
+    let raw: Vec<f64> = (0..=12).map(|m| raw_used(m.min(10))).collect();
+    series(&late, Metric::CephRawUsedGib, &raw);
+    let unwritten: Vec<f64> = (0..=12)
+        .map(|m| 100.0 * (m as f64 - 10.0).max(0.0))
+        .collect();
+    series(&late, Metric::CephUnwrittenGib, &unwritten);
+    figure(&late, 12, Metric::CephFullestOsdUtil, 0.952875);
+    assert_eq!(late.first(Event::CephFull), Some(10));
+    assert_eq!(late.first(Event::CephWritesBlocked), Some(11));
+
+    let landed = replay(
+        "unblocked",
+        &growing_cluster(
+            "trigger = 0.85\nlead_time_months = 3\nadd = { osds_per_host = 1, osd_size = \"1000Gi\" }",
+        ),
+    );
+    assert_eq!(landed.orders.first(), Some(&9));
+    figure(&landed, 11, Metric::CephRawUsedGib, 3465.0);
+    figure(&landed, 11, Metric::CephUnwrittenGib, 100.0);
+    figure(&landed, 12, Metric::CephRawCapacityGib, 8000.0);
+    figure(&landed, 12, Metric::CephRawUsedGib, 4095.0);
+    figure(&landed, 12, Metric::CephUnwrittenGib, 0.0);
+    assert_eq!(landed.first(Event::CephWritesBlocked), Some(11));
+}

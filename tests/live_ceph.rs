@@ -323,6 +323,8 @@ fn equal_osds_fill_as_headroom_projects() {
         Some(full_step + 1),
         "Ceph takes no write once an OSD is full: {steps:#?}"
     );
+    let after = c.snapshot("rbd");
+    assert_eq!(after.stored, written, "what Ceph refused is not stored");
 
     // Every step's month 0.
     let mut ingested = Vec::new();
@@ -335,8 +337,9 @@ fn equal_osds_fill_as_headroom_projects() {
         ingested.push(ingest(&captures, &work.join(format!("step-{step}.toml"))));
     }
 
-    // The projection from the empty pool (step 0), month k against step k.
-    let months = steps.len() as u32 - 1;
+    // The projection from the empty pool (step 0), month k against step k, one month past the
+    // last step: the month Ceph refused.
+    let months = steps.len() as u32;
     let path = work.join("projected.toml");
     std::fs::write(&path, projected(&ingested[0], months)).expect("written");
     let scenario = headroom::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -392,4 +395,17 @@ fn equal_osds_fill_as_headroom_projects() {
         first("OSD_FULL"),
         "full\n{table}"
     );
+    // Writes stop where Ceph stopped them: the month after full takes nothing, and the quarter
+    // GiB the volume wanted is counted as unwritten.
+    let refused = refused_at.expect("a refused step") as usize;
+    assert_eq!(
+        agg.time_to(Event::CephWritesBlocked)
+            .p50
+            .map(|m| m as usize),
+        Some(refused),
+        "writes blocked\n{table}"
+    );
+    let raw = |k: usize| agg.cell(k, Metric::CephRawUsedGib).mean();
+    assert_eq!(raw(refused), raw(refused - 1), "raw used stops at full");
+    assert!((agg.cell(refused, Metric::CephUnwrittenGib).mean() - 0.25).abs() < 1e-9);
 }

@@ -38,6 +38,10 @@ pub enum Metric {
     /// What can still be written before the fullest OSD reaches full_ratio, if it keeps its
     /// larger share of new data (projected), GiB; summed over clusters.
     CephWritableGib,
+    /// What the volumes wanted to store this month and the Ceph pools refused, GiB (stored,
+    /// summed over clusters): a cluster with an OSD past `full_ratio` takes no writes (Ceph's
+    /// OSD_FULL and POOL_FULL) until it has room again. Lost service, never a saving.
+    CephUnwrittenGib,
     /// 1 if every cluster recovers from losing its largest host with every OSD under
     /// backfillfull_ratio, and, with several OSDs per host, from losing one OSD too; else 0
     /// (always 0 when hosts = pool width: the cluster runs degraded after a host loss).
@@ -77,7 +81,7 @@ pub const N_METRICS: usize = Metric::COUNT;
 
 impl Metric {
     /// How many metrics a month records.
-    pub const COUNT: usize = 28;
+    pub const COUNT: usize = 29;
 
     /// Every metric, in column order.
     pub const ALL: [Metric; Metric::COUNT] = [
@@ -96,6 +100,7 @@ impl Metric {
         Metric::CephFullestOsdUtil,
         Metric::CephMaxAvailGib,
         Metric::CephWritableGib,
+        Metric::CephUnwrittenGib,
         Metric::CephHostFailureSafe,
         Metric::CephOsdFailureSafe,
         Metric::CephOvercommit,
@@ -129,6 +134,7 @@ impl Metric {
             Metric::CephFullestOsdUtil => "ceph_fullest_osd_util",
             Metric::CephMaxAvailGib => "ceph_max_avail_gib",
             Metric::CephWritableGib => "ceph_writable_gib",
+            Metric::CephUnwrittenGib => "ceph_unwritten_gib",
             Metric::CephHostFailureSafe => "ceph_host_failure_safe",
             Metric::CephOsdFailureSafe => "ceph_osd_failure_safe",
             Metric::CephOvercommit => "ceph_overcommit",
@@ -180,11 +186,14 @@ pub enum Event {
     /// A failure the cluster could recover from (losing a host where a spare one exists, an
     /// OSD where its host has others) would stall recovery at this fill (backfill_toofull).
     CephRecoveryStall,
+    /// A Ceph cluster refused writes: an OSD was past `full_ratio` at the end of the previous
+    /// month and the volumes wanted to store more.
+    CephWritesBlocked,
 }
 
 impl Event {
     /// How many events a trial notes.
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
 
     /// Every event, in index order (also the order of the Parquet export's columns).
     pub const ALL: [Event; Event::COUNT] = [
@@ -194,6 +203,7 @@ impl Event {
         Event::CephOrder,
         Event::BudgetExceeded,
         Event::CephRecoveryStall,
+        Event::CephWritesBlocked,
     ];
 
     /// Name in `summary.json`.
@@ -205,6 +215,7 @@ impl Event {
             Event::CephOrder => "ceph_order",
             Event::BudgetExceeded => "budget_exceeded",
             Event::CephRecoveryStall => "ceph_recovery_stall",
+            Event::CephWritesBlocked => "ceph_writes_blocked",
         }
     }
 
@@ -338,7 +349,7 @@ mod tests {
             .collect();
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
-            r#"{"budget_exceeded":4,"ceph_full":2,"ceph_nearfull":1,"ceph_recovery_stall":5,"volume_full":0}"#
+            r#"{"budget_exceeded":4,"ceph_full":2,"ceph_nearfull":1,"ceph_recovery_stall":5,"ceph_writes_blocked":6,"volume_full":0}"#
         );
         assert_eq!(m.get(Event::CephFull), Some(&2));
         assert_eq!(m.get(Event::CephOrder), None);
@@ -360,10 +371,11 @@ mod tests {
                 "ceph_nearfull",
                 "ceph_full",
                 "ceph_order",
-                "ceph_recovery_stall"
+                "ceph_recovery_stall",
+                "ceph_writes_blocked"
             ]
         );
         assert!(Metric::CephOsds.is_ceph() && !Metric::UsedGib.is_ceph());
-        assert_eq!(Metric::ALL.iter().filter(|m| m.is_ceph()).count(), 11);
+        assert_eq!(Metric::ALL.iter().filter(|m| m.is_ceph()).count(), 12);
     }
 }

@@ -309,6 +309,9 @@ struct ClusterState {
     /// Raw used of the last months, newest first, for the projected trigger.
     history: [f64; 3],
     months_seen: u32,
+    /// Whether an OSD ended the last month past `full_ratio`: Ceph sets the pools' full flag
+    /// and takes no writes this month (deletes still free space).
+    blocked: bool,
 }
 
 impl ClusterState {
@@ -463,6 +466,7 @@ impl ClusterState {
         self.amortised.clear();
         self.history = [0.0; 3];
         self.months_seen = 0;
+        self.blocked = false;
         (self.unit_monthly, self.unit_one_time) = match &cluster.expansion {
             Some(e) => (
                 e.monthly_cost.sample(rng).max(0.0),
@@ -510,6 +514,8 @@ struct CephTotals {
     all: ClusterMonth,
     orders: f64,
     cost: f64,
+    /// GiB the clusters refused this month.
+    unwritten: f64,
 }
 
 impl Default for CephTotals {
@@ -522,6 +528,7 @@ impl Default for CephTotals {
             },
             orders: 0.0,
             cost: 0.0,
+            unwritten: 0.0,
         }
     }
 }
@@ -549,6 +556,7 @@ impl CephTotals {
         values[Metric::CephFullestOsdUtil.index()] = all.util;
         values[Metric::CephMaxAvailGib.index()] = all.max_avail;
         values[Metric::CephWritableGib.index()] = all.writable;
+        values[Metric::CephUnwrittenGib.index()] = self.unwritten;
         values[Metric::CephHostFailureSafe.index()] = all.safe as u32 as f64;
         values[Metric::CephOsdFailureSafe.index()] = all.osd_safe as u32 as f64;
         values[Metric::CephOvercommit.index()] = all.overcommit;
@@ -736,8 +744,11 @@ pub struct Simulator<'m> {
     columns: Vec<Column>,
     factors: Vec<f64>,
     clusters: Vec<ClusterState>,
-    /// Stored GiB per storage class this month (Ceph classes only).
+    /// Stored GiB per storage class this month (Ceph classes only): what the volumes want.
     stored_by_class: Vec<f64>,
+    /// Stored GiB per storage class that the pool took (Ceph classes only): what the volumes
+    /// wanted, less what a full cluster refused; last month's until the month's pass.
+    written_by_class: Vec<f64>,
     /// Σ provisioned size of thin volumes per cluster this month.
     thin_by_cluster: Vec<f64>,
     /// This trial's fixed and one-time amounts.
@@ -775,6 +786,7 @@ impl<'m> Simulator<'m> {
             factors: vec![1.0; model.volumes.len()],
             clusters: vec![ClusterState::default(); model.ceph.len()],
             stored_by_class: vec![0.0; model.storage_classes.len()],
+            written_by_class: vec![0.0; model.storage_classes.len()],
             thin_by_cluster: vec![0.0; model.ceph.len()],
             cost_draws: CostDraws::default(),
             class_prices: vec![0.0; model.storage_classes.len()],
@@ -1183,9 +1195,15 @@ impl<'m> Simulator<'m> {
         let mut all = CephTotals::default();
         for (c, cluster) in model.ceph.iter().enumerate() {
             self.clusters[c].land(cluster, month);
+            let unwritten = self.admit_writes(c);
+            if unwritten > 0.0 {
+                record.note(Event::CephWritesBlocked, month);
+            }
+            all.unwritten += unwritten;
             let load = self.load(c);
             let state = &mut self.clusters[c];
             let m = state.metrics(cluster, &load, self.thin_by_cluster[c]);
+            state.blocked = m.util > cluster.full_ratio;
             // Ceph's states are strict (OSDService::recalc_full_state: `ratio > nearfull_ratio`,
             // `ratio > full_ratio`): an OSD exactly at a ratio is not in that state.
             if m.util > cluster.nearfull_ratio {
@@ -1209,8 +1227,48 @@ impl<'m> Simulator<'m> {
         all.cost
     }
 
+    /// What cluster `c`'s pools take of what the volumes want to store this month: all of it,
+    /// unless an OSD ended last month past `full_ratio`; then no pool grows (a pool that
+    /// shrinks still frees). `stored_by_class` becomes what was written. Returns the GiB
+    /// refused. What was refused is wanted again the next month, so it is written once the
+    /// cluster has room (an expansion landed, data deleted): the volumes' applications retry.
+    fn admit_writes(&mut self, c: usize) -> f64 {
+        // The full flag clears once every OSD is back under full_ratio with what is stored
+        // (an expansion landed this month, data was deleted).
+        if self.clusters[c].blocked {
+            let frozen = self.load_of(c, &self.written_by_class);
+            let state = &self.clusters[c];
+            let util =
+                ceph::fullest_osd_util(frozen.raw_used, state.raw_capacity(), state.imbalance);
+            self.clusters[c].blocked = util > self.model.ceph[c].full_ratio;
+        }
+        let blocked = self.clusters[c].blocked;
+        let mut refused = 0.0;
+        for (k, class) in self.model.storage_classes.iter().enumerate() {
+            if let Backend::Ceph { cluster, .. } = class.backend
+                && cluster == c
+            {
+                let wanted = self.stored_by_class[k];
+                let written = if blocked {
+                    wanted.min(self.written_by_class[k])
+                } else {
+                    wanted
+                };
+                refused += wanted - written;
+                self.written_by_class[k] = written;
+                self.stored_by_class[k] = written;
+            }
+        }
+        refused
+    }
+
     /// What the pools of cluster `c` store this month, and the raw space it takes.
     fn load(&self, c: usize) -> PoolLoad {
+        self.load_of(c, &self.stored_by_class)
+    }
+
+    /// What the pools of cluster `c` take when its classes store `stored` GiB each.
+    fn load_of(&self, c: usize, stored_by_class: &[f64]) -> PoolLoad {
         let model = self.model;
         let cluster = &model.ceph[c];
         let (mut stored, mut weighted_rate, mut rate_sum, mut pools) = (0.0, 0.0, 0.0, 0.0);
@@ -1228,7 +1286,7 @@ impl<'m> Simulator<'m> {
             } = class.backend
                 && cc == c
             {
-                let s = self.stored_by_class[k];
+                let s = stored_by_class[k];
                 stored += s;
                 weighted_rate += s * rate;
                 rate_sum += rate;

@@ -129,9 +129,11 @@ pub fn metrics_of(model: &Model) -> Vec<Metric> {
 /// Whether `event` can happen, and be judged, in `model`.
 pub fn applies(model: &Model, event: Event) -> bool {
     match event {
-        Event::CephNearfull | Event::CephFull | Event::CephOrder | Event::CephRecoveryStall => {
-            !model.ceph.is_empty()
-        }
+        Event::CephNearfull
+        | Event::CephFull
+        | Event::CephOrder
+        | Event::CephRecoveryStall
+        | Event::CephWritesBlocked => !model.ceph.is_empty(),
         Event::BudgetExceeded => model.targets.monthly_budget.is_some(),
         Event::VolumeFull => true,
     }
@@ -183,6 +185,7 @@ impl Summary {
             Event::CephOrder,
             Event::VolumeFull,
             Event::CephRecoveryStall,
+            Event::CephWritesBlocked,
         ]
         .into_iter()
         .map(|e| (e, agg.time_to(e)))

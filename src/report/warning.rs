@@ -79,6 +79,15 @@ pub enum Warning {
         /// Where the limit is written.
         source: String,
     },
+    /// A Ceph cluster refuses writes in some futures (an OSD past `full_ratio`).
+    WritesBlocked {
+        /// The horizon.
+        months: u32,
+        /// The chance.
+        p: Probability,
+        /// GiB wanted and not written at the horizon, P90.
+        unwritten_p90: f64,
+    },
     /// Some volume fills within the horizon.
     VolumesFill {
         /// The horizon.
@@ -167,6 +176,15 @@ impl fmt::Display for Warning {
             } => write!(
                 f,
                 "volume {volume}: the autoresize limit {asked} GiB is above the largest size of {class} ({max} GiB; {source}): resizes stop at {max} GiB"
+            ),
+            Warning::WritesBlocked {
+                months,
+                p,
+                unwritten_p90,
+            } => write!(
+                f,
+                "Ceph refuses writes within {months} months in {} of trials: an OSD passes full_ratio and the pools take nothing until there is room (OSD_FULL, POOL_FULL); {unwritten_p90:.1} GiB wanted and not written at month {months} at P90",
+                probability(p)
             ),
             Warning::VolumesFill { months, p } => write!(
                 f,
@@ -327,6 +345,14 @@ pub fn warnings(model: &Model, agg: &Aggregate) -> Vec<Warning> {
             });
         }
         out.extend(ceph_warnings(model, agg));
+        let blocked = agg.probability(Event::CephWritesBlocked);
+        if blocked.p > 0.0 {
+            out.push(Warning::WritesBlocked {
+                months: h,
+                p: blocked,
+                unwritten_p90: agg.cell(h as usize, Metric::CephUnwrittenGib).quantile(0.9),
+            });
+        }
     }
     out.extend(volume_warnings(model));
     let full = agg.probability(Event::VolumeFull);
