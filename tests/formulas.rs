@@ -812,3 +812,37 @@ fn writes_stop_at_full_until_there_is_room() {
     figure(&landed, 12, Metric::CephUnwrittenGib, 0.0);
     assert_eq!(landed.first(Event::CephWritesBlocked), Some(11));
 }
+
+/// A comparison never takes refused writes for a saving: the 4-host cluster above, which
+/// refuses writes from month 11, against the same cluster with 8 hosts, which never fills, is
+/// cheaper, and the answer says that its cluster refuses writes in every future.
+#[test]
+fn a_cheaper_variant_that_refuses_writes_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = growing_cluster(
+        "trigger = 0.94\nlead_time_months = 3\nadd = { osds_per_host = 1, osd_size = \"1000Gi\" }",
+    );
+    let big = small
+        .replace("hosts = 4", "hosts = 8")
+        .replace("expansion-by-hand", "big");
+    let small = small.replace("expansion-by-hand", "small");
+    std::fs::write(dir.path().join("small.toml"), small).unwrap();
+    std::fs::write(dir.path().join("big.toml"), big).unwrap();
+    headroom()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "big.toml",
+            "small.toml",
+            "--trials",
+            "5",
+            "--seed",
+            "1",
+        ])
+        .args(["--out", "cmp"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "small's Ceph cluster refuses writes in > 56.6% (95%) of futures",
+        ));
+}

@@ -216,6 +216,19 @@ fn difference_paragraphs(
             cheap.name
         )));
     }
+    // A cluster that refuses writes costs no less for it: the refused data is lost service,
+    // which no cost figure shows.
+    if cheap.writes_blocked() > 0.0 && cheap.writes_blocked() > dear.writes_blocked() {
+        let p = cheap
+            .probabilities
+            .get(Event::CephWritesBlocked)
+            .and_then(|p| p.known());
+        out.push(Paragraph::new().text(format!(
+            "{}'s Ceph cluster refuses writes in {} of futures (an OSD past full_ratio; see `ceph_unwritten_gib`): that loss of service is in no cost above. Order capacity earlier (`headroom recommend`) before taking the saving.",
+            cheap.name,
+            p.as_ref().map_or("some".to_string(), probability)
+        )));
+    }
     out.extend(break_even_paragraph(s, d, v, b, start));
     out
 }

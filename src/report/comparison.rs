@@ -48,6 +48,14 @@ impl VariantSummary {
             .and_then(|p| p.p)
             .unwrap_or(0.0)
     }
+
+    /// The chance that its Ceph cluster refuses writes within the horizon (0 without one).
+    pub fn writes_blocked(&self) -> f64 {
+        self.probabilities
+            .get(Event::CephWritesBlocked)
+            .and_then(|p| p.p)
+            .unwrap_or(0.0)
+    }
 }
 
 /// A paired difference's statistics.
@@ -136,10 +144,15 @@ fn per_100(agg: &Aggregate, metric: Metric) -> f64 {
 
 fn variant(model: &Model, agg: &Aggregate) -> VariantSummary {
     let h = model.horizon_months as usize;
-    let probabilities = [Event::VolumeFull, Event::CephNearfull, Event::CephFull]
-        .into_iter()
-        .map(|e| (e, ProbabilityOut::of(model, agg, e)))
-        .collect();
+    let probabilities = [
+        Event::VolumeFull,
+        Event::CephNearfull,
+        Event::CephFull,
+        Event::CephWritesBlocked,
+    ]
+    .into_iter()
+    .map(|e| (e, ProbabilityOut::of(model, agg, e)))
+    .collect();
     VariantSummary {
         name: model.name.clone(),
         description: model.description.clone(),
