@@ -576,3 +576,31 @@ fn captures_are_one_cluster_and_ratios_as_ceph_acts_on_them() {
     let text = std::fs::read_to_string(d.join("s.toml")).expect("read");
     assert!(text.contains(&format!("hosts = {hosts_before} ")), "{text}");
 }
+
+/// `ceph status`'s health is checked against month 0: a status that raises OSD_FULL where the
+/// fullest OSD is only inferred (no `osd df`) and month 0 is below full is shown as DIFFERS,
+/// with a warning that says what to capture.
+#[test]
+fn status_health_is_checked_against_month_zero() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(capture("insights-ceph-status.json")).expect("read");
+    let mut status: serde_json::Value = serde_json::from_str(&text).expect("json");
+    status["health"]["checks"] = serde_json::json!({"OSD_FULL": {"severity": "HEALTH_ERR"}});
+    let path = dir.path().join("status.json");
+    std::fs::write(&path, status.to_string()).expect("written");
+    headroom()
+        .arg("ingest")
+        .arg(capture("checkmk-nvme16-ceph-df-detail.json"))
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("s.toml"))
+        .assert()
+        .success()
+        .stdout(
+            predicates::str::is_match(r"health OSD_FULL \(1 = raised\) +1\.0+ +0\.0+ +DIFFERS")
+                .expect("regex"),
+        )
+        .stdout(predicates::str::contains(
+            "says OSD_FULL is raised, month 0's fullest OSD says not raised",
+        ));
+}

@@ -56,6 +56,28 @@ pub fn execute(args: &IngestArgs) -> Result<ExitCode, AppError> {
     let rows = check::month_zero(&written.model, &plan, &ceph);
     println!("wrote {}", args.out.display());
     print!("{}", check::table(&rows));
+    for r in rows
+        .iter()
+        .filter(|r| r.figure.starts_with("health ") && !r.matches())
+    {
+        println!(
+            "warning: {} says {} is {}, month 0's fullest OSD says {}: the fullest OSD is inferred (capture `ceph osd df tree -f json` to read it), so later months may be off",
+            r.source,
+            r.figure
+                .trim_start_matches("health ")
+                .trim_end_matches(" (1 = raised)"),
+            if r.captured > 0.5 {
+                "raised"
+            } else {
+                "not raised"
+            },
+            if r.month0 > 0.5 {
+                "raised"
+            } else {
+                "not raised"
+            }
+        );
+    }
     let asks = text.lines().filter(|l| l.contains("# ASK:")).count();
     let placeholders = text.lines().filter(|l| l.contains("PLACEHOLDER")).count();
     println!(

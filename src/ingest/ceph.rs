@@ -131,6 +131,9 @@ pub struct CephFacts {
     /// The cluster's id (`fsid` of `ceph status` and `ceph osd dump`): captures of two clusters
     /// are refused.
     pub fsid: Option<Sourced<String>>,
+    /// The health checks `ceph status` raised (`health.checks`: OSD_NEARFULL, OSD_FULL, …),
+    /// where it was captured with its health.
+    pub health: Option<Sourced<Vec<String>>>,
 }
 
 impl CephFacts {
@@ -367,6 +370,13 @@ impl CephFacts {
     }
 
     fn add_status(&mut self, cap: &Capture) -> Result<(), ScenarioError> {
+        if let Some(checks) = cap.doc["health"]["checks"].as_object() {
+            self.health = Some(sourced(
+                cap,
+                checks.keys().cloned().collect(),
+                "health.checks",
+            ));
+        }
         let pgmap = &cap.doc["pgmap"];
         if let (Some(total), Some(used)) = (
             number(pgmap.get("bytes_total")),

@@ -84,6 +84,31 @@ pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
                 &avail.source,
             ));
         }
+        // What Ceph's health says of its fullest OSD against month 0's (1: the check is raised):
+        // without `ceph osd df` the fullest OSD is inferred, and a raised OSD_FULL that month 0
+        // does not show would make every later figure optimistic.
+        if let Some(health) = &ceph.health {
+            let util = at0(Metric::CephFullestOsdUtil);
+            for (check, ratio) in [
+                ("OSD_NEARFULL", cluster.nearfull_ratio),
+                ("OSD_BACKFILLFULL", cluster.backfillfull_ratio),
+                ("OSD_FULL", cluster.full_ratio),
+            ] {
+                // Ceph raises only the worst of the three for an OSD: a full OSD is not also
+                // listed as nearfull, so a raised later check counts for the earlier ones.
+                let raised = health.value.iter().any(|c| {
+                    let order = ["OSD_NEARFULL", "OSD_BACKFILLFULL", "OSD_FULL"];
+                    let at = |name: &str| order.iter().position(|o| *o == name);
+                    matches!((at(c), at(check)), (Some(a), Some(b)) if a >= b)
+                });
+                rows.push(row(
+                    &format!("health {check} (1 = raised)"),
+                    raised as u8 as f64,
+                    (util > ratio) as u8 as f64,
+                    &health.source,
+                ));
+            }
+        }
         let osds = rule_osds(ceph);
         if let (true, Some(main)) = (c.osds_complete, main_pool(&c.pools)) {
             let rate = main.protection.value.rate();
