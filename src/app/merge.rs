@@ -144,38 +144,7 @@ fn read_shares(paths: &[PathBuf]) -> Result<Vec<Share>, AppError> {
         let bytes = std::fs::read(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
         let (header, body) =
             partial::decode(&bytes, Body::read).map_err(|e| problem(path, e.to_string()))?;
-        let scenarios_ok = match header.command.as_str() {
-            "run" | "recommend" => header.scenarios.len() == 1,
-            "compare" => header.scenarios.len() >= 2,
-            _ => false,
-        };
-        if !scenarios_ok {
-            return Err(problem(
-                path,
-                format!(
-                    "a share of `{}` over {} scenarios: not a share headroom writes",
-                    header.command,
-                    header.scenarios.len()
-                ),
-            ));
-        }
-        if header.trials == 0
-            || header.trials > engine::MAX_TRIALS
-            || header.shares == 0
-            || header.shares > header.trials
-            || header.index >= header.shares
-        {
-            return Err(problem(
-                path,
-                format!(
-                    "share {} of {} of {} trials: a share index must be below the shares, and the shares at most the trials (at most {})",
-                    header.index,
-                    header.shares,
-                    header.trials,
-                    engine::MAX_TRIALS
-                ),
-            ));
-        }
+        check_header(path, &header)?;
         if let Some((first, h, _)) = shares.first()
             && !h.same_run(&header)
         {
@@ -233,6 +202,45 @@ fn read_shares(paths: &[PathBuf]) -> Result<Vec<Share>, AppError> {
         .into());
     }
     Ok(shares)
+}
+
+/// Refuses a header that no share headroom writes could have: a command over the wrong number
+/// of scenarios, no trials or more than [`engine::MAX_TRIALS`], more shares than trials, an
+/// index past the shares. Bounded here, nothing later allocates what a header claims.
+fn check_header(path: &Path, header: &Header) -> Result<(), AppError> {
+    let scenarios_ok = match header.command.as_str() {
+        "run" | "recommend" => header.scenarios.len() == 1,
+        "compare" => header.scenarios.len() >= 2,
+        _ => false,
+    };
+    if !scenarios_ok {
+        return Err(problem(
+            path,
+            format!(
+                "a share of `{}` over {} scenarios: not a share headroom writes",
+                header.command,
+                header.scenarios.len()
+            ),
+        ));
+    }
+    if header.trials == 0
+        || header.trials > engine::MAX_TRIALS
+        || header.shares == 0
+        || header.shares > header.trials
+        || header.index >= header.shares
+    {
+        return Err(problem(
+            path,
+            format!(
+                "share {} of {} of {} trials: a share index must be below the shares, and the shares at most the trials (at most {})",
+                header.index,
+                header.shares,
+                header.trials,
+                engine::MAX_TRIALS
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks every share's body against the shape the scenarios imply and its own trial count,

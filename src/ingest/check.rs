@@ -84,30 +84,12 @@ pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
                 &avail.source,
             ));
         }
-        // What Ceph's health says of its fullest OSD against month 0's (1: the check is raised):
-        // without `ceph osd df` the fullest OSD is inferred, and a raised OSD_FULL that month 0
-        // does not show would make every later figure optimistic.
         if let Some(health) = &ceph.health {
-            let util = at0(Metric::CephFullestOsdUtil);
-            for (check, ratio) in [
-                ("OSD_NEARFULL", cluster.nearfull_ratio),
-                ("OSD_BACKFILLFULL", cluster.backfillfull_ratio),
-                ("OSD_FULL", cluster.full_ratio),
-            ] {
-                // Ceph raises only the worst of the three for an OSD: a full OSD is not also
-                // listed as nearfull, so a raised later check counts for the earlier ones.
-                let raised = health.value.iter().any(|c| {
-                    let order = ["OSD_NEARFULL", "OSD_BACKFILLFULL", "OSD_FULL"];
-                    let at = |name: &str| order.iter().position(|o| *o == name);
-                    matches!((at(c), at(check)), (Some(a), Some(b)) if a >= b)
-                });
-                rows.push(row(
-                    &format!("health {check} (1 = raised)"),
-                    raised as u8 as f64,
-                    (util > ratio) as u8 as f64,
-                    &health.source,
-                ));
-            }
+            rows.extend(health_rows(
+                health,
+                cluster,
+                at0(Metric::CephFullestOsdUtil),
+            ));
         }
         let osds = rule_osds(ceph);
         if let (true, Some(main)) = (c.osds_complete, main_pool(&c.pools)) {
@@ -135,6 +117,39 @@ pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
         ));
     }
     rows
+}
+
+/// What Ceph's health says of its fullest OSD against month 0's (1: the check is raised):
+/// without `ceph osd df` the fullest OSD is inferred, and a raised OSD_FULL that month 0 does
+/// not show would make every later figure optimistic.
+fn health_rows(
+    health: &super::ceph::Sourced<Vec<String>>,
+    cluster: &crate::model::CephCluster,
+    util: f64,
+) -> Vec<Row> {
+    const ORDER: [&str; 3] = ["OSD_NEARFULL", "OSD_BACKFILLFULL", "OSD_FULL"];
+    let rank = |name: &str| ORDER.iter().position(|o| *o == name);
+    let ratios = [
+        cluster.nearfull_ratio,
+        cluster.backfillfull_ratio,
+        cluster.full_ratio,
+    ];
+    ORDER
+        .iter()
+        .zip(ratios)
+        .enumerate()
+        .map(|(i, (check, ratio))| {
+            // An OSD is listed under its worst state only: a raised later check counts for
+            // the earlier ones.
+            let raised = health.value.iter().any(|c| rank(c).is_some_and(|r| r >= i));
+            row(
+                &format!("health {check} (1 = raised)"),
+                raised as u8 as f64,
+                (util > ratio) as u8 as f64,
+                &health.source,
+            )
+        })
+        .collect()
 }
 
 fn row(figure: &str, captured: f64, month0: f64, source: &str) -> Row {

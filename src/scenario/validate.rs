@@ -200,20 +200,7 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
         problems: Vec::new(),
     };
     let path = sources.main().to_path_buf();
-    let name = spec.name.clone().unwrap_or_else(|| {
-        path.file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "scenario".into())
-    });
-    if let Some(problem) = crate::names::problem(&name) {
-        let key = if spec.name.is_some() { "name" } else { "" };
-        let how = if spec.name.is_some() {
-            String::new()
-        } else {
-            " (the file's name, as the scenario has no `name`)".to_string()
-        };
-        ck.err(key, format!("{problem}{how}"));
-    }
+    let name = scenario_name(&mut ck, &spec, &path);
     let (trials, start) = header(&mut ck, &spec);
     let catalog = spec
         .pricing
@@ -324,6 +311,25 @@ fn check_size(scenario: &Scenario, sources: &Sources) -> Result<(), ScenarioErro
             ),
         )],
     })
+}
+
+/// The scenario's `name`, else its file's: checked, as it becomes the report folder's name.
+fn scenario_name(ck: &mut Checker, spec: &ScenarioSpec, path: &std::path::Path) -> String {
+    let name = spec.name.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into())
+    });
+    if let Some(problem) = crate::names::problem(&name) {
+        match spec.name {
+            Some(_) => ck.err("name", problem),
+            None => ck.err(
+                "",
+                format!("{problem} (the file's name, as the scenario has no `name`)"),
+            ),
+        }
+    }
+    name
 }
 
 /// The run settings: horizon, trials, step, start. Returns (trials, start).
