@@ -67,7 +67,8 @@ osd pool default size = 3
 osd pool default min size = 1
 osd pool default pg autoscale mode = off
 osd objectstore = bluestore
-osd crush update on start = true
+osd crush update on start = false
+osd class update on start = false
 bluestore block create = true
 bluestore fsck on mount = false
 osd op num threads per shard = 1
@@ -85,6 +86,11 @@ CONF
 monmaptool --create --addv a "[v1:127.0.0.1:$port]" --fsid "$fsid" "$dir/monmap" >/dev/null
 ceph-mon -c "$conf" --mkfs -i a --monmap "$dir/monmap" >/dev/null 2>&1
 ceph-mon -c "$conf" -i a
+# The monitor answers before anything else is started.
+for _ in $(seq 60); do
+  timeout 10 ceph -c "$conf" --connect-timeout 5 mon stat >/dev/null 2>&1 && break
+  sleep 0.5
+done
 mkdir -p "$dir/mgr.x"
 ceph-mgr -c "$conf" -i x
 ceph() { timeout 60 ceph -c "$conf" --connect-timeout 20 "$@"; }
@@ -99,7 +105,14 @@ for spec in "$@"; do
   mkdir -p "$dir/osd.$id"
   ceph-osd -c "$conf" -i "$id" --mkfs --osd-uuid "$uuid" --osd-data "$dir/osd.$id" \
     --bluestore-block-size "$bytes" >"$dir/log/mkfs.$id.log" 2>&1
-  ceph-osd -c "$conf" -i "$id" --osd-data "$dir/osd.$id" --crush-location "root=default host=$host"
+  # Placed in CRUSH here, weighted by size in TiB as Ceph does, class hdd: the OSD sends no
+  # monitor command of its own at boot (one was once refused, 'wrong fsid', on a loaded machine).
+  ceph osd crush add-bucket "$host" host >/dev/null 2>&1 || true
+  ceph osd crush move "$host" root=default >/dev/null 2>&1 || true
+  weight=$(python3 -c "print(float('$size') / 1024)")
+  ceph osd crush add "osd.$id" "$weight" "host=$host" >/dev/null
+  ceph osd crush set-device-class hdd "osd.$id" >/dev/null
+  ceph-osd -c "$conf" -i "$id" --osd-data "$dir/osd.$id"
   i=$((i + 1))
 done
 # Up and in, every one.
@@ -108,5 +121,10 @@ for _ in $(seq 120); do
   [ "$up" = "$#" ] && break
   sleep 0.5
 done
-[ "$up" = "$#" ] || { echo "live-ceph: only $up of $# OSDs came up (logs in $dir/log)" >&2; stop "$dir"; exit 1; }
+if [ "$up" != "$#" ]; then
+  echo "live-ceph: only $up of $# OSDs came up; the logs' last lines:" >&2
+  for log in "$dir"/log/*.log; do echo "== $log" >&2; tail -5 "$log" >&2; done
+  stop "$dir"
+  exit 1
+fi
 echo "$conf"

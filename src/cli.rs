@@ -273,8 +273,25 @@ pub struct IngestArgs {
     /// Captures, JSON or YAML, recognised by content: ceph df, ceph osd df [tree], ceph osd
     /// tree, ceph osd dump, ceph status; kubectl get pvc|pv|sts|storageclass; Rook
     /// CephCluster, CephBlockPool, CephFilesystem.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "live")]
     pub captures: Vec<PathBuf>,
+    /// Capture the cluster now: run the read-only `ceph … -f json` commands (and, with
+    /// --kubectl or --context, `kubectl get pvc,pv,sts,storageclass -A -o json`), keep their
+    /// output in `<scenario>.captures/` beside --out, and ingest them with any captures given.
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: the ceph.conf to pass to `ceph -c`.
+    #[arg(long, value_name = "FILE", requires = "live")]
+    pub ceph_conf: Option<PathBuf>,
+    /// With --live: the Ceph user to pass to `ceph --id`.
+    #[arg(long, value_name = "NAME", requires = "live")]
+    pub ceph_user: Option<String>,
+    /// With --live: capture the claims with kubectl too.
+    #[arg(long, requires = "live")]
+    pub kubectl: bool,
+    /// With --live: the kubectl context (implies --kubectl).
+    #[arg(long, value_name = "CONTEXT", requires = "live")]
+    pub context: Option<String>,
     /// The scenario file to write.
     #[arg(long)]
     pub out: PathBuf,

@@ -33,6 +33,28 @@ pub fn problem(name: &str) -> Option<String> {
     ))
 }
 
+/// A name made of `text` (a file's stem): every character a name may not hold becomes `-`,
+/// leading and trailing ones go, at most [`MAX_LEN`] characters; `ingested` when nothing is left.
+pub fn sanitized(text: &str) -> String {
+    let mapped: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(MAX_LEN)
+        .collect();
+    let trimmed = mapped.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if trimmed.is_empty() {
+        "ingested".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
 /// Why `name` is not a Kubernetes object name (DNS-1123 subdomain: lower-case letters, digits,
 /// `-` and `.`, beginning and ending with a letter or digit, at most 253 characters), or None.
 /// Kubernetes refuses such a name anyway; headroom refuses it before it reaches a script.
@@ -92,6 +114,16 @@ mod tests {
         for good in ["coditect-hybrid", "A", "v2.1", "adr029_starter", "x"] {
             assert_eq!(problem(good), None, "{good:?} refused");
         }
+    }
+
+    #[test]
+    fn a_file_stem_becomes_a_name() {
+        assert_eq!(sanitized("my cluster"), "my-cluster");
+        assert_eq!(sanitized("..x"), "x");
+        assert_eq!(sanitized("$$$"), "ingested");
+        assert_eq!(sanitized(&"é".repeat(100)), "ingested");
+        assert_eq!(problem(&sanitized("a b/c")), None);
+        assert_eq!(sanitized(&"a".repeat(100)).len(), MAX_LEN);
     }
 
     #[test]

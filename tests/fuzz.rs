@@ -380,6 +380,11 @@ fn every_reader_survives_mutated_input() {
                 out: out.clone(),
                 cluster: "ceph".into(),
                 force: true,
+                live: false,
+                ceph_conf: None,
+                ceph_user: None,
+                kubectl: false,
+                context: None,
             };
             headroom::app::ingest::execute(&args)
                 .map(|_| ())

@@ -604,3 +604,22 @@ fn status_health_is_checked_against_month_zero() {
             "says OSD_FULL is raised, month 0's fullest OSD says not raised",
         ));
 }
+
+/// `ingest --live` where `ceph` is not installed: exit 2, saying which command is missing,
+/// nothing written.
+#[test]
+fn live_ingest_without_ceph_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = dir.path().join("bin");
+    std::fs::create_dir(&empty).expect("folder");
+    headroom()
+        .env("PATH", &empty)
+        .args(["ingest", "--live", "--out"])
+        .arg(dir.path().join("s.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--live: `ceph` is not installed here",
+        ));
+    assert!(!dir.path().join("s.toml").exists());
+}

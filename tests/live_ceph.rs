@@ -55,26 +55,38 @@ fn start(osds: &[&str]) -> Option<Cluster> {
         eprintln!("notice: skipping: {why}");
         return None;
     }
-    let dir = tempfile::Builder::new()
-        .prefix("headroom-live-ceph-")
-        .tempdir()
-        .expect("temp dir");
-    let out = Command::new(script())
-        .arg("start")
-        .arg(dir.path())
-        .args(osds)
-        .output()
-        .expect("running scripts/live-ceph.sh");
-    let cluster = Cluster {
-        conf: dir.path().join("ceph.conf"),
-        dir,
-    };
-    assert!(
-        out.status.success(),
-        "starting Ceph: {}",
-        String::from_utf8_lossy(&out.stderr)
+    // A start under a loaded machine has once seen an OSD refused at boot ('wrong fsid'
+    // from its first monitor command); a fresh cluster in a fresh folder is tried up to three
+    // times, and the last failure is reported with every daemon's log tail.
+    let mut failures = Vec::new();
+    for _ in 0..3 {
+        let dir = tempfile::Builder::new()
+            .prefix("headroom-live-ceph-")
+            .tempdir()
+            .expect("temp dir");
+        let out = Command::new(script())
+            .arg("start")
+            .arg(dir.path())
+            .args(osds)
+            .output()
+            .expect("running scripts/live-ceph.sh");
+        let cluster = Cluster {
+            conf: dir.path().join("ceph.conf"),
+            dir,
+        };
+        if out.status.success() {
+            return Some(cluster);
+        }
+        failures.push(String::from_utf8_lossy(&out.stderr).into_owned());
+        eprintln!(
+            "notice: Ceph did not start, trying again: {}",
+            failures.last().map_or("", |s| s.as_str())
+        );
+    }
+    panic!(
+        "starting Ceph failed three times:\n{}",
+        failures.join("\n---\n")
     );
-    Some(cluster)
 }
 
 impl Drop for Cluster {
@@ -325,6 +337,36 @@ fn equal_osds_fill_as_headroom_projects() {
     );
     let after = c.snapshot("rbd");
     assert_eq!(after.stored, written, "what Ceph refused is not stored");
+
+    // `ingest --live` runs the captures itself, keeps them beside the scenario, and reproduces
+    // the full cluster's month 0; a ceph.conf that points nowhere is exit 2 with ceph's error.
+    let live = work.join("live.toml");
+    let ran = headroom()
+        .args(["ingest", "--live", "--ceph-conf"])
+        .arg(&c.conf)
+        .arg("--out")
+        .arg(&live)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&ran.get_output().stdout).into_owned();
+    assert!(stdout.contains("ran `ceph -c "), "{stdout}");
+    assert!(!stdout.contains("DIFFERS"), "{stdout}");
+    let kept: Vec<String> = std::fs::read_dir(work.join("live.captures"))
+        .expect("captures kept")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    assert_eq!(kept.len(), 4, "{kept:?}");
+    headroom()
+        .args(["ingest", "--live", "--ceph-conf"])
+        .arg(work.join("no-such.conf"))
+        .arg("--out")
+        .arg(work.join("nowhere.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--live: `ceph -c"))
+        .stderr(predicates::str::contains("failed"));
+    assert!(!work.join("nowhere.toml").exists());
 
     // Every step's month 0.
     let mut ingested = Vec::new();

@@ -18,18 +18,18 @@ pub fn execute(args: &IngestArgs) -> Result<ExitCode, AppError> {
         )
         .into());
     }
-    let (ceph, kube) = ingest::read_all(&args.captures)?;
+    let mut captures = args.captures.clone();
+    if args.live {
+        captures.extend(super::live::capture(args)?);
+    }
+    let (ceph, kube) = ingest::read_all(&captures)?;
     let name = args
         .out
         .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
+        .map(|s| crate::names::sanitized(&s.to_string_lossy()))
         .unwrap_or_else(|| "ingested".into());
     let plan = plan::plan(&ceph, &kube, &args.cluster).map_err(|message| {
-        let files: Vec<String> = args
-            .captures
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
+        let files: Vec<String> = captures.iter().map(|p| p.display().to_string()).collect();
         crate::scenario::ScenarioError::one(
             std::path::Path::new(&files.join(", ")),
             None,
@@ -37,11 +37,7 @@ pub fn execute(args: &IngestArgs) -> Result<ExitCode, AppError> {
             message,
         )
     })?;
-    let files: Vec<String> = args
-        .captures
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let files: Vec<String> = captures.iter().map(|p| p.display().to_string()).collect();
     let text = write::scenario(&plan, &name, &files);
     // The file must be a valid scenario as it will be written, before anything is replaced;
     // month 0 is replayed from it.

@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod gate;
 pub mod ingest;
+pub mod live;
 pub mod merge;
 pub mod output;
 pub mod plan;
