@@ -16,6 +16,8 @@
 //! raises `OSD_OUT_OF_ORDER_FULL` (`OSDMap::check_health`) when backfillfull < nearfull,
 //! full < backfillfull, or full > `osd_failsafe_full_ratio` (0.97): see [`check_ratios`].
 
+pub(crate) mod cluster;
+
 use super::dist::Dist;
 
 /// `osd_failsafe_full_ratio`: the OSD refuses writes above it whatever the map says.

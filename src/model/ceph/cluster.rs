@@ -1,0 +1,303 @@
+//! A Ceph cluster within one trial: its hosts and OSDs as expansions land, its orders and
+//! their purchases, the month's figures under what its pools store (fullest OSD, MAX AVAIL,
+//! failure safety), and whether it takes writes. The trial ([`crate::model::trial`]) drives it
+//! month by month; the formulas are [`super`]'s.
+
+use super::{CephCluster, ExpansionAdd};
+use crate::model::ceph;
+use crate::model::metrics::Metric;
+
+/// A Ceph cluster's state within a trial.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ClusterState {
+    pub(crate) hosts: u32,
+    pub(crate) osds_per_host: u32,
+    pub(crate) host_capacity: f64,
+    /// How much fuller the fullest OSD is than the mean, now (an expansion can change it).
+    pub(crate) imbalance: f64,
+    /// Hosts the cluster's widest pool spans.
+    pub(crate) widest: u32,
+    pub(crate) added_units: u32,
+    /// This trial's monthly and one-time price of one added unit (OSD or host).
+    pub(crate) unit_monthly: f64,
+    pub(crate) unit_one_time: f64,
+    /// This trial's monthly price of one OSD (every OSD, existing and added).
+    pub(crate) osd_monthly: f64,
+    /// Landing months of outstanding orders.
+    pub(crate) orders: Vec<u32>,
+    /// (first month, monthly share, months) of amortised expansion purchases.
+    pub(crate) amortised: Vec<(u32, f64, u32)>,
+    /// Raw used of the last months, newest first, for the projected trigger.
+    pub(crate) history: [f64; 3],
+    pub(crate) months_seen: u32,
+    /// Whether an OSD ended the last month past `full_ratio`: Ceph sets the pools' full flag
+    /// and takes no writes this month (deletes still free space).
+    pub(crate) blocked: bool,
+}
+
+impl ClusterState {
+    /// Adds what orders due by `month` bring, and books their purchase.
+    pub(crate) fn land(&mut self, cluster: &CephCluster, month: u32) {
+        let Some(expansion) = &cluster.expansion else {
+            return;
+        };
+        let mut i = 0;
+        while i < self.orders.len() {
+            if self.orders[i] > month {
+                i += 1;
+                continue;
+            }
+            let units = expansion.units(self.hosts);
+            match expansion.add {
+                ExpansionAdd::Osds {
+                    per_host,
+                    osd_size_gib,
+                } => {
+                    self.osds_per_host += per_host;
+                    self.host_capacity += per_host as f64 * osd_size_gib;
+                }
+                ExpansionAdd::Hosts(n) => self.hosts += n,
+            }
+            self.imbalance = cluster.imbalance_after(self.hosts, self.osds_per_host, self.widest);
+            self.added_units += units;
+            let purchase = units as f64 * self.unit_one_time;
+            if purchase > 0.0 {
+                // (first month, monthly share, months); 0 months: paid at once.
+                let months = expansion.amortize_months;
+                let share = purchase / months.max(1) as f64;
+                self.amortised.push((month, share, months));
+            }
+            self.orders.swap_remove(i);
+        }
+    }
+
+    /// Raw capacity now.
+    pub(crate) fn raw_capacity(&self) -> f64 {
+        self.hosts as f64 * self.host_capacity
+    }
+
+    /// This month's figures of the cluster under `load`.
+    pub(crate) fn metrics(
+        &self,
+        cluster: &CephCluster,
+        load: &PoolLoad,
+        thin: f64,
+    ) -> ClusterMonth {
+        let raw_cap = self.raw_capacity();
+        let imbalance = self.imbalance;
+        let util = ceph::fullest_osd_util(load.raw_used, raw_cap, imbalance);
+        let usable = ceph::usable_gib(
+            raw_cap,
+            cluster.full_ratio,
+            imbalance,
+            load.rate,
+            cluster.overhead,
+        );
+        let host_safe = ceph::can_rereplicate(self.hosts, load.widest)
+            && ceph::host_failure_safe(
+                load.raw_used,
+                raw_cap,
+                self.host_capacity,
+                imbalance,
+                cluster.backfillfull_ratio,
+            );
+        // One OSD lost: the host's other OSDs take its data; a host of one OSD is a host loss.
+        let osd_safe = if self.osds_per_host >= 2 {
+            ceph::osd_failure_safe(util, self.osds_per_host, cluster.backfillfull_ratio)
+        } else {
+            host_safe
+        };
+        // A failure the cluster could recover from (a host where a spare one exists, an OSD
+        // where its host has others) would stall at this fill.
+        let stall = (ceph::can_rereplicate(self.hosts, load.widest) && !host_safe)
+            || (self.osds_per_host >= 2 && !osd_safe);
+        ClusterMonth {
+            raw_cap,
+            raw_used: load.raw_used,
+            usable,
+            util,
+            stall,
+            max_avail: ceph::max_avail_gib(
+                raw_cap,
+                load.raw_used,
+                cluster.full_ratio,
+                imbalance,
+                load.rate,
+            ),
+            writable: ceph::writable_gib(
+                raw_cap,
+                load.raw_used,
+                cluster.full_ratio,
+                imbalance,
+                load.rate,
+                cluster.overhead,
+            ),
+            safe: host_safe && osd_safe,
+            osd_safe,
+            overcommit: if usable > 0.0 { thin / usable } else { 0.0 },
+            osds: (self.hosts * self.osds_per_host) as f64,
+        }
+    }
+
+    /// Checks the expansion trigger and places an order if it fires: when the fullest OSD
+    /// reaches `trigger`, or, with `projected`, when the trend of the last months (raw used,
+    /// extrapolated over the lead time, counting what is already on order) reaches nearfull.
+    pub(crate) fn trigger(
+        &mut self,
+        cluster: &CephCluster,
+        month: u32,
+        raw_used: f64,
+        util: f64,
+    ) -> bool {
+        self.history = [raw_used, self.history[0], self.history[1]];
+        self.months_seen += 1;
+        let Some(expansion) = &cluster.expansion else {
+            return false;
+        };
+        if self.orders.len() as u32 >= expansion.max_outstanding {
+            return false;
+        }
+        let mut fire = util >= expansion.trigger;
+        if expansion.projected && !fire && self.months_seen >= 2 {
+            let span = (self.months_seen - 1).min(2) as f64;
+            let slope = (self.history[0] - self.history[span as usize]) / span;
+            let incoming = self.orders.len() as f64
+                * expansion.add.raw_capacity(self.hosts, self.host_capacity);
+            let ahead = raw_used + slope.max(0.0) * expansion.lead_time_months.max(1) as f64;
+            fire = ceph::fullest_osd_util(ahead, self.raw_capacity() + incoming, self.imbalance)
+                > cluster.nearfull_ratio;
+        }
+        if fire {
+            self.orders.push(month + expansion.lead_time_months.max(1));
+        }
+        fire
+    }
+
+    /// The hosts', the OSDs' and the added units' monthly cost. An added host costs the
+    /// expansion's monthly price, or, where that is 0, a host's like the others.
+    pub(crate) fn monthly_cost(&self, cluster: &CephCluster) -> f64 {
+        let unit = match cluster.expansion.as_ref().map(|e| e.add) {
+            Some(ExpansionAdd::Hosts(_)) if self.unit_monthly <= 0.0 => cluster.host_monthly_cost,
+            _ => self.unit_monthly,
+        };
+        let osds = (self.hosts * self.osds_per_host) as f64;
+        cluster.hosts as f64 * cluster.host_monthly_cost
+            + self.added_units as f64 * unit
+            + osds * self.osd_monthly
+    }
+
+    /// Back to the cluster as built, with this trial's expansion prices.
+    pub(crate) fn reset<R: rand::Rng + ?Sized>(
+        &mut self,
+        cluster: &CephCluster,
+        widest: u32,
+        rng: &mut R,
+    ) {
+        self.hosts = cluster.hosts;
+        self.osds_per_host = cluster.osds_per_host;
+        self.host_capacity = cluster.osds_per_host as f64 * cluster.osd_size_gib;
+        self.imbalance = cluster.imbalance;
+        self.widest = widest;
+        self.added_units = 0;
+        self.orders.clear();
+        self.amortised.clear();
+        self.history = [0.0; 3];
+        self.months_seen = 0;
+        self.blocked = false;
+        (self.unit_monthly, self.unit_one_time) = match &cluster.expansion {
+            Some(e) => (
+                e.monthly_cost.sample(rng).max(0.0),
+                e.one_time_cost.sample(rng).max(0.0),
+            ),
+            None => (0.0, 0.0),
+        };
+        // After the expansion prices, so that pricing OSDs moves none of them; a fixed price
+        // draws nothing.
+        self.osd_monthly = cluster.osd_monthly_cost.sample(rng).max(0.0);
+    }
+}
+
+/// What a cluster's pools store this month.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PoolLoad {
+    /// Raw used, GiB: Σ stored × rate × (1 + overhead) + pre-existing raw data.
+    pub(crate) raw_used: f64,
+    /// Raw bytes per stored byte, weighted by what each pool stores.
+    pub(crate) rate: f64,
+    /// Hosts the widest pool spans.
+    pub(crate) widest: u32,
+}
+
+/// One cluster's figures in one month.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ClusterMonth {
+    pub(crate) raw_cap: f64,
+    pub(crate) raw_used: f64,
+    pub(crate) usable: f64,
+    pub(crate) util: f64,
+    pub(crate) max_avail: f64,
+    pub(crate) writable: f64,
+    pub(crate) safe: bool,
+    pub(crate) osd_safe: bool,
+    pub(crate) stall: bool,
+    pub(crate) overcommit: f64,
+    pub(crate) osds: f64,
+}
+
+/// Every cluster's figures of a month, combined: capacities add up, utilisation and
+/// over-commit are the worst cluster's, safety needs every cluster safe.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CephTotals {
+    pub(crate) all: ClusterMonth,
+    pub(crate) orders: f64,
+    pub(crate) cost: f64,
+    /// GiB the clusters refused this month.
+    pub(crate) unwritten: f64,
+}
+
+impl Default for CephTotals {
+    fn default() -> Self {
+        CephTotals {
+            all: ClusterMonth {
+                safe: true,
+                osd_safe: true,
+                ..ClusterMonth::default()
+            },
+            orders: 0.0,
+            cost: 0.0,
+            unwritten: 0.0,
+        }
+    }
+}
+
+impl CephTotals {
+    pub(crate) fn add(&mut self, m: &ClusterMonth) {
+        let all = &mut self.all;
+        all.raw_cap += m.raw_cap;
+        all.raw_used += m.raw_used;
+        all.usable += m.usable;
+        all.max_avail += m.max_avail;
+        all.writable += m.writable;
+        all.osd_safe &= m.osd_safe;
+        all.util = all.util.max(m.util);
+        all.overcommit = all.overcommit.max(m.overcommit);
+        all.osds += m.osds;
+        all.safe &= m.safe;
+    }
+
+    pub(crate) fn write(&self, values: &mut [f64]) {
+        let all = &self.all;
+        values[Metric::CephRawCapacityGib.index()] = all.raw_cap;
+        values[Metric::CephRawUsedGib.index()] = all.raw_used;
+        values[Metric::CephUsableGib.index()] = all.usable;
+        values[Metric::CephFullestOsdUtil.index()] = all.util;
+        values[Metric::CephMaxAvailGib.index()] = all.max_avail;
+        values[Metric::CephWritableGib.index()] = all.writable;
+        values[Metric::CephUnwrittenGib.index()] = self.unwritten;
+        values[Metric::CephHostFailureSafe.index()] = all.safe as u32 as f64;
+        values[Metric::CephOsdFailureSafe.index()] = all.osd_safe as u32 as f64;
+        values[Metric::CephOvercommit.index()] = all.overcommit;
+        values[Metric::CephOsds.index()] = all.osds;
+        values[Metric::CephOrders.index()] = self.orders;
+    }
+}
