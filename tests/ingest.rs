@@ -567,6 +567,10 @@ fn captures_are_one_cluster_and_ratios_as_ceph_acts_on_them() {
     let mut tree: serde_json::Value = serde_json::from_str(&text).expect("json");
     let nodes = tree["nodes"].as_array_mut().expect("nodes");
     let hosts_before = nodes.iter().filter(|n| n["type"] == "host").count();
+    // A third host with an OSD (the df's pool is 3 hosts wide), and an empty one.
+    nodes.push(serde_json::json!(
+        {"id": -98, "name": "third", "type": "host", "type_id": 1, "children": [900]}
+    ));
     nodes.push(serde_json::json!(
         {"id": -99, "name": "spare-chassis", "type": "host", "type_id": 1, "children": []}
     ));
@@ -574,7 +578,7 @@ fn captures_are_one_cluster_and_ratios_as_ceph_acts_on_them() {
     std::fs::write(&spare, tree.to_string()).expect("written");
     ingest(&[df, spare]).assert().success();
     let text = std::fs::read_to_string(d.join("s.toml")).expect("read");
-    assert!(text.contains(&format!("hosts = {hosts_before} ")), "{text}");
+    assert!(text.contains(&format!("hosts = {} ", hosts_before + 1)), "{text}");
 }
 
 /// `ceph status`'s health is checked against month 0: a status that raises OSD_FULL where the
@@ -622,4 +626,47 @@ fn live_ingest_without_ceph_says_so() {
             "--live: `ceph` is not installed here",
         ));
     assert!(!dir.path().join("s.toml").exists());
+}
+
+/// An ingest without claims still tells the model its pools' rate: `run`'s MAX AVAIL at month
+/// 0 is `ceph df`'s (it printed three times as much, the rate taken as 1).
+#[test]
+fn runs_max_avail_is_ceph_dfs_without_claims() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("df-only.toml");
+    headroom()
+        .arg("ingest")
+        .arg(capture("checkmk-nvme16-ceph-df-detail.json"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let report = dir.path().join("report");
+    headroom()
+        .arg("run")
+        .arg(&out)
+        .args(["--trials", "5", "--seed", "1", "--quiet", "--out"])
+        .arg(&report)
+        .assert()
+        .success();
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(report.join("summary.json")).expect("summary"),
+    )
+    .expect("json");
+    let month0 = summary["initial"]["ceph_max_avail_gib"]["mean"]
+        .as_f64()
+        .expect("a figure");
+    // `ceph df`'s own figure for the main pool, in GiB.
+    let df: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(capture("checkmk-nvme16-ceph-df-detail.json")).expect("read"),
+    )
+    .expect("json");
+    let captured = df["pools"][0]["stats"]["max_avail"]
+        .as_f64()
+        .expect("max_avail")
+        / GIB;
+    assert!(
+        (month0 - captured).abs() <= 1e-6 * captured,
+        "{month0} against {captured}"
+    );
 }

@@ -449,13 +449,35 @@ fn class_plans(
         .collect();
     names.sort();
     names.dedup();
-    names
+    let mut classes: Vec<ClassPlan> = names
         .into_iter()
         .map(|name| match kube.classes.get(&name) {
             Some(facts) => class_from_facts(&name, facts, ceph, cluster),
             None => class_unknown(&name, cluster),
         })
-        .collect()
+        .collect();
+    // With no class on the cluster its pools' rate would be unknown to the model (1: raw =
+    // stored), and `run` would print a MAX AVAIL three times `ceph df`'s: the main pool stands
+    // as a class of no volumes.
+    let on_cluster = classes
+        .iter()
+        .any(|c| matches!(c.backend, Backend::Ceph { .. }));
+    if let (false, Some(main)) = (on_cluster, cluster.and_then(|c| main_pool(&c.pools))) {
+        classes.push(ClassPlan {
+            name: crate::names::sanitized(&main.name),
+            backend: Backend::Ceph {
+                pool: main.name.clone(),
+                protection: main.protection.clone(),
+                cephfs: false,
+            },
+            source: format!(
+                "no claim names a class on the cluster: pool {:?}, the main pool, so that the pools' rate and MAX AVAIL are its own (no volumes use it)",
+                main.name
+            ),
+            ask: false,
+        });
+    }
+    classes
 }
 
 fn protection_of(cluster: Option<&ClusterPlan>, pool: &str) -> Figure<Protection> {
