@@ -578,7 +578,10 @@ fn captures_are_one_cluster_and_ratios_as_ceph_acts_on_them() {
     std::fs::write(&spare, tree.to_string()).expect("written");
     ingest(&[df, spare]).assert().success();
     let text = std::fs::read_to_string(d.join("s.toml")).expect("read");
-    assert!(text.contains(&format!("hosts = {} ", hosts_before + 1)), "{text}");
+    assert!(
+        text.contains(&format!("hosts = {} ", hosts_before + 1)),
+        "{text}"
+    );
 }
 
 /// `ceph status`'s health is checked against month 0: a status that raises OSD_FULL where the
