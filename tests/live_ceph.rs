@@ -264,8 +264,9 @@ fn ingest(captures: &[PathBuf], out: &Path) -> String {
 }
 
 /// The ingested scenario with one volume that grows as the test writes: 0.25 GiB a month into
-/// the pool `rbd` (size 3). BlueStore stores a 64 MiB object in exactly 64 MiB per copy (4 KiB
-/// allocation units), so the overhead on new data is 0, not ingest's default guess.
+/// the pool `rbd` (size 3, the class ingest writes for the main pool). BlueStore stores a
+/// 64 MiB object in exactly 64 MiB per copy (4 KiB allocation units), so the overhead on new
+/// data is 0, not ingest's default guess.
 fn projected(ingested: &str, months: u32) -> String {
     let mut text: String = ingested
         .lines()
@@ -283,7 +284,12 @@ fn projected(ingested: &str, months: u32) -> String {
         .collect::<Vec<_>>()
         .join("\n");
     text.push_str(
-        "\n\n[[volumes]]\nname = \"data\"\nper = \"cluster\"\ncount = 1\nstorage_class = \"rbd\"\nsize = \"100Gi\"\ninitial_used = { fixed = 0 }\ngrowth = { fixed = 0.25 }\n\n[storage_classes.rbd]\nbackend = \"ceph\"\ncluster = \"ceph\"\npool = { replicated = { size = 3 } }\n",
+        "\n\n[[volumes]]\nname = \"data\"\nper = \"cluster\"\ncount = 1\nstorage_class = \"rbd\"\nsize = \"100Gi\"\ninitial_used = { fixed = 0 }\ngrowth = { fixed = 0.25 }\n",
+    );
+    // Ingest writes the main pool as a class of its own where no claim names one.
+    assert!(
+        text.contains("[storage_classes.rbd]"),
+        "ingest wrote the pool's class:\n{text}"
     );
     text
 }

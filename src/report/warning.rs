@@ -133,40 +133,6 @@ impl fmt::Display for Warning {
                 f,
                 "{capped} of {trials} trials reached the population cap (max_users) and stopped growing"
             ),
-            Warning::RunsDegraded {
-                cluster,
-                hosts,
-                width,
-            } => write!(
-                f,
-                "ceph.{cluster}: {hosts} hosts for a pool {width} hosts wide: after losing a host the data cannot re-replicate and the cluster runs degraded until the host returns"
-            ),
-            Warning::Overcommitted { ratio, month } => write!(
-                f,
-                "Ceph is over-committed: thin volumes are provisioned at {ratio:.1}× the usable capacity (P50 at month {month}); writes can fill the cluster before any volume is full"
-            ),
-            Warning::HostFailureUnsafe { month, share_safe } => write!(
-                f,
-                "host-failure safe at month {month} in only {:.1}% of trials: after losing a host (or one OSD) recovery needs every OSD under backfillfull_ratio, else it stalls (backfill_toofull)",
-                share_safe * 100.0
-            ),
-            Warning::OsdFailureUnsafe { month, share_safe } => write!(
-                f,
-                "one OSD failure at month {month} leaves recovery able to finish in only {:.1}% of trials: its data moves to the other OSDs of its host, which pass backfillfull_ratio (backfill_toofull)",
-                share_safe * 100.0
-            ),
-            Warning::Unpriced { cluster, p } => write!(
-                f,
-                "ceph.{cluster}: expansions are ordered in {} of futures but are unpriced (no monthly_cost or one_time_cost): the cost curve stays flat while capacity grows; price them before trusting the cost",
-                probability(p)
-            ),
-            Warning::ZeroImbalance {
-                cluster,
-                osds_per_host,
-            } => write!(
-                f,
-                "ceph.{cluster}: imbalance 0% with {osds_per_host} OSDs per host is optimistic (the upmap balancer leaves about 5%); the fullest OSD will fill sooner than shown"
-            ),
             Warning::LimitCapped {
                 volume,
                 asked,
@@ -176,15 +142,6 @@ impl fmt::Display for Warning {
             } => write!(
                 f,
                 "volume {volume}: the autoresize limit {asked} GiB is above the largest size of {class} ({max} GiB; {source}): resizes stop at {max} GiB"
-            ),
-            Warning::WritesBlocked {
-                months,
-                p,
-                unwritten_p90,
-            } => write!(
-                f,
-                "Ceph refuses writes within {months} months in {} of trials: an OSD passes full_ratio and the pools take nothing until there is room (OSD_FULL, POOL_FULL); {unwritten_p90:.1} GiB wanted and not written at month {months} at P90",
-                probability(p)
             ),
             Warning::VolumesFill { months, p } => write!(
                 f,
@@ -228,6 +185,61 @@ impl fmt::Display for Warning {
                 "the monthly budget of {budget:.2} {currency} is exceeded in some month in {} of trials",
                 probability(p)
             ),
+            ceph => ceph.fmt_ceph(f),
+        }
+    }
+}
+
+impl Warning {
+    /// The text of a warning about a Ceph cluster (every other warning is written by
+    /// `Display` itself).
+    fn fmt_ceph(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::RunsDegraded {
+                cluster,
+                hosts,
+                width,
+            } => write!(
+                f,
+                "ceph.{cluster}: {hosts} hosts for a pool {width} hosts wide: after losing a host the data cannot re-replicate and the cluster runs degraded until the host returns"
+            ),
+            Warning::Overcommitted { ratio, month } => write!(
+                f,
+                "Ceph is over-committed: thin volumes are provisioned at {ratio:.1}× the usable capacity (P50 at month {month}); writes can fill the cluster before any volume is full"
+            ),
+            Warning::HostFailureUnsafe { month, share_safe } => write!(
+                f,
+                "host-failure safe at month {month} in only {:.1}% of trials: after losing a host (or one OSD) recovery needs every OSD under backfillfull_ratio, else it stalls (backfill_toofull)",
+                share_safe * 100.0
+            ),
+            Warning::OsdFailureUnsafe { month, share_safe } => write!(
+                f,
+                "one OSD failure at month {month} leaves recovery able to finish in only {:.1}% of trials: its data moves to the other OSDs of its host, which pass backfillfull_ratio (backfill_toofull)",
+                share_safe * 100.0
+            ),
+            Warning::Unpriced { cluster, p } => write!(
+                f,
+                "ceph.{cluster}: expansions are ordered in {} of futures but are unpriced (no monthly_cost or one_time_cost): the cost curve stays flat while capacity grows; price them before trusting the cost",
+                probability(p)
+            ),
+            Warning::ZeroImbalance {
+                cluster,
+                osds_per_host,
+            } => write!(
+                f,
+                "ceph.{cluster}: imbalance 0% with {osds_per_host} OSDs per host is optimistic (the upmap balancer leaves about 5%); the fullest OSD will fill sooner than shown"
+            ),
+            Warning::WritesBlocked {
+                months,
+                p,
+                unwritten_p90,
+            } => write!(
+                f,
+                "Ceph refuses writes within {months} months in {} of trials: an OSD passes full_ratio and the pools take nothing until there is room (OSD_FULL, POOL_FULL); {unwritten_p90:.1} GiB wanted and not written at month {months} at P90",
+                probability(p)
+            ),
+            // Display writes every other kind itself.
+            other => write!(f, "{other:?}"),
         }
     }
 }
