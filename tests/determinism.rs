@@ -57,20 +57,6 @@ fn variants_share_draws() {
     }
 }
 
-/// Every file a folder holds, by name, with its bytes.
-fn files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let path = e.unwrap().path();
-            (
-                path.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&path).unwrap(),
-            )
-        })
-        .collect()
-}
-
 /// Every output file of `run` (summary.json, timeseries.csv, report.md, every PNG) and of
 /// `compare` (comparison.json, comparison.csv, report.md, its charts) is byte-identical on 1, 2
 /// and 3 threads: 300 trials are 5 chunks of 64, so 2 and 3 threads split them differently.
@@ -94,7 +80,7 @@ fn every_output_file_is_identical_on_1_2_and_3_threads() {
                     .args(["--threads", threads])
                     .assert()
                     .success();
-                files(&out)
+                folder_files(&out)
             })
             .collect();
         let names: Vec<&String> = outputs[0].keys().collect();

@@ -1,12 +1,11 @@
 //! Nothing written where it should not be, nothing lost when two runs meet, no crash from any
 //! file: each case a fuzzing campaign found (issue 19) and the behaviour that replaced it.
 
-use crate::common::{headroom, root};
+use crate::common::{folder_files, folder_names, headroom, merge_fails, root};
 use headroom::aggregate::Comparison;
 use headroom::aggregate::partial::{self, Header};
 use headroom::aggregate::wire::Wire;
 use predicates::prelude::*;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const SCENARIO: &str = "scenarios/contabo-ceph.toml";
@@ -23,29 +22,6 @@ fn variant(dir: &Path, file: &str, extra: &str) -> PathBuf {
     )
     .unwrap();
     path
-}
-
-/// Every file of a folder, by name (no subfolders in a run's report).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect()
-}
-
-/// Names in a folder, hidden ones included, less the lock files that stay beside reports.
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".headroom-lock"))
-        .collect();
-    v.sort();
-    v
 }
 
 /// `name = "../../victim"`, an absolute name and an empty one were paths; now each is exit 2
@@ -74,7 +50,7 @@ fn a_scenario_name_is_never_a_path() {
         "mine"
     );
     assert!(!Path::new("/tmp/headroom-absolute").exists());
-    assert_eq!(names(&work.join("reports")), Vec::<String>::new());
+    assert_eq!(folder_names(&work.join("reports")), Vec::<String>::new());
     // Volume, cluster and class names too.
     let s = variant(
         &work,
@@ -118,7 +94,7 @@ fn out_is_never_the_users_tree() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("it holds"));
-    assert_eq!(names(&work), ["README.md", "s.toml"]);
+    assert_eq!(folder_names(&work), ["README.md", "s.toml"]);
     // A dangling link: the report lands where it points, the link stays, nothing strays.
     let link = tmp.path().join("link");
     std::os::unix::fs::symlink(tmp.path().join("elsewhere/report"), &link).unwrap();
@@ -135,7 +111,7 @@ fn out_is_never_the_users_tree() {
             .file_type()
             .is_symlink()
     );
-    assert_eq!(names(&tmp.path().join("elsewhere")), ["report"]);
+    assert_eq!(folder_names(&tmp.path().join("elsewhere")), ["report"]);
 }
 
 /// Two runs writing the same `--out` at once, 20 pairs: both exit 0 every time, and the folder
@@ -154,7 +130,7 @@ fn two_writers_of_one_folder_lose_nothing() {
             .assert()
             .success();
     }
-    let (a, b) = (files(&a_dir), files(&b_dir));
+    let (a, b) = (folder_files(&a_dir), folder_files(&b_dir));
     assert_ne!(a, b);
     let bin = assert_cmd::cargo::cargo_bin("headroom");
     let parent = tmp.path().join("shared");
@@ -174,13 +150,13 @@ fn two_writers_of_one_folder_lose_nothing() {
         };
         let (mut first, mut second) = (start("1"), start("2"));
         let ok = first.wait().unwrap().success() & second.wait().unwrap().success();
-        let now = files(&out);
-        if !ok || (now != a && now != b) || names(&parent) != ["report"] {
+        let now = folder_files(&out);
+        if !ok || (now != a && now != b) || folder_names(&parent) != ["report"] {
             losses += 1;
             eprintln!(
                 "pair {pair}: ok {ok}, {} files, beside: {:?}",
                 now.len(),
-                names(&parent)
+                folder_names(&parent)
             );
         }
     }
@@ -190,20 +166,6 @@ fn two_writers_of_one_folder_lose_nothing() {
 /// A share as written: header and body.
 fn read_share(path: &Path) -> (Header, Comparison) {
     partial::decode(&std::fs::read(path).unwrap(), |_, r| Comparison::get(r)).unwrap()
-}
-
-fn merge_fails(partials: &[&Path], message: &str) {
-    let out = tempfile::tempdir().unwrap();
-    headroom()
-        .arg("merge")
-        .args(partials)
-        .arg("--out")
-        .arg(out.path().join("m"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(message))
-        .stderr(predicate::str::contains("panicked").not());
-    assert!(!out.path().join("m").exists(), "nothing written");
 }
 
 /// A flipped bit fails the checksum; a share re-signed after its body was forged (fewer months
@@ -512,7 +474,11 @@ fn migrate_sh_runs_no_name() {
         log.contains("s$(touch PWNED-file)`touch PWNED-tick`.yaml"),
         "{log}"
     );
-    assert_eq!(names(&run), Vec::<String>::new(), "the script ran a name");
+    assert_eq!(
+        folder_names(&run),
+        Vec::<String>::new(),
+        "the script ran a name"
+    );
     assert!(!d.join("PWNED-file").exists() && !plan.join("PWNED-file").exists());
 
     // A namespace Kubernetes would refuse never reaches the script.
@@ -582,7 +548,7 @@ fn gate_against_takes_a_revision_and_cleans_after_the_killed() {
     assert!(!dead.exists(), "the dead gate's checkout stays");
     assert!(alive.exists(), "a live process's checkout was removed");
     assert_eq!(
-        names(&temp),
+        folder_names(&temp),
         [alive.file_name().unwrap().to_string_lossy().into_owned()]
     );
 }

@@ -3,7 +3,7 @@
 //! up to N = trials (one trial a share); shares of other runs, missing or duplicated shares,
 //! other format versions, damaged or forged files and more shares than trials are refused.
 
-use crate::common::{headroom, root};
+use crate::common::{headroom, merge_fails, root};
 use std::path::{Path, PathBuf};
 
 /// Every file under `dir`, relative path → bytes.
@@ -166,19 +166,6 @@ fn share(dir: &Path, scenario: &str, seed: &str, i: u64, n: u64) -> PathBuf {
         .assert()
         .success();
     partial
-}
-
-fn merge_fails(partials: &[&Path], message: &str) {
-    let out = tempfile::tempdir().expect("temp dir");
-    headroom()
-        .arg("merge")
-        .args(partials)
-        .arg("--out")
-        .arg(out.path().join("m"))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(message));
-    assert!(!out.path().join("m").exists(), "nothing written");
 }
 
 /// A missing share, a share given twice, a share of another seed, of a changed scenario and

@@ -2,38 +2,12 @@
 //! run's complete set or the new one whatever happens during the write.
 
 use crate::common::*;
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Stdio;
 
 const SCENARIO: &str = "scenarios/contabo-ceph.toml";
-
-/// Every file of a folder, by name.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
-}
-
-/// Names in a folder (hidden ones included, but for the lock files writes keep beside it).
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".headroom-lock"))
-        .collect();
-    v.sort();
-    v
-}
 
 /// `headroom run` through `sh` with a given umask.
 fn run_with_umask(umask: &str, out: &Path) {
@@ -61,7 +35,7 @@ fn outputs_get_the_umask_permissions() {
             run_with_umask(umask, &out);
             let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode(&out), dir_mode, "folder under umask {umask}");
-            for name in files(&out).keys() {
+            for name in folder_files(&out).keys() {
                 assert_eq!(
                     mode(&out.join(name)),
                     file_mode,
@@ -113,7 +87,7 @@ fn a_killed_run_leaves_one_complete_set() {
     simulate_into(&["run", SCENARIO], 50, 2, &new_dir)
         .assert()
         .success();
-    let (old, new) = (files(&old_dir), files(&new_dir));
+    let (old, new) = (folder_files(&old_dir), folder_files(&new_dir));
     assert_ne!(old, new);
     for (step, want) in [
         ("file-1", &old),
@@ -128,17 +102,29 @@ fn a_killed_run_leaves_one_complete_set() {
             .success();
         kill_at(step, 2, &out);
         assert!(
-            files(&out) == *want,
+            folder_files(&out) == *want,
             "killed at {step}: the folder is not one complete set"
         );
         // The killed run left its staging (or retired) folder beside the report; the next run
         // removes it.
-        assert_eq!(names(&parent).len(), 2, "{:?}", names(&parent));
+        assert_eq!(
+            folder_names(&parent).len(),
+            2,
+            "{:?}",
+            folder_names(&parent)
+        );
         simulate_into(&["run", SCENARIO], 50, 2, &out)
             .assert()
             .success();
-        assert!(files(&out) == new, "after {step}: the next run's set");
-        assert_eq!(names(&parent), ["report"], "strays removed after {step}");
+        assert!(
+            folder_files(&out) == new,
+            "after {step}: the next run's set"
+        );
+        assert_eq!(
+            folder_names(&parent),
+            ["report"],
+            "strays removed after {step}"
+        );
     }
 }
 

@@ -104,20 +104,22 @@ pub fn decode<B>(
     body: impl FnOnce(&Header, &mut Reader) -> Result<B, WireError>,
 ) -> Result<(Header, B), PartialError> {
     let rest = bytes.strip_prefix(MAGIC).ok_or(PartialError::NotPartial)?;
-    let version = Reader::new(rest).u64()?;
+    // The version first (another format is told as such, not as damage), then the checksum
+    // over everything before the digest, then the fields.
+    let mut r = Reader::new(rest);
+    let version = r.u64()?;
     if version != FORMAT_VERSION {
         return Err(PartialError::Version(version));
     }
-    let signed = bytes
+    let signed = rest
         .len()
         .checked_sub(DIGEST)
         .ok_or(PartialError::Checksum)?;
-    let (content, digest) = bytes.split_at(signed);
-    if content.len() < MAGIC.len() + 8 || sha2::Sha256::digest(content)[..] != digest[..] {
+    let (content, digest) = rest.split_at(signed);
+    if content.len() < 8 || sha2::Sha256::digest(&bytes[..MAGIC.len() + signed])[..] != digest[..] {
         return Err(PartialError::Checksum);
     }
-    let mut r = Reader::new(&content[MAGIC.len()..]);
-    r.u64()?;
+    let mut r = Reader::new(&content[8..]);
     let headroom_version = r.str()?;
     let command = r.str()?;
     let n = r.len(16)?;

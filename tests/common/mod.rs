@@ -4,6 +4,7 @@ use headroom::aggregate::Aggregate;
 use headroom::engine::{self, RunConfig};
 use headroom::model::metrics::Metric;
 use headroom::scenario::{self, Scenario};
+use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The package root (tests run there, but be explicit).
@@ -93,4 +94,45 @@ pub fn git(dir: &Path, args: &[&str]) {
         .unwrap()
         .success();
     assert!(ok, "git {args:?}");
+}
+
+/// Every file a folder holds (no subfolders), by name, with its bytes.
+pub fn folder_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&path).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Names in a folder, hidden ones included, less the lock files writes keep beside reports.
+pub fn folder_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".headroom-lock"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `headroom merge PARTIALS… --out DIR` fails with exit 2 and `message`, never a panic, and
+/// writes nothing.
+pub fn merge_fails(partials: &[&Path], message: &str) {
+    let out = tempfile::tempdir().expect("temp dir");
+    headroom()
+        .arg("merge")
+        .args(partials)
+        .arg("--out")
+        .arg(out.path().join("m"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(message))
+        .stderr(predicates::str::contains("panicked").not());
+    assert!(!out.path().join("m").exists(), "nothing written");
 }
