@@ -339,31 +339,42 @@ max_outstanding = 2"#,
     figure(&r, 8, Metric::CephFullestOsdUtil, 0.779_625);
 }
 
-/// Host-failure safety (DESIGN §2.5), from the one-expansion scenario. 4 hosts of 1000 GiB:
-/// losing one leaves 3000, and the fullest OSD after recovery is R × 1.1 / 3000: month 6
-/// 2205 × 1.1 / 3000 = 0.8085 < 0.90 (safe); month 7 2520 × 1.1 / 3000 = 0.924 (stalls at
-/// backfillfull). After the landing (8 hosts-worth: 4 hosts × 2000, losing one leaves 6000):
-/// month 8 2835 × 1.1 / 6000 = 0.51975, safe. With two OSDs per host an OSD loss doubles its
-/// neighbour: 0.38981 × 2 = 0.780 (month 8, safe), 0.43313 × 2 = 0.866 (9, safe),
-/// 0.47644 × 2 = 0.953 (10, stalls).
+/// Host- and OSD-failure safety (DESIGN §2.5), OSD by OSD, from the one-expansion scenario.
+/// Before the landing, 4 hosts × 1 OSD of 1000 GiB, imbalance 10%: the fullest OSD holds
+/// 1.1/4 = 0.275 of R, the others 2.9/12 = 0.241667. Losing a host other than the fullest's
+/// (one host spare for size 3: every PG then lies on all three left) gives the fullest a third
+/// of 0.241667: 0.355556 R, at backfillfull 0.9 × 1000 when R = 2531.25; losing the fullest's
+/// host gives the others 0.333333 R (2700). Month 7's R = 2520 stays under it (the old
+/// single-imbalance formula, 2520 × 1.1 / 3000 = 0.924, said it stalled). After the landing,
+/// 4 hosts × 2 OSDs: the fullest holds 1.1/8 = 0.1375, the others 6.9/56 = 0.123214; a host's
+/// two OSDs (0.246429) spread over the six left: 0.1375 + 0.246429/6 = 0.178571, R = 5040. An
+/// OSD loss sends part of its data to its sibling — 44.7% in `crushtool --test` on this map
+/// (108,442 − 74,926 of 74,959 copies), not all of it — so it stalls past R = 900 /
+/// (0.1375 + 0.447 × 0.123214) ≈ 4673, beyond month 12's 4095.
 #[test]
 fn host_and_osd_failure_safety_through_an_expansion() {
-    let r = replay(
-        "safety",
-        &growing_cluster(&by_osds(r#"monthly_cost = 10.0"#)),
+    let text = growing_cluster(&by_osds(r#"monthly_cost = 10.0"#));
+    let dir = tempfile::tempdir().unwrap();
+    let s = load_text(dir.path(), "safety", &text);
+    let cluster = &s.model.ceph[0];
+    let before = cluster.layout(0);
+    let limit = before.host_loss.unwrap().limit;
+    assert!(
+        (limit - 900.0 / (0.275 + 0.241_666_666_666_666_66 / 3.0)).abs() < 1e-6,
+        "{limit}"
     );
-    let host_safe = [1., 1., 1., 1., 1., 1., 1., 0., 1., 1., 1., 1., 1.];
-    let osd_safe = [1., 1., 1., 1., 1., 1., 1., 0., 1., 1., 0., 0., 0.];
-    // The metric ceph_host_failure_safe needs both; ceph_osd_failure_safe is the OSD case
-    // (with one OSD per host, an OSD loss is a host loss).
-    let both: Vec<f64> = host_safe
-        .iter()
-        .zip(&osd_safe)
-        .map(|(h, o)| h * o)
-        .collect();
-    series(&r, Metric::CephHostFailureSafe, &both);
-    series(&r, Metric::CephOsdFailureSafe, &osd_safe);
-    assert_eq!(r.first(Event::CephRecoveryStall), Some(7));
+    assert_eq!(before.osd_loss, before.host_loss);
+    let after = cluster.layout(1);
+    let limit = after.host_loss.unwrap().limit;
+    assert!((limit - 5040.0).abs() < 1e-6, "{limit}");
+    let osd = after.osd_loss.unwrap().limit;
+    assert!((osd / 4673.0 - 1.0).abs() < 0.01, "{osd}");
+
+    let r = replay_trial(&s.model, 1, 0);
+    let all_safe = [1.0; 13];
+    series(&r, Metric::CephHostFailureSafe, &all_safe);
+    series(&r, Metric::CephOsdFailureSafe, &all_safe);
+    assert_eq!(r.first(Event::CephRecoveryStall), None);
 }
 
 /// A cluster of 7 hosts × 1 OSD × 1000 GiB (C = 7000), no overhead, the default imbalance

@@ -6,6 +6,7 @@ mod aggregator;
 mod calibrate;
 mod ceph;
 mod cli;
+mod crushtool;
 mod determinism;
 mod formulas;
 mod gate;

@@ -9,7 +9,6 @@
 //! its name, so that two variants of a scenario see the same users and the same growth draws
 //! for templates of the same name (common random numbers).
 
-use super::ceph;
 use super::ceph::cluster::{CephTotals, ClusterState, PoolLoad};
 use super::metrics::{Event, Metric, N_METRICS};
 use super::population::TrialGrowth;
@@ -479,8 +478,6 @@ pub struct Simulator<'m> {
     class_prices: Vec<f64>,
     /// Longest retention of the per-user templates.
     max_user_retention: u32,
-    /// Hosts the widest pool of each cluster spans.
-    widest: Vec<u32>,
     /// Rows of the users who left this month, in row order.
     leavers: Vec<usize>,
     /// The volumes of a template that grow this month, their growth draws, and the
@@ -513,7 +510,6 @@ impl<'m> Simulator<'m> {
             cost_draws: CostDraws::default(),
             class_prices: vec![0.0; model.storage_classes.len()],
             max_user_retention,
-            widest: model.widest_pools(),
             leavers: Vec::new(),
             growing: Vec::new(),
             draws: Vec::new(),
@@ -534,8 +530,8 @@ impl<'m> Simulator<'m> {
         model.costs.draw(&mut rngs.costs, &mut self.cost_draws);
         // After the other cost draws, so that adding an uncertain expansion price moves none
         // of them.
-        for (c, (state, cluster)) in self.clusters.iter_mut().zip(&model.ceph).enumerate() {
-            state.reset(cluster, self.widest[c], &mut rngs.costs);
+        for (state, cluster) in self.clusters.iter_mut().zip(&model.ceph) {
+            state.reset(cluster, &mut rngs.costs);
         }
         // Last, for the same reason; a fixed price draws nothing.
         for (price, class) in self.class_prices.iter_mut().zip(&model.storage_classes) {
@@ -937,7 +933,8 @@ impl<'m> Simulator<'m> {
             if m.stall {
                 record.note(Event::CephRecoveryStall, month);
             }
-            if state.trigger(cluster, month, load.raw_used, m.util) {
+            let spread = ClusterState::spread(cluster, &load);
+            if state.trigger(cluster, month, spread, m.util) {
                 all.orders += 1.0;
                 record.note(Event::CephOrder, month);
                 record.orders.push(month);
@@ -959,10 +956,11 @@ impl<'m> Simulator<'m> {
         // (an expansion landed this month, data was deleted).
         if self.clusters[c].blocked {
             let frozen = self.load_of(c, &self.written_by_class);
-            let state = &self.clusters[c];
-            let util =
-                ceph::fullest_osd_util(frozen.raw_used, state.raw_capacity(), state.imbalance);
-            self.clusters[c].blocked = util > self.model.ceph[c].full_ratio;
+            let cluster = &self.model.ceph[c];
+            let util = cluster
+                .layout(self.clusters[c].landed)
+                .util(ClusterState::spread(cluster, &frozen));
+            self.clusters[c].blocked = util > cluster.full_ratio;
         }
         let blocked = self.clusters[c].blocked;
         let mut refused = 0.0;
@@ -996,6 +994,7 @@ impl<'m> Simulator<'m> {
         let (mut stored, mut weighted_rate, mut rate_sum, mut pools) = (0.0, 0.0, 0.0, 0.0);
         let mut load = PoolLoad {
             raw_used: cluster.initial_raw_used_gib,
+            pools_raw: 0.0,
             rate: 1.0,
             widest: 0,
         };
@@ -1014,9 +1013,10 @@ impl<'m> Simulator<'m> {
                 rate_sum += rate;
                 pools += 1.0;
                 load.widest = load.widest.max(width);
-                load.raw_used += s * rate * (1.0 + cluster.overhead);
+                load.pools_raw += s * rate * (1.0 + cluster.overhead);
             }
         }
+        load.raw_used += load.pools_raw;
         // The stored-weighted rate; with nothing stored yet, the plain mean of the pools'.
         if stored > 0.0 {
             load.rate = weighted_rate / stored;

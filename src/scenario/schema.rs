@@ -393,6 +393,24 @@ pub struct CephSpec {
     #[serde(default, deserialize_with = "expansion_or_none")]
     pub expansion: Option<CephExpansionSpec>,
     pub rook: Option<String>,
+    /// The OSDs one by one (an ingested cluster): `[[ceph.<name>.osds]]`.
+    pub osds: Option<Vec<OsdEntrySpec>>,
+}
+
+/// `[[ceph.<cluster>.osds]]`: one OSD as `ceph osd df tree` shows it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct OsdEntrySpec {
+    pub id: i64,
+    pub host: String,
+    pub size: Raw,
+    /// CRUSH weight (default: the size in TiB).
+    pub weight: Option<f64>,
+    /// Raw used today, BlueStore included (default 0).
+    pub used: Option<Raw>,
+    /// Share of the pools' placement-group copies (default: by weight).
+    pub share: Option<f64>,
 }
 
 /// `compute = …` of `[costs]`.

@@ -218,7 +218,7 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
         .map(|(cname, c)| ceph_cluster(&mut ck, cname, c))
         .collect();
     let storage_classes = storage_classes(&mut ck, &spec, catalog.as_ref(), &mut price_sources);
-    let ceph = ceph_imbalance_defaults(ceph, &storage_classes);
+    let ceph = ceph_layouts(ceph, &storage_classes, spec.horizon_months);
     let volumes = volumes(
         &mut ck,
         &spec.volumes,
@@ -886,26 +886,123 @@ fn check_tiers(
     }
 }
 
-/// Applies the default imbalance rule ([`crate::model::ceph::default_imbalance`]) to clusters
-/// whose scenario sets none, now that the width of their pools is known.
-fn ceph_imbalance_defaults(
+/// Now that the pools are known: each cluster's CRUSH rule is its widest pool's (replicated:
+/// firstn, erasure-coded: indep), the default imbalance rule
+/// ([`crate::model::ceph::default_imbalance`]) applies where the scenario sets none, and the
+/// layouts get room for one landed order a month.
+fn ceph_layouts(
     mut ceph: Vec<CephCluster>,
     classes: &[StorageClass],
+    horizon_months: u32,
 ) -> Vec<CephCluster> {
-    let mut widest = vec![0; ceph.len()];
+    use crate::model::ceph::crush::Rule;
+    let mut rules: Vec<Option<Rule>> = vec![None; ceph.len()];
     for class in classes {
-        if let Backend::Ceph { cluster, width, .. } = class.backend
-            && cluster < widest.len()
+        if let Backend::Ceph {
+            cluster,
+            width,
+            rate,
+            ..
+        } = class.backend
+            && cluster < rules.len()
+            && rules[cluster].is_none_or(|r| width > r.width())
         {
-            widest[cluster] = widest[cluster].max(width);
+            rules[cluster] = Some(if rate < width as f64 - 1e-9 {
+                Rule::Indep(width)
+            } else {
+                Rule::Firstn(width)
+            });
         }
     }
-    for (c, w) in ceph.iter_mut().zip(widest) {
+    for (c, rule) in ceph.iter_mut().zip(rules) {
+        // A cluster no pool uses yet: size 3, Rook's default.
+        let rule = rule.unwrap_or(Rule::Firstn(3));
+        c.rule = rule;
         if !c.imbalance_set {
-            c.imbalance = crate::model::ceph::default_imbalance(c.hosts, c.osds_per_host, w);
+            c.imbalance =
+                crate::model::ceph::default_imbalance(c.hosts, c.osds_per_host, rule.width());
         }
+        c.stages = crate::model::ceph::Stages::new(horizon_months as usize + 2);
     }
     ceph
+}
+
+/// `[[ceph.<name>.osds]]`: each OSD's host (by name, numbered in order of first mention),
+/// size, CRUSH weight, use and share. A cluster listed OSD by OSD takes its hosts, OSD count
+/// and raw capacity from the list; `imbalance` is then what the list says, and may not be
+/// set as well.
+fn listed_osds(
+    ck: &mut Checker,
+    key: &str,
+    c: &CephSpec,
+) -> Vec<crate::model::ceph::layout::OsdSpec> {
+    let Some(list) = &c.osds else {
+        return Vec::new();
+    };
+    let okey = format!("{key}.osds");
+    if list.is_empty() || list.len() > 100_000 {
+        ck.err(&okey, "must list 1 to 100000 OSDs");
+    }
+    if c.imbalance.is_some() {
+        ck.err(
+            &format!("{key}.imbalance"),
+            "the OSDs are listed one by one ([[ceph.<name>.osds]]): their use and shares say how full the fullest is; drop imbalance",
+        );
+    }
+    let mut hosts: Vec<&str> = Vec::new();
+    let mut osds = Vec::new();
+    for (i, o) in list.iter().enumerate() {
+        let k = format!("{okey}[{i}]");
+        let host = match hosts.iter().position(|h| *h == o.host) {
+            Some(h) => h,
+            None => {
+                hosts.push(&o.host);
+                hosts.len() - 1
+            }
+        };
+        let size_gib = ck.gib(&format!("{k}.size"), &o.size).unwrap_or(1.0);
+        if size_gib <= 0.0 {
+            ck.err(&format!("{k}.size"), "must be more than 0");
+        }
+        let used_gib = o
+            .used
+            .as_ref()
+            .and_then(|r| ck.gib(&format!("{k}.used"), r))
+            .unwrap_or(0.0);
+        let weight = o.weight.unwrap_or(size_gib / 1024.0);
+        if !(weight.is_finite() && (0.0..=1e9).contains(&weight)) {
+            ck.err(&format!("{k}.weight"), "must be 0 to 1e9");
+        }
+        let share = o.share.unwrap_or(0.0);
+        if !(share.is_finite() && (0.0..=1.0).contains(&share)) {
+            ck.err(&format!("{k}.share"), "must be 0 to 1");
+        }
+        osds.push(crate::model::ceph::layout::OsdSpec {
+            id: o.id,
+            host: host as u32,
+            size_gib: size_gib.max(1e-9),
+            weight: weight.clamp(0.0, 1e9),
+            used_gib,
+            share: share.clamp(0.0, 1.0),
+        });
+    }
+    if hosts.len() != c.hosts as usize && !list.is_empty() {
+        ck.err(
+            &format!("{key}.hosts"),
+            format!(
+                "{} hosts, but the OSDs listed are on {}",
+                c.hosts,
+                hosts.len()
+            ),
+        );
+    }
+    if osds.iter().any(|o| o.share > 0.0) && osds.iter().any(|o| o.share == 0.0 && o.weight > 0.0) {
+        ck.err(
+            &okey,
+            "some OSDs have a share and others none: give every OSD its share of the PGs, or none (by weight)",
+        );
+    }
+    osds
 }
 
 /// The hosts' and OSDs' monthly prices, for the report's assumptions.
@@ -1202,7 +1299,11 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
         .expansion
         .as_ref()
         .map(|e| ceph_expansion(ck, &key, e, full));
+    let osds = listed_osds(ck, &key, c);
     CephCluster {
+        osds,
+        rule: crate::model::ceph::crush::Rule::Firstn(3),
+        stages: crate::model::ceph::Stages::default(),
         name: name.to_string(),
         hosts: c.hosts.max(1),
         osds_per_host: c.osds_per_host.max(1),

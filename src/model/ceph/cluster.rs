@@ -4,7 +4,6 @@
 //! month by month; the formulas are [`super`]'s.
 
 use super::{CephCluster, ExpansionAdd};
-use crate::model::ceph;
 use crate::model::metrics::Metric;
 
 /// A Ceph cluster's state within a trial.
@@ -13,10 +12,8 @@ pub(crate) struct ClusterState {
     pub(crate) hosts: u32,
     pub(crate) osds_per_host: u32,
     pub(crate) host_capacity: f64,
-    /// How much fuller the fullest OSD is than the mean, now (an expansion can change it).
-    pub(crate) imbalance: f64,
-    /// Hosts the cluster's widest pool spans.
-    pub(crate) widest: u32,
+    /// Orders landed: the cluster's layout is `cluster.layout(landed)`.
+    pub(crate) landed: u32,
     pub(crate) added_units: u32,
     /// This trial's monthly and one-time price of one added unit (OSD or host).
     pub(crate) unit_monthly: f64,
@@ -27,7 +24,8 @@ pub(crate) struct ClusterState {
     pub(crate) orders: Vec<u32>,
     /// (first month, monthly share, months) of amortised expansion purchases.
     pub(crate) amortised: Vec<(u32, f64, u32)>,
-    /// Raw used of the last months, newest first, for the projected trigger.
+    /// Raw GiB spread by share ([`Self::spread`]) of the last months, newest first, for the
+    /// projected trigger.
     pub(crate) history: [f64; 3],
     pub(crate) months_seen: u32,
     /// Whether an OSD ended the last month past `full_ratio`: Ceph sets the pools' full flag
@@ -58,7 +56,7 @@ impl ClusterState {
                 }
                 ExpansionAdd::Hosts(n) => self.hosts += n,
             }
-            self.imbalance = cluster.imbalance_after(self.hosts, self.osds_per_host, self.widest);
+            self.landed += 1;
             self.added_units += units;
             let purchase = units as f64 * self.unit_one_time;
             if purchase > 0.0 {
@@ -71,71 +69,49 @@ impl ClusterState {
         }
     }
 
-    /// Raw capacity now.
-    pub(crate) fn raw_capacity(&self) -> f64 {
-        self.hosts as f64 * self.host_capacity
+    /// Raw GiB the layout spreads by share: what the pools take, plus what a hand-written
+    /// cluster already holds (`initial_raw_used`, which an ingested one keeps in each OSD's
+    /// base).
+    pub(crate) fn spread(cluster: &CephCluster, load: &PoolLoad) -> f64 {
+        load.pools_raw
+            + if cluster.osds.is_empty() {
+                cluster.initial_raw_used_gib
+            } else {
+                0.0
+            }
     }
 
-    /// This month's figures of the cluster under `load`.
+    /// This month's figures of the cluster under `load`, OSD by OSD.
     pub(crate) fn metrics(
         &self,
         cluster: &CephCluster,
         load: &PoolLoad,
         thin: f64,
     ) -> ClusterMonth {
-        let raw_cap = self.raw_capacity();
-        let imbalance = self.imbalance;
-        let util = ceph::fullest_osd_util(load.raw_used, raw_cap, imbalance);
-        let usable = ceph::usable_gib(
-            raw_cap,
-            cluster.full_ratio,
-            imbalance,
-            load.rate,
-            cluster.overhead,
-        );
-        let host_safe = ceph::can_rereplicate(self.hosts, load.widest)
-            && ceph::host_failure_safe(
-                load.raw_used,
-                raw_cap,
-                self.host_capacity,
-                imbalance,
-                cluster.backfillfull_ratio,
-            );
-        // One OSD lost: the host's other OSDs take its data; a host of one OSD is a host loss.
-        let osd_safe = if self.osds_per_host >= 2 {
-            ceph::osd_failure_safe(util, self.osds_per_host, cluster.backfillfull_ratio)
-        } else {
-            host_safe
-        };
-        // A failure the cluster could recover from (a host where a spare one exists, an OSD
-        // where its host has others) would stall at this fill.
-        let stall = (ceph::can_rereplicate(self.hosts, load.widest) && !host_safe)
-            || (self.osds_per_host >= 2 && !osd_safe);
+        let layout = cluster.layout(self.landed);
+        let r = Self::spread(cluster, load);
+        let fill = layout.fill(r, cluster.full_ratio);
+        let per_stored = load.rate * (1.0 + cluster.overhead);
+        let usable = fill.usable_raw / per_stored;
+        let host_safe = layout.host_loss.is_some_and(|l| r <= l.limit);
+        // One OSD lost: CRUSH places its data again (on its host's siblings and, where hosts
+        // are spare, on other hosts); where it cannot, the loss is a host's.
+        let osd_safe = layout.osd_loss.map_or(host_safe, |l| r <= l.limit);
+        // A failure the cluster could recover from would stall at this fill.
+        let stall =
+            (layout.host_loss.is_some() && !host_safe) || (layout.osd_loss.is_some() && !osd_safe);
         ClusterMonth {
-            raw_cap,
+            raw_cap: layout.raw_capacity,
             raw_used: load.raw_used,
             usable,
-            util,
+            util: fill.util,
             stall,
-            max_avail: ceph::max_avail_gib(
-                raw_cap,
-                load.raw_used,
-                cluster.full_ratio,
-                imbalance,
-                load.rate,
-            ),
-            writable: ceph::writable_gib(
-                raw_cap,
-                load.raw_used,
-                cluster.full_ratio,
-                imbalance,
-                load.rate,
-                cluster.overhead,
-            ),
+            max_avail: fill.avail_raw / load.rate,
+            writable: fill.writable_raw / per_stored,
             safe: host_safe && osd_safe,
             osd_safe,
             overcommit: if usable > 0.0 { thin / usable } else { 0.0 },
-            osds: (self.hosts * self.osds_per_host) as f64,
+            osds: layout.size.len() as f64,
         }
     }
 
@@ -146,10 +122,10 @@ impl ClusterState {
         &mut self,
         cluster: &CephCluster,
         month: u32,
-        raw_used: f64,
+        spread: f64,
         util: f64,
     ) -> bool {
-        self.history = [raw_used, self.history[0], self.history[1]];
+        self.history = [spread, self.history[0], self.history[1]];
         self.months_seen += 1;
         let Some(expansion) = &cluster.expansion else {
             return false;
@@ -161,11 +137,9 @@ impl ClusterState {
         if expansion.projected && !fire && self.months_seen >= 2 {
             let span = (self.months_seen - 1).min(2) as f64;
             let slope = (self.history[0] - self.history[span as usize]) / span;
-            let incoming = self.orders.len() as f64
-                * expansion.add.raw_capacity(self.hosts, self.host_capacity);
-            let ahead = raw_used + slope.max(0.0) * expansion.lead_time_months.max(1) as f64;
-            fire = ceph::fullest_osd_util(ahead, self.raw_capacity() + incoming, self.imbalance)
-                > cluster.nearfull_ratio;
+            let ahead = spread + slope.max(0.0) * expansion.lead_time_months.max(1) as f64;
+            let then = cluster.layout(self.landed + self.orders.len() as u32);
+            fire = then.util(ahead) > cluster.nearfull_ratio;
         }
         if fire {
             self.orders.push(month + expansion.lead_time_months.max(1));
@@ -187,17 +161,11 @@ impl ClusterState {
     }
 
     /// Back to the cluster as built, with this trial's expansion prices.
-    pub(crate) fn reset<R: rand::Rng + ?Sized>(
-        &mut self,
-        cluster: &CephCluster,
-        widest: u32,
-        rng: &mut R,
-    ) {
+    pub(crate) fn reset<R: rand::Rng + ?Sized>(&mut self, cluster: &CephCluster, rng: &mut R) {
         self.hosts = cluster.hosts;
         self.osds_per_host = cluster.osds_per_host;
         self.host_capacity = cluster.osds_per_host as f64 * cluster.osd_size_gib;
-        self.imbalance = cluster.imbalance;
-        self.widest = widest;
+        self.landed = 0;
         self.added_units = 0;
         self.orders.clear();
         self.amortised.clear();
@@ -222,6 +190,8 @@ impl ClusterState {
 pub(crate) struct PoolLoad {
     /// Raw used, GiB: Σ stored × rate × (1 + overhead) + pre-existing raw data.
     pub(crate) raw_used: f64,
+    /// What the modelled pools take of it: Σ stored × rate × (1 + overhead).
+    pub(crate) pools_raw: f64,
     /// Raw bytes per stored byte, weighted by what each pool stores.
     pub(crate) rate: f64,
     /// Hosts the widest pool spans.

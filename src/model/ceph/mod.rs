@@ -17,8 +17,13 @@
 //! full < backfillfull, or full > `osd_failsafe_full_ratio` (0.97): see [`check_ratios`].
 
 pub(crate) mod cluster;
+pub mod crush;
+pub mod layout;
 
 use super::dist::Dist;
+use crush::Rule;
+use layout::{Layout, OsdSpec};
+use std::sync::{Arc, OnceLock};
 
 /// `osd_failsafe_full_ratio`: the OSD refuses writes above it whatever the map says.
 pub const FAILSAFE_FULL_RATIO: f64 = 0.97;
@@ -145,9 +150,84 @@ pub struct CephCluster {
     pub expansion: Option<CephExpansion>,
     /// The Rook CephCluster's name, where it differs from the scenario's name for the cluster.
     pub rook: Option<String>,
+    /// The OSDs one by one, where the scenario lists them (an ingested cluster); empty: `hosts`
+    /// equal hosts of `osds_per_host` OSDs of `osd_size_gib`, the fullest at `imbalance`.
+    pub osds: Vec<OsdSpec>,
+    /// The CRUSH rule of the widest pool, which decides where a lost OSD's data goes.
+    pub rule: Rule,
+    /// The layouts after 0, 1, 2 … landed orders, built once when a trial first needs them.
+    pub stages: Stages,
+}
+
+/// The layouts of a cluster after each number of landed orders, shared by every trial (and by
+/// the variants cloned from one model, which change triggers, never the layout's inputs).
+#[derive(Debug, Clone)]
+pub struct Stages(Arc<Vec<OnceLock<Layout>>>);
+
+impl Default for Stages {
+    fn default() -> Stages {
+        Stages::new(1)
+    }
+}
+
+impl Stages {
+    /// Room for `count` stages (0 … count − 1 landed orders).
+    pub fn new(count: usize) -> Stages {
+        Stages(Arc::new(
+            (0..count.max(1)).map(|_| OnceLock::new()).collect(),
+        ))
+    }
 }
 
 impl CephCluster {
+    /// The layout once `landed` orders have landed (built the first time it is asked for).
+    pub fn layout(&self, landed: u32) -> &Layout {
+        let stages = &self.stages.0;
+        let k = (landed as usize).min(stages.len() - 1);
+        stages[k].get_or_init(|| self.build_layout(k as u32))
+    }
+
+    /// Hosts, OSDs per host and OSD size after `landed` orders, as the scenario counts them.
+    pub fn shape_after(&self, landed: u32) -> (u32, u32, f64) {
+        let (mut hosts, mut per_host) = (self.hosts, self.osds_per_host);
+        let mut host_capacity = per_host as f64 * self.osd_size_gib;
+        if let Some(e) = &self.expansion {
+            for _ in 0..landed {
+                match e.add {
+                    ExpansionAdd::Osds {
+                        per_host: p,
+                        osd_size_gib,
+                    } => {
+                        per_host += p;
+                        host_capacity += p as f64 * osd_size_gib;
+                    }
+                    ExpansionAdd::Hosts(n) => hosts += n,
+                }
+            }
+        }
+        (hosts, per_host, host_capacity / per_host.max(1) as f64)
+    }
+
+    fn build_layout(&self, landed: u32) -> Layout {
+        let (hosts, per_host, osd_size) = self.shape_after(landed);
+        if self.osds.is_empty() {
+            let imbalance = if landed == 0 {
+                self.imbalance
+            } else {
+                self.imbalance_after(hosts, per_host, self.rule.width())
+            };
+            return layout::uniform(
+                hosts,
+                per_host,
+                osd_size,
+                imbalance,
+                self.rule,
+                self.backfillfull_ratio,
+            );
+        }
+        layout::listed(self, landed, self.rule, self.backfillfull_ratio)
+    }
+
     /// The imbalance after an expansion leaves `osds_per_host` OSDs on `hosts` hosts under a
     /// pool `widest` hosts wide.
     pub fn imbalance_after(&self, hosts: u32, osds_per_host: u32, widest: u32) -> f64 {
