@@ -5,6 +5,11 @@
 #
 #   scripts/live-ceph.sh start DIR SIZE_GIB[:HOST] ...   # one OSD per argument
 #   scripts/live-ceph.sh stop DIR
+#   scripts/live-ceph.sh fill DIR POOL PREFIX COUNT BYTES   # COUNT objects of BYTES each
+#
+# `fill` writes through librados (Debian's python3-rados, a dependency of ceph-common) many
+# small objects at once, so that each placement group takes its part of the data and the OSDs
+# fill by their PG counts, as a pool of many objects does.
 #
 # After `start`, `ceph -c DIR/ceph.conf …` and `rados -c DIR/ceph.conf …` talk to it.
 set -euo pipefail
@@ -31,6 +36,28 @@ stop() {
 if [ "$cmd" = stop ]; then
   stop "$dir"
   exit 0
+fi
+
+if [ "$cmd" = fill ]; then
+  pool=${3:?a pool} prefix=${4:?a prefix} count=${5:?a count} bytes=${6:?a size}
+  exec timeout 300 /usr/bin/python3 - "$dir/ceph.conf" "$pool" "$prefix" "$count" "$bytes" <<'PY'
+import os, sys, rados
+conf, pool, prefix, count, size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+cluster = rados.Rados(conffile=conf)
+cluster.connect(timeout=30)
+io = cluster.open_ioctx(pool)
+pending = []
+for i in range(count):
+    pending.append(io.aio_write_full(f"{prefix}-{i}", os.urandom(size)))
+    if len(pending) >= 64:
+        for c in pending:
+            c.wait_for_complete()
+        pending = []
+for c in pending:
+    c.wait_for_complete()
+io.close()
+cluster.shutdown()
+PY
 fi
 
 shift 2

@@ -214,9 +214,20 @@ fn complete_osd_df_sets_the_fullest_osd() {
     let c = plan.cluster.as_ref().expect("a cluster");
     assert_eq!((c.hosts.value, c.osds_per_host.value), (2, 2));
     assert!((c.osd_size_gib.value - 100.0).abs() < 1e-9);
-    assert!((c.imbalance.as_ref().expect("imbalance").value - 0.2).abs() < 1e-12);
+    // A tree that names every in OSD's host: the scenario lists them one by one (the out
+    // osd.4 left out), and the fullest is theirs, not a single imbalance.
+    assert!(c.imbalance.is_none());
+    let ids: Vec<(i64, &str)> = c.osds.iter().map(|o| (o.id, o.host.as_str())).collect();
+    assert_eq!(ids, vec![(0, "a"), (1, "a"), (2, "b"), (3, "b")]);
     let out = dir.path().join("s.toml");
-    std::fs::write(&out, write::scenario(&plan, "s", &[])).expect("written");
+    let written = write::scenario(&plan, "s", &[]);
+    assert!(
+        written.contains(
+            r#"{ id = 0, host = "a", size = "100Gi", weight = 0.09766, used = "30Gi" },"#
+        ),
+        "{written}"
+    );
+    std::fs::write(&out, written).expect("written");
     let scenario = headroom::scenario::load(&out).expect("valid");
     let rows = check::month_zero(&scenario.model, &plan, &ceph);
     exact(&rows, "fullest OSD, utilisation", 0.3);

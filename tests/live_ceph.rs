@@ -457,3 +457,123 @@ fn equal_osds_fill_as_headroom_projects() {
     assert_eq!(raw(refused), raw(refused - 1), "raw used stops at full");
     assert!((agg.cell(refused, Metric::CephUnwrittenGib).mean() - 0.25).abs() < 1e-9);
 }
+
+/// OSDs of unequal size (3, 3, 3 and 4.5 GiB, each its own host), a size-3 pool of 64 PGs,
+/// 0.25 GiB a step in 4096 objects of 64 KiB, ratios 0.45 / 0.55 / 0.65. A size-3 pool on four
+/// hosts cannot give the 4.5 GiB OSD its weight's share (it would need more than every PG), so
+/// the small OSDs fill faster than the mean says, each by its own PG count. Projected from the
+/// capture of step 2 (per OSD: what each holds, new data by `ceph osd df`'s pgs), every later
+/// step: the fullest OSD within 1 point, MAX AVAIL within 3% (or, near 0, the fullest OSD's
+/// 1 point carried into it), and the steps of nearfull, backfillfull and full those Ceph
+/// raised.
+#[test]
+fn unequal_osds_fill_by_their_placement_groups() {
+    let Some(c) = start(&["3", "3", "3", "4.5"]) else {
+        return;
+    };
+    c.ceph(&["osd", "pool", "create", "rbd", "64", "64", "replicated"]);
+    c.ceph(&["osd", "pool", "set", "rbd", "size", "3"]);
+    c.ceph(&["osd", "pool", "application", "enable", "rbd", "rbd"]);
+    c.ceph(&["osd", "set-nearfull-ratio", "0.45"]);
+    c.ceph(&["osd", "set-backfillfull-ratio", "0.55"]);
+    c.ceph(&["osd", "set-full-ratio", "0.65"]);
+    let work = c.dir.path().join("work");
+    std::fs::create_dir_all(&work).expect("work folder");
+    const SMALL: u64 = 64 * 1024;
+    const PER_STEP: u64 = 4096;
+    let mut steps: Vec<Snapshot> = Vec::new();
+    for step in 0..16u32 {
+        if step > 0 {
+            let ok = Command::new(script())
+                .arg("fill")
+                .arg(c.dir.path())
+                .args(["rbd", &format!("s{step}"), &PER_STEP.to_string()])
+                .arg(SMALL.to_string())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "step {step}: Ceph took no write before OSD_FULL");
+        }
+        let s = c.settle("rbd", step as u64 * PER_STEP * SMALL);
+        let full = s.checks.iter().any(|k| k == "OSD_FULL");
+        steps.push(s);
+        c.capture(&work.join(format!("step-{step}")));
+        if full {
+            break;
+        }
+    }
+    assert!(
+        steps
+            .last()
+            .is_some_and(|s| s.checks.iter().any(|k| k == "OSD_FULL")),
+        "Ceph reached OSD_FULL within the steps: {steps:#?}"
+    );
+    const FROM: usize = 2;
+    let dir = work.join(format!("step-{FROM}"));
+    let captures: Vec<PathBuf> = ["df.json", "osd-df.json", "osd-dump.json", "status.json"]
+        .iter()
+        .map(|f| dir.join(f))
+        .collect();
+    let ingested = ingest(&captures, &work.join("from.toml"));
+    assert!(
+        ingested.contains("osds = ["),
+        "ingest lists the OSDs:\n{ingested}"
+    );
+    let months = (steps.len() - FROM) as u32;
+    let path = work.join("projected.toml");
+    std::fs::write(&path, projected(&ingested, months)).expect("written");
+    let scenario = headroom::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let cfg = headroom::engine::RunConfig {
+        trials: 1,
+        seed: 1,
+        threads: Some(1),
+    };
+    let agg = headroom::engine::run(&scenario.model, &cfg, &|_| {}).expect("a run");
+    let mut table =
+        String::from("step  Ceph fullest  headroom  Ceph MAX AVAIL  headroom   Ceph checks\n");
+    let later = &steps[FROM..];
+    for (k, s) in later.iter().enumerate() {
+        let util = agg.cell(k, Metric::CephFullestOsdUtil).mean();
+        let avail = agg.cell(k, Metric::CephMaxAvailGib).mean();
+        let ceph_avail = s.max_avail as f64 / GIB;
+        table.push_str(&format!(
+            "{:>4}  {:>12.4}  {util:>8.4}  {ceph_avail:>14.3}  {avail:>8.3}   {}\n",
+            k + FROM,
+            s.fullest,
+            s.checks.join(" ")
+        ));
+    }
+    eprintln!("{table}");
+    for (k, s) in later.iter().enumerate() {
+        let util = agg.cell(k, Metric::CephFullestOsdUtil).mean();
+        let avail = agg.cell(k, Metric::CephMaxAvailGib).mean();
+        let ceph_avail = s.max_avail as f64 / GIB;
+        assert!(
+            (util - s.fullest).abs() <= 0.01,
+            "step {}: fullest OSD {util:.4} projected, Ceph {:.4}\n{table}",
+            k + FROM,
+            s.fullest
+        );
+        // 3%, or near 0 what the fullest OSD's 1 point is in MAX AVAIL: the bounding 3 GiB
+        // OSD has 3/13.5 of the weight, so 0.01 × 3 / (3/13.5) / 3 = 0.045 GiB.
+        assert!(
+            (avail - ceph_avail).abs() <= (0.03 * ceph_avail).max(0.045),
+            "step {}: MAX AVAIL {avail:.3} GiB projected, Ceph {ceph_avail:.3}\n{table}",
+            k + FROM
+        );
+    }
+    let first = |check: &str| {
+        later
+            .iter()
+            .position(|s| s.checks.iter().any(|k| k == check))
+    };
+    let first_past = |ratio: f64| {
+        (0..later.len()).find(|&k| agg.cell(k, Metric::CephFullestOsdUtil).mean() > ratio)
+    };
+    assert_eq!(first_past(0.45), first("OSD_NEARFULL"), "nearfull\n{table}");
+    assert_eq!(
+        first_past(0.55),
+        first("OSD_BACKFILLFULL"),
+        "backfillfull\n{table}"
+    );
+    assert_eq!(first_past(0.65), first("OSD_FULL"), "full\n{table}");
+}

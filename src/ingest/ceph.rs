@@ -86,6 +86,8 @@ pub struct Osd {
     pub crush_weight: f64,
     /// Reweight (0: out).
     pub reweight: f64,
+    /// Placement-group copies it holds (`pgs`, Luminous on).
+    pub pgs: Option<f64>,
 }
 
 impl Osd {
@@ -289,6 +291,7 @@ impl CephFacts {
                 used_gib: field("kb_used")? * 1024.0 / GIB,
                 crush_weight: field("crush_weight")?,
                 reweight: field("reweight")?,
+                pgs: number(n.get("pgs")),
             });
         }
         if !osds.is_empty() {

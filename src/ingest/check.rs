@@ -70,13 +70,7 @@ pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
             let Some(avail) = &p.max_avail_gib else {
                 continue;
             };
-            let month0 = model::max_avail_gib(
-                cap,
-                used,
-                cluster.full_ratio,
-                cluster.imbalance,
-                p.protection.value.rate(),
-            );
+            let month0 = month0_avail(cluster, used, p.protection.value.rate());
             rows.push(row(
                 &format!("MAX AVAIL {}, GiB", p.name),
                 avail.value,
@@ -95,8 +89,7 @@ pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
         if let (true, Some(main)) = (c.osds_complete, main_pool(&c.pools)) {
             let rate = main.protection.value.rate();
             let from_osds = model::rule_avail_gib(&osds, cluster.full_ratio) / rate;
-            let month0 =
-                model::max_avail_gib(cap, used, cluster.full_ratio, cluster.imbalance, rate);
+            let month0 = month0_avail(cluster, used, rate);
             rows.push(row(
                 &format!(
                     "MAX AVAIL {} from the OSDs (get_rule_avail), GiB",
@@ -117,6 +110,17 @@ pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
         ));
     }
     rows
+}
+
+/// Month 0's MAX AVAIL of a pool of `rate` on the scenario's layout, with `used` raw GiB in
+/// the cluster (get_rule_avail per OSD, as the run computes it).
+fn month0_avail(cluster: &crate::model::CephCluster, used: f64, rate: f64) -> f64 {
+    let spread = if cluster.osds.is_empty() {
+        used
+    } else {
+        used - cluster.initial_raw_used_gib
+    };
+    cluster.layout(0).fill(spread, cluster.full_ratio).avail_raw / rate
 }
 
 /// What Ceph's health says of its fullest OSD against month 0's (1: the check is raised):

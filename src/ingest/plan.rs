@@ -66,6 +66,28 @@ pub struct ClusterPlan {
     /// Whether the OSD capture covers the whole raw capacity (else its fullest OSD and its
     /// weights speak for part of the cluster only).
     pub osds_complete: bool,
+    /// The in OSDs one by one with their hosts, where the captures give all of them (`ceph
+    /// osd df tree`): the scenario then lists them, and the imbalance is theirs.
+    pub osds: Vec<OsdPlan>,
+    /// Where the OSD list came from.
+    pub osds_source: String,
+}
+
+/// One in OSD as the scenario lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OsdPlan {
+    /// `osd.N`.
+    pub id: i64,
+    /// Its host bucket.
+    pub host: String,
+    /// Size, GiB.
+    pub size_gib: f64,
+    /// CRUSH weight.
+    pub weight: f64,
+    /// Raw used, GiB.
+    pub used_gib: f64,
+    /// Its PG copies over all the in OSDs' (None: `pgs` not captured; by weight).
+    pub share: Option<f64>,
 }
 
 /// A pool as captured.
@@ -246,6 +268,7 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
             };
             Figure::known(u, format!("{osd_source} (the fullest in OSD, kb_used / kb{of})"))
         });
+    let listed = osd_plans(ceph, &osds, osds_complete);
     let imbalance = measured_imbalance(
         &raw_capacity_gib,
         &raw_used_gib,
@@ -253,6 +276,8 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
         &pools,
         ratios.value.full,
     );
+    // Listed OSDs say how full each is: no single imbalance then.
+    let imbalance = imbalance.filter(|_| listed.is_empty());
     let overhead = Figure::asked(
         DEFAULT_OVERHEAD,
         "headroom's default BlueStore allocation overhead on new data; today's raw used is matched exactly through initial_raw_used",
@@ -274,7 +299,45 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
         initial_raw_used_gib: raw_used_gib.value,
         pools,
         osds_complete,
+        osds: listed,
+        osds_source: osd_source,
     })
+}
+
+/// The in OSDs with their hosts and PG shares, when `ceph osd df tree` covers the cluster and
+/// names a host for each; else none (the scenario then gives hosts × OSDs × size and an
+/// imbalance).
+fn osd_plans(ceph: &CephFacts, osds: &[super::ceph::Osd], complete: bool) -> Vec<OsdPlan> {
+    let Some(hosts) = &ceph.hosts else {
+        return Vec::new();
+    };
+    if !complete {
+        return Vec::new();
+    }
+    let host_of = |id: i64| {
+        hosts
+            .value
+            .iter()
+            .find(|(_, ids)| ids.contains(&id))
+            .map(|(name, _)| name.clone())
+    };
+    let pgs: f64 = osds.iter().filter_map(|o| o.pgs).sum();
+    let every_pgs = osds.iter().all(|o| o.pgs.is_some()) && pgs > 0.0;
+    let mut out = Vec::new();
+    for o in osds {
+        let Some(host) = host_of(o.id) else {
+            return Vec::new();
+        };
+        out.push(OsdPlan {
+            id: o.id,
+            host,
+            size_gib: o.size_gib,
+            weight: o.crush_weight,
+            used_gib: o.used_gib,
+            share: every_pgs.then(|| o.pgs.unwrap_or(0.0) / pgs),
+        });
+    }
+    out
 }
 
 fn as_model(o: &super::ceph::Osd) -> model::Osd {

@@ -222,6 +222,46 @@ fn class(out: &mut String, c: &ClassPlan, cluster: Option<&str>) {
     b.render(out);
 }
 
+/// The in OSDs one by one (`osds = [ … ]`): where new data lands (each OSD's share of the PG
+/// copies) and what each already holds.
+fn osd_list(out: &mut String, c: &ClusterPlan) {
+    if c.osds.is_empty() {
+        return;
+    }
+    let by = if c.osds.iter().all(|o| o.share.is_some()) {
+        "share = its PG copies (pgs) over all the in OSDs'"
+    } else {
+        "no pgs captured: new data lands by CRUSH weight"
+    };
+    let _ = writeln!(
+        out,
+        "# The in OSDs ({}): size = kb, used = kb_used, weight = crush_weight; {by}.",
+        c.osds_source
+    );
+    out.push_str("osds = [\n");
+    for o in &c.osds {
+        let share = o
+            .share
+            .map_or(String::new(), |s| format!(", share = {}", round(s, 6)));
+        let _ = writeln!(
+            out,
+            "  {{ id = {}, host = {}, size = {}, weight = {}, used = {}{share} }},",
+            o.id,
+            string(&o.host),
+            string(&quantity(o.size_gib)),
+            o.weight,
+            string(&quantity(o.used_gib)),
+        );
+    }
+    out.push_str("]\n");
+}
+
+/// `v` to `digits` decimals, as TOML prints it.
+fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
 fn cluster(out: &mut String, c: &ClusterPlan) {
     let _ = writeln!(out, "\n[ceph.{}]", key(&c.name));
     let mut b = Block::default();
@@ -255,6 +295,7 @@ fn cluster(out: &mut String, c: &ClusterPlan) {
         ),
     );
     b.render(out);
+    osd_list(out, c);
     let _ = writeln!(
         out,
         "# Raw capacity {} ({}); raw used {} ({}).",
