@@ -69,6 +69,8 @@ pub struct Layout {
     pub osd_loss: Option<Loss>,
     /// Losing one host, where a spare host exists.
     pub host_loss: Option<Loss>,
+    /// The OSDs the month's loop reads ([`distinct`]).
+    distinct: Vec<HotOsd>,
 }
 
 /// The month's figures of a layout under a pools' raw use R.
@@ -117,7 +119,9 @@ impl Layout {
             hosts: map.hosts.len() as u32,
             osd_loss: None,
             host_loss: None,
+            distinct: Vec::new(),
         };
+        layout.distinct = distinct(&layout);
         let placement = Placement::new(map, rule, SIMULATED_PGS);
         let n = map.osds();
         let mut out = vec![false; n];
@@ -181,8 +185,8 @@ impl Layout {
     #[inline]
     pub fn util(&self, r: f64) -> f64 {
         let mut util: f64 = 0.0;
-        for i in 0..self.size.len() {
-            util = util.max((self.base[i] + self.share[i] * r) / self.size[i]);
+        for o in &self.distinct {
+            util = util.max((o.base + o.share * r) / o.size);
         }
         util
     }
@@ -196,18 +200,16 @@ impl Layout {
             writable_raw: f64::INFINITY,
             usable_raw: f64::INFINITY,
         };
-        for i in 0..self.size.len() {
-            let used = self.base[i] + self.share[i] * r;
-            let room = full_ratio * self.size[i] - used;
-            f.util = f.util.max(used / self.size[i]);
-            if self.weight_share[i] > 0.0 {
-                f.avail_raw = f.avail_raw.min(room.max(0.0) / self.weight_share[i]);
-            }
-            if self.share[i] > 0.0 {
-                f.writable_raw = f.writable_raw.min(room / self.share[i]);
+        for o in &self.distinct {
+            let used = o.base + o.share * r;
+            let room = full_ratio * o.size - used;
+            f.util = f.util.max(used / o.size);
+            f.avail_raw = f.avail_raw.min(room.max(0.0) * o.per_weight);
+            if o.per_share > 0.0 {
+                f.writable_raw = f.writable_raw.min(room * o.per_share);
                 f.usable_raw = f
                     .usable_raw
-                    .min((full_ratio * self.size[i] - self.base[i]) / self.share[i]);
+                    .min((full_ratio * o.size - o.base) * o.per_share);
             }
         }
         for v in [&mut f.avail_raw, &mut f.writable_raw, &mut f.usable_raw] {
@@ -215,6 +217,52 @@ impl Layout {
         }
         f
     }
+}
+
+/// An OSD as the month's loop reads it: its figures side by side, and the reciprocals of its
+/// shares (0 where it has none: it bounds nothing).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HotOsd {
+    size: f64,
+    base: f64,
+    share: f64,
+    per_weight: f64,
+    per_share: f64,
+}
+
+/// The OSDs the month must look at: the fullest OSD, MAX AVAIL and what can be written are
+/// minima and maxima over OSDs, so OSDs alike in size, use, share and weight count once (the
+/// equal OSDs of a hand-written cluster are two kinds: the fullest and the rest).
+fn distinct(layout: &Layout) -> Vec<HotOsd> {
+    let mut out: Vec<HotOsd> = Vec::new();
+    for i in 0..layout.size.len() {
+        let ws = layout.weight_share[i];
+        let hot = HotOsd {
+            size: layout.size[i],
+            base: layout.base[i],
+            share: layout.share[i],
+            per_weight: if ws > 0.0 { 1.0 / ws } else { 0.0 },
+            per_share: if layout.share[i] > 0.0 {
+                1.0 / layout.share[i]
+            } else {
+                0.0
+            },
+        };
+        // An OSD of no weight is not in get_rule_avail's set: a 0 × room never bounds (the
+        // minimum starts at infinity and room is floored at 0 first).
+        let hot = if ws > 0.0 {
+            hot
+        } else {
+            HotOsd {
+                per_weight: f64::INFINITY,
+                ..hot
+            }
+        };
+        if !out.contains(&hot) {
+            out.push(hot);
+        }
+    }
+    out
 }
 
 /// Where the copies of lost OSDs go, as parts of what they held.
