@@ -40,7 +40,7 @@ fi
 
 if [ "$cmd" = fill ]; then
   pool=${3:?a pool} prefix=${4:?a prefix} count=${5:?a count} bytes=${6:?a size}
-  exec timeout 300 /usr/bin/python3 - "$dir/ceph.conf" "$pool" "$prefix" "$count" "$bytes" <<'PY'
+  exec timeout 120 /usr/bin/python3 - "$dir/ceph.conf" "$pool" "$prefix" "$count" "$bytes" <<'PY'
 import os, sys, rados
 conf, pool, prefix, count, size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 cluster = rados.Rados(conffile=conf)

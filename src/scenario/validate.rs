@@ -996,10 +996,13 @@ fn listed_osds(
             ),
         );
     }
-    if osds.iter().any(|o| o.share > 0.0) && osds.iter().any(|o| o.share == 0.0 && o.weight > 0.0) {
+    // A share of 0 is an OSD no PG of the pools maps to (new, or of another device class);
+    // a share given for some OSDs and not others is a list cut short.
+    let given = list.iter().filter(|o| o.share.is_some()).count();
+    if given > 0 && given < list.len() {
         ck.err(
             &okey,
-            "some OSDs have a share and others none: give every OSD its share of the PGs, or none (by weight)",
+            "some OSDs have a share and others none: give every OSD its share of the PGs (0 for none), or no OSD one (new data then lands by CRUSH weight)",
         );
     }
     osds
