@@ -185,6 +185,33 @@ fn ceph_table(out: &mut String, c: &ClusterChoice) {
     }
 }
 
+/// Which loss bounds the trigger: the fullest-OSD fill from which losing one OSD or one host
+/// would stall recovery at backfillfull, as built and after the first order (CRUSH's own
+/// placement of the lost data).
+fn losses_line(cluster: &crate::model::CephCluster) -> String {
+    let stage = |landed: u32| {
+        let s = cluster.stall_points(landed);
+        let osd = match (s.osd, s.first_osd) {
+            (Some(u), Some(id)) => format!("an OSD loss (osd.{id} first) from {}", pct(u)),
+            (Some(u), None) => format!("an OSD loss from {}", pct(u)),
+            (None, _) => "an OSD loss cannot re-replicate".to_string(),
+        };
+        let host = match s.host {
+            Some(u) => format!("a host loss from {}", pct(u)),
+            None => "a host loss runs degraded (no spare host)".to_string(),
+        };
+        format!("{osd}, {host}")
+    };
+    let mut line = format!(
+        "recovery stalls at backfillfull, by the fullest OSD (CRUSH placement): as built, {}",
+        stage(0)
+    );
+    if cluster.expansion.is_some() {
+        line.push_str(&format!("; after the first order, {}", stage(1)));
+    }
+    line
+}
+
 fn cluster_section(out: &mut String, c: &ClusterRecommendation, model: &Model, cur: &str) {
     let ch = &c.choice;
     let lead = ch.lead_time_months;
@@ -202,6 +229,9 @@ fn cluster_section(out: &mut String, c: &ClusterRecommendation, model: &Model, c
             }
             if t.orders.is_empty() {
                 let _ = writeln!(out, "  no order falls due within the horizon");
+            }
+            if let Some(cluster) = model.ceph.iter().find(|k| k.name == ch.cluster) {
+                let _ = writeln!(out, "  {}", losses_line(cluster));
             }
         }
         None => {

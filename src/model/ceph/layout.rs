@@ -447,6 +447,35 @@ pub fn listed(cluster: &CephCluster, landed: u32, rule: Rule, backfillfull: f64)
     Layout::new(&map, size, base, share, rule, backfillfull, false)
 }
 
+/// `hosts` alike hosts whose OSDs differ in size (a 1 TiB disk added beside a 500 GiB one):
+/// CRUSH weight by size, data by weight (each OSD as full as the others), the first OSD
+/// holding `(1 + imbalance)` times its part and the others the rest in proportion. The losses
+/// are simulated OSD by OSD (no pooling: a host's OSDs are not alike).
+pub fn mixed(
+    hosts: u32,
+    host_sizes: &[f64],
+    imbalance: f64,
+    rule: Rule,
+    backfillfull: f64,
+) -> Layout {
+    let per_host = host_sizes.len() as u32;
+    let mut map = uniform_map(hosts, per_host, 1.0);
+    let size: Vec<f64> = (0..hosts)
+        .flat_map(|_| host_sizes.iter().copied())
+        .collect();
+    map.weights = size.iter().map(|s| s / 1024.0).collect();
+    let total: f64 = size.iter().sum();
+    let first = (1.0 + imbalance) * size[0] / total;
+    let rest = ((1.0 - first) / (1.0 - size[0] / total)).max(0.0);
+    let share: Vec<f64> = size
+        .iter()
+        .enumerate()
+        .map(|(i, s)| if i == 0 { first } else { rest * s / total })
+        .collect();
+    let n = size.len();
+    Layout::new(&map, size, vec![0.0; n], share, rule, backfillfull, false)
+}
+
 /// `hosts` hosts of `per_host` OSDs of CRUSH weight `weight` each, numbered host by host.
 pub fn uniform_map(hosts: u32, per_host: u32, weight: f64) -> Map {
     Map {
@@ -461,6 +490,21 @@ pub fn uniform_map(hosts: u32, per_host: u32, weight: f64) -> Map {
 mod tests {
     use super::*;
     use crate::model::ceph;
+
+    /// Hosts of a 500 GiB and a 1 TiB OSD: each OSD as full as the others (data by weight),
+    /// the first (1 + imbalance) times that; and a lost 1 TiB OSD's data spreads wider than
+    /// its sibling alone (5 hosts, size 3), so an OSD loss stalls later than "the sibling takes
+    /// all" would say.
+    #[test]
+    fn mixed_hosts_fill_by_size() {
+        let l = mixed(5, &[500.0, 1024.0], 0.1, Rule::Firstn(3), 0.9);
+        let r = 3000.0;
+        assert!((l.util(r) - ceph::fullest_osd_util(r, 5.0 * 1524.0, 0.1)).abs() < 1e-12);
+        let limit = l.osd_loss.unwrap().limit;
+        // All of a 1 TiB OSD's data on its 500 GiB sibling: 0.9 × 500 / (share_0 + share_1).
+        let all = 0.9 * 500.0 / (l.share[0] + l.share[1]);
+        assert!(limit > all * 1.3, "{limit} vs {all}");
+    }
 
     /// The single-imbalance model per OSD gives the closed forms: fullest OSD
     /// `R / C × (1 + imbalance)`, MAX AVAIL `full × C − (1 + imbalance) R`, writable

@@ -159,6 +159,17 @@ pub struct CephCluster {
     pub stages: Stages,
 }
 
+/// Where recovery from a loss would stall, as the fullest OSD's utilisation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StallPoints {
+    /// Losing one OSD (the worst one).
+    pub osd: Option<f64>,
+    /// Losing one host (the worst one).
+    pub host: Option<f64>,
+    /// The listed OSD whose loss stalls first.
+    pub first_osd: Option<i64>,
+}
+
 /// The layouts of a cluster after each number of landed orders, shared by every trial (and by
 /// the variants cloned from one model, which change triggers, never the layout's inputs).
 #[derive(Debug, Clone)]
@@ -187,45 +198,64 @@ impl CephCluster {
         stages[k].get_or_init(|| self.build_layout(k as u32))
     }
 
-    /// Hosts, OSDs per host and OSD size after `landed` orders, as the scenario counts them.
-    pub fn shape_after(&self, landed: u32) -> (u32, u32, f64) {
-        let (mut hosts, mut per_host) = (self.hosts, self.osds_per_host);
-        let mut host_capacity = per_host as f64 * self.osd_size_gib;
+    /// The fullest-OSD utilisation from which losing one OSD, and one host, would stall
+    /// recovery once `landed` orders have landed (None: that loss cannot re-replicate at all,
+    /// there being no spare failure domain); and the OSD (its `osd.N` where the scenario lists
+    /// the OSDs) whose loss comes first.
+    pub fn stall_points(&self, landed: u32) -> StallPoints {
+        let layout = self.layout(landed);
+        let util_at = |limit: f64| layout.util(limit.max(0.0));
+        StallPoints {
+            osd: layout.osd_loss.map(|l| util_at(l.limit)),
+            host: layout.host_loss.map(|l| util_at(l.limit)),
+            first_osd: layout
+                .osd_loss
+                .and_then(|l| (landed == 0).then(|| self.osds.get(l.which).map(|o| o.id)))
+                .flatten(),
+        }
+    }
+
+    /// Hosts, and the sizes of one host's OSDs, after `landed` orders (every host alike).
+    pub fn shape_after(&self, landed: u32) -> (u32, Vec<f64>) {
+        let mut hosts = self.hosts;
+        let mut sizes = vec![self.osd_size_gib; self.osds_per_host as usize];
         if let Some(e) = &self.expansion {
             for _ in 0..landed {
                 match e.add {
                     ExpansionAdd::Osds {
-                        per_host: p,
+                        per_host,
                         osd_size_gib,
-                    } => {
-                        per_host += p;
-                        host_capacity += p as f64 * osd_size_gib;
-                    }
+                    } => sizes.extend((0..per_host).map(|_| osd_size_gib)),
                     ExpansionAdd::Hosts(n) => hosts += n,
                 }
             }
         }
-        (hosts, per_host, host_capacity / per_host.max(1) as f64)
+        (hosts, sizes)
     }
 
     fn build_layout(&self, landed: u32) -> Layout {
-        let (hosts, per_host, osd_size) = self.shape_after(landed);
-        if self.osds.is_empty() {
-            let imbalance = if landed == 0 {
-                self.imbalance
-            } else {
-                self.imbalance_after(hosts, per_host, self.rule.width())
-            };
-            return layout::uniform(
+        if !self.osds.is_empty() {
+            return layout::listed(self, landed, self.rule, self.backfillfull_ratio);
+        }
+        let (hosts, sizes) = self.shape_after(landed);
+        let per_host = sizes.len() as u32;
+        let imbalance = if landed == 0 {
+            self.imbalance
+        } else {
+            self.imbalance_after(hosts, per_host, self.rule.width())
+        };
+        if sizes.iter().all(|&s| s == sizes[0]) {
+            layout::uniform(
                 hosts,
                 per_host,
-                osd_size,
+                sizes[0],
                 imbalance,
                 self.rule,
                 self.backfillfull_ratio,
-            );
+            )
+        } else {
+            layout::mixed(hosts, &sizes, imbalance, self.rule, self.backfillfull_ratio)
         }
-        layout::listed(self, landed, self.rule, self.backfillfull_ratio)
     }
 
     /// The imbalance after an expansion leaves `osds_per_host` OSDs on `hosts` hosts under a
