@@ -109,20 +109,31 @@ impl Drop for Cluster {
 impl Cluster {
     /// `ceph ARGS…`, which must succeed; its stdout.
     fn ceph(&self, args: &[&str]) -> String {
-        let out = Command::new("timeout")
-            .arg("60")
-            .arg("ceph")
-            .arg("-c")
-            .arg(&self.conf)
-            .args(args)
-            .output()
-            .expect("running ceph");
-        assert!(
-            out.status.success(),
-            "ceph {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        // The CLI sometimes loses its session with the monitor on a loaded machine ("Error
+        // EPERM: problem getting command descriptions from mon", seen twice in CI runs) or
+        // hangs; the commands here are queries or idempotent settings, so such a failure is
+        // tried again, up to five times, and any other failure is reported at once.
+        let mut tries = 0;
+        loop {
+            let out = Command::new("timeout")
+                .arg("60")
+                .arg("ceph")
+                .arg("-c")
+                .arg(&self.conf)
+                .args(args)
+                .output()
+                .expect("running ceph");
+            if out.status.success() {
+                return String::from_utf8_lossy(&out.stdout).into_owned();
+            }
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            let transient = stderr.contains("problem getting command descriptions")
+                || out.status.code() == Some(124);
+            tries += 1;
+            assert!(transient && tries < 5, "ceph {args:?}: {stderr}");
+            eprintln!("notice: ceph {args:?} failed ({stderr}), trying again");
+            std::thread::sleep(Duration::from_secs(2));
+        }
     }
 
     /// `ceph ARGS… -f json`, parsed.
