@@ -239,6 +239,20 @@ impl Cluster {
         }
     }
 
+    /// A size-3 pool `rbd` of `pgs` PGs, the ratios lowered to 0.45 / 0.55 / 0.65 so that every
+    /// state is reached in a few GiB; returns the test's work folder.
+    fn size_3_pool(&self, pgs: &str) -> PathBuf {
+        self.ceph(&["osd", "pool", "create", "rbd", pgs, pgs, "replicated"]);
+        self.ceph(&["osd", "pool", "set", "rbd", "size", "3"]);
+        self.ceph(&["osd", "pool", "application", "enable", "rbd", "rbd"]);
+        self.ceph(&["osd", "set-nearfull-ratio", "0.45"]);
+        self.ceph(&["osd", "set-backfillfull-ratio", "0.55"]);
+        self.ceph(&["osd", "set-full-ratio", "0.65"]);
+        let work = self.dir.path().join("work");
+        std::fs::create_dir_all(&work).expect("work folder");
+        work
+    }
+
     /// The captures `ingest` reads, written into `dir`.
     fn capture(&self, dir: &Path) -> Vec<PathBuf> {
         std::fs::create_dir_all(dir).expect("capture folder");
@@ -283,6 +297,17 @@ fn object_file(path: &Path, bytes: u64) {
         data.extend_from_slice(&x.to_le_bytes());
     }
     std::fs::write(path, data).expect("object file");
+}
+
+/// One trial of the scenario at `path` (the projections are deterministic).
+fn one_trial(path: &Path) -> headroom::aggregate::Aggregate {
+    let scenario = headroom::scenario::load(path).unwrap_or_else(|e| panic!("{e}"));
+    let cfg = headroom::engine::RunConfig {
+        trials: 1,
+        seed: 1,
+        threads: Some(1),
+    };
+    headroom::engine::run(&scenario.model, &cfg, &|_| {}).expect("a run")
 }
 
 /// `ingest` of a step's captures: the scenario's text; month 0 must match every figure.
@@ -343,14 +368,7 @@ fn equal_osds_fill_as_headroom_projects() {
     let Some(c) = start(&["3", "3", "3"]) else {
         return;
     };
-    c.ceph(&["osd", "pool", "create", "rbd", "32", "32", "replicated"]);
-    c.ceph(&["osd", "pool", "set", "rbd", "size", "3"]);
-    c.ceph(&["osd", "pool", "application", "enable", "rbd", "rbd"]);
-    c.ceph(&["osd", "set-nearfull-ratio", "0.45"]);
-    c.ceph(&["osd", "set-backfillfull-ratio", "0.55"]);
-    c.ceph(&["osd", "set-full-ratio", "0.65"]);
-    let work = c.dir.path().join("work");
-    std::fs::create_dir_all(&work).expect("work folder");
+    let work = c.size_3_pool("32");
     let object = work.join("object");
     object_file(&object, OBJECT);
 
@@ -431,13 +449,7 @@ fn equal_osds_fill_as_headroom_projects() {
     let months = steps.len() as u32;
     let path = work.join("projected.toml");
     std::fs::write(&path, projected(&ingested[0], months)).expect("written");
-    let scenario = headroom::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let cfg = headroom::engine::RunConfig {
-        trials: 1,
-        seed: 1,
-        threads: Some(1),
-    };
-    let agg = headroom::engine::run(&scenario.model, &cfg, &|_| {}).expect("a run");
+    let agg = one_trial(&path);
     let mut table =
         String::from("step  Ceph fullest  headroom  Ceph MAX AVAIL  headroom   Ceph checks\n");
     for (k, s) in steps.iter().enumerate() {
@@ -512,14 +524,7 @@ fn unequal_osds_fill_by_their_placement_groups() {
     let Some(c) = start(&["3", "3", "3", "4.5"]) else {
         return;
     };
-    c.ceph(&["osd", "pool", "create", "rbd", "64", "64", "replicated"]);
-    c.ceph(&["osd", "pool", "set", "rbd", "size", "3"]);
-    c.ceph(&["osd", "pool", "application", "enable", "rbd", "rbd"]);
-    c.ceph(&["osd", "set-nearfull-ratio", "0.45"]);
-    c.ceph(&["osd", "set-backfillfull-ratio", "0.55"]);
-    c.ceph(&["osd", "set-full-ratio", "0.65"]);
-    let work = c.dir.path().join("work");
-    std::fs::create_dir_all(&work).expect("work folder");
+    let work = c.size_3_pool("64");
     const SMALL: u64 = 64 * 1024;
     const PER_STEP: u64 = 4096;
     let mut steps: Vec<Snapshot> = Vec::new();
@@ -582,13 +587,7 @@ fn unequal_osds_fill_by_their_placement_groups() {
     let months = (full_step + 1 - FROM) as u32;
     let path = work.join("projected.toml");
     std::fs::write(&path, projected(&ingested, months)).expect("written");
-    let scenario = headroom::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let cfg = headroom::engine::RunConfig {
-        trials: 1,
-        seed: 1,
-        threads: Some(1),
-    };
-    let agg = headroom::engine::run(&scenario.model, &cfg, &|_| {}).expect("a run");
+    let agg = one_trial(&path);
     let mut table =
         String::from("step  Ceph fullest  headroom  Ceph MAX AVAIL  headroom   Ceph checks\n");
     let later = &steps[FROM..];
