@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A real Ceph cluster on loopback for headroom's live tests: one mon, one mgr and OSDs on
-# BlueStore files, each OSD its own CRUSH host unless told otherwise. Nothing leaves 127.0.0.1;
-# every daemon is stopped by its pid file.
+# BlueStore files, each OSD its own CRUSH host, of device class hdd, unless told otherwise.
+# Nothing leaves 127.0.0.1; every daemon is stopped by its pid file.
 #
-#   scripts/live-ceph.sh start DIR SIZE_GIB[:HOST] ...   # one OSD per argument
+#   scripts/live-ceph.sh start DIR SIZE_GIB[:HOST[:CLASS]] ...   # one OSD per argument
 #   scripts/live-ceph.sh stop DIR
 #   scripts/live-ceph.sh fill DIR POOL PREFIX COUNT BYTES   # COUNT objects of BYTES each
+#                                      (given LIVE_CEPH_FILL_TIMEOUT seconds, default 120)
 #
 # `fill` writes through librados (Debian's python3-rados, a dependency of ceph-common) many
 # small objects at once, so that each placement group takes its part of the data and the OSDs
@@ -40,7 +41,7 @@ fi
 
 if [ "$cmd" = fill ]; then
   pool=${3:?a pool} prefix=${4:?a prefix} count=${5:?a count} bytes=${6:?a size}
-  exec timeout 120 /usr/bin/python3 - "$dir/ceph.conf" "$pool" "$prefix" "$count" "$bytes" <<'PY'
+  exec timeout "${LIVE_CEPH_FILL_TIMEOUT:-120}" /usr/bin/python3 - "$dir/ceph.conf" "$pool" "$prefix" "$count" "$bytes" <<'PY'
 import os, sys, rados
 conf, pool, prefix, count, size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 cluster = rados.Rados(conffile=conf)
@@ -104,6 +105,20 @@ bluestore cache size = 33554432
 osd memory target = 268435456
 osd class load list = *
 osd class default list = *
+# Recovery and backfill at full speed (an OSD of class hdd otherwise sleeps 0.1 s an op).
+osd recovery sleep = 0
+osd recovery sleep hdd = 0
+osd recovery sleep ssd = 0
+osd recovery sleep hybrid = 0
+osd delete sleep hdd = 0
+osd max backfills = 4
+# Short PG logs, as a cluster that has taken many writes has: an OSD that must take a PG's
+# copy then gets it by backfill (which refuses a target past backfillfull: backfill_toofull),
+# not by replaying a log that still covers the PG's whole history.
+osd min pg log entries = 10
+osd max pg log entries = 10
+osd pg log dups tracked = 10
+osd pg log trim min = 10
 mgr initial modules =
 [mon.a]
 mon data = $dir/mon.a
@@ -123,22 +138,22 @@ ceph-mgr -c "$conf" -i x
 ceph() { timeout 60 ceph -c "$conf" --connect-timeout 20 "$@"; }
 i=0
 for spec in "$@"; do
-  size=${spec%%:*}
-  host=h$i
-  [ "$spec" != "$size" ] && host=${spec#*:}
+  IFS=: read -r size host class <<<"$spec"
+  host=${host:-h$i}
+  class=${class:-hdd}
   uuid=$(cat /proc/sys/kernel/random/uuid)
   id=$(ceph osd new "$uuid" 2>/dev/null)
   bytes=$(python3 -c "print(int(float('$size') * 2**30))")
   mkdir -p "$dir/osd.$id"
   ceph-osd -c "$conf" -i "$id" --mkfs --osd-uuid "$uuid" --osd-data "$dir/osd.$id" \
     --bluestore-block-size "$bytes" >"$dir/log/mkfs.$id.log" 2>&1
-  # Placed in CRUSH here, weighted by size in TiB as Ceph does, class hdd: the OSD sends no
+  # Placed in CRUSH here, weighted by size in TiB as Ceph does, with its class: the OSD sends no
   # monitor command of its own at boot (one was once refused, 'wrong fsid', on a loaded machine).
   ceph osd crush add-bucket "$host" host >/dev/null 2>&1 || true
   ceph osd crush move "$host" root=default >/dev/null 2>&1 || true
   weight=$(python3 -c "print(float('$size') / 1024)")
   ceph osd crush add "osd.$id" "$weight" "host=$host" >/dev/null
-  ceph osd crush set-device-class hdd "osd.$id" >/dev/null
+  ceph osd crush set-device-class "$class" "osd.$id" >/dev/null
   ceph-osd -c "$conf" -i "$id" --osd-data "$dir/osd.$id"
   i=$((i + 1))
 done
@@ -154,4 +169,13 @@ if [ "$up" != "$#" ]; then
   stop "$dir"
   exit 1
 fi
-echo "$conf"
+# The upmap balancer (on by default) would move PGs on its own between captures: the tests
+# compare headroom with CRUSH's placement, and a measurement must not change under them. The
+# command needs the manager's modules loaded.
+for _ in $(seq 60); do
+  ceph balancer off >/dev/null 2>&1 && { echo "$conf"; exit 0; }
+  sleep 1
+done
+echo "live-ceph: the manager did not take 'ceph balancer off'" >&2
+stop "$dir"
+exit 1

@@ -526,3 +526,208 @@ fn probabilities_carry_intervals() {
         1e-12,
     );
 }
+
+/// Listed OSDs whose use is partly PG data already there (`data`, `kb_used_data`): when one is
+/// lost, that data is placed again too, not only what the modelled volumes add. 4 hosts × one
+/// 100 GiB OSD, a size-3 pool, no volume stored: each OSD uses 40 GiB, 30 of it PG data (10 of
+/// BlueStore's own), all of it unmodelled (`initial_raw_used` = 160). Losing one OSD sends its
+/// copies to the three others, a third each: OSD j then holds 10 + R/3, which passes
+/// backfillfull 0.9 past R = 240; today R = 120, so the fullest OSD's fill at the stall point is
+/// (10 + 240/4) / 100 = 70%. Without `data` the 30 GiB would stay where they are (40 + R/3,
+/// R counting only new data: stall at R = 150, fill (40 + 150/4) / 100 = 77.5%): a stall point
+/// 7.5 points too late. And `after_loss` gives every OSD (10 + 120/3) / 100 = 50%.
+#[test]
+fn resident_pg_data_moves_with_a_lost_osd() {
+    let list = |data: bool| {
+        let osds: Vec<String> = (0..4)
+            .map(|i| {
+                let data = if data { ", data = \"30Gi\"" } else { "" };
+                format!(
+                    "  {{ id = {i}, host = \"h{i}\", size = \"100Gi\", used = \"40Gi\"{data} }},"
+                )
+            })
+            .collect();
+        format!(
+            "initial_raw_used = \"160Gi\"\nosds = [\n{}\n]\n",
+            osds.join("\n")
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let with = load_text(dir.path(), "with", &cluster(4, 1, 100, 0.0, &list(true)));
+    let c = &with.model.ceph[0];
+    close(c.domains[0].resident_raw_gib, 120.0, 1e-9);
+    let stall = c.stall_points(0);
+    close(stall.host.expect("a spare host"), 0.70, 0.005);
+    close(stall.osd.expect("placed again"), 0.70, 0.005);
+    for util in c.layout(0, 0).after_loss(&[0], 120.0).iter().skip(1) {
+        close(*util, 0.50, 0.005);
+    }
+    // Month 0 is still every OSD's own use.
+    close(
+        replay_trial(&with.model, 1, 0).get(0, Metric::CephFullestOsdUtil),
+        0.40,
+        1e-9,
+    );
+    let without = load_text(
+        dir.path(),
+        "without",
+        &cluster(4, 1, 100, 0.0, &list(false)),
+    );
+    let c = &without.model.ceph[0];
+    close(c.domains[0].resident_raw_gib, 0.0, 1e-9);
+    close(c.stall_points(0).host.expect("a spare host"), 0.775, 0.005);
+
+    // `data` more than `used`, or given for some OSDs only: exit 2, naming the key.
+    let bad = cluster(
+        4,
+        1,
+        100,
+        0.0,
+        &list(true).replacen("data = \"30Gi\"", "data = \"41Gi\"", 1),
+    );
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, bad).unwrap();
+    headroom()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("osds[0].data"));
+    let partial = cluster(
+        4,
+        1,
+        100,
+        0.0,
+        &list(true).replacen(", data = \"30Gi\"", "", 1),
+    );
+    std::fs::write(&path, partial).unwrap();
+    headroom()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("PG data"));
+}
+
+/// Two device classes, a pool on each (`device_class`, as a rule `step take default class
+/// nvme` places it): 3 hosts, each with a 1000 GiB hdd and a 100 GiB nvme OSD, size 3, no
+/// overhead, each pool taking 20 GiB a month. Each tree fills on its own: at month 1 every
+/// nvme OSD holds 20 of 100 GiB (0.20, the fullest) and every hdd OSD 20 of 1000. MAX AVAIL
+/// is each pool's own, over the OSDs its rule reaches: nvme (0.95 × 100 − 20) / ⅓ / 3 = 75,
+/// hdd (950 − 20) / ⅓ / 3 = 930; the cluster's figure adds them, 1005. (One tree over all six
+/// OSDs, weighted by size, would give one pool's MAX AVAIL of min(75 / (100/3300), 930 /
+/// (1000/3300)) / 3 = 825: the nvme OSDs bounding data that never lands on them.) At month 5 the nvme OSDs hold 100 GiB, past full (0.95): from month 6 the nvme
+/// pool takes no writes (its 20 GiB are unwritten) while the hdd pool keeps growing.
+#[test]
+fn two_device_classes_by_hand() {
+    let text = |fast_class: &str, extra: &str| {
+        format!(
+            r#"
+name = "classes"
+horizon_months = 6
+trials = 1
+seed = 1
+currency = "USD"
+
+[[volumes]]
+name = "fast"
+per = "cluster"
+count = 1
+storage_class = "fast"
+size = "5000Gi"
+initial_used = {{ fixed = 0 }}
+growth = {{ fixed = 20 }}
+
+[[volumes]]
+name = "slow"
+per = "cluster"
+count = 1
+storage_class = "slow"
+size = "5000Gi"
+initial_used = {{ fixed = 0 }}
+growth = {{ fixed = 20 }}
+
+[storage_classes.fast]
+backend = "ceph"
+cluster = "main"
+pool = {{ replicated = {{ size = 3 }} }}
+{fast_class}
+
+[storage_classes.slow]
+backend = "ceph"
+cluster = "main"
+pool = {{ replicated = {{ size = 3 }} }}
+device_class = "hdd"
+
+[ceph.main]
+hosts = 3
+osds_per_host = 2
+osd_size = "550Gi"
+overhead = "0%"
+osds = [
+  {{ id = 0, host = "a", size = "1000Gi", class = "hdd" }},
+  {{ id = 1, host = "b", size = "1000Gi", class = "hdd" }},
+  {{ id = 2, host = "c", size = "1000Gi", class = "hdd" }},
+  {{ id = 3, host = "a", size = "100Gi", class = "nvme" }},
+  {{ id = 4, host = "b", size = "100Gi", class = "nvme" }},
+  {{ id = 5, host = "c", size = "100Gi", class = "nvme" }},
+]
+{extra}
+"#
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = load_text(dir.path(), "classes", &text("device_class = \"nvme\"", ""));
+    let names: Vec<&str> = s.model.ceph[0]
+        .domains
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(names, ["default~hdd", "default~nvme"]);
+    let r = replay_trial(&s.model, 1, 0);
+    close(r.get(1, Metric::CephFullestOsdUtil), 0.20, 1e-9);
+    close(r.get(1, Metric::CephMaxAvailGib), 75.0 + 930.0, 1e-6);
+    close(r.get(1, Metric::CephRawCapacityGib), 3300.0, 1e-9);
+    close(r.get(5, Metric::CephFullestOsdUtil), 1.0, 1e-9);
+    assert_eq!(r.first(Event::CephFull), Some(5));
+    assert_eq!(r.first(Event::CephWritesBlocked), Some(6));
+    close(r.get(6, Metric::CephUnwrittenGib), 20.0, 1e-9);
+    // nvme stays at 100 GiB stored (300 raw), hdd reaches 120 (360 raw).
+    close(r.get(6, Metric::CephRawUsedGib), 660.0, 1e-9);
+
+    // A pool whose rule would reach both classes, a class no OSD has, a class on a cluster
+    // written by hand, and an expansion that does not say which class it adds: exit 2.
+    let cases = [
+        (text("", ""), "several classes"),
+        (text("device_class = \"ssd\"", ""), "class \"ssd\""),
+        (
+            text(
+                "device_class = \"nvme\"",
+                "[ceph.main.expansion]\ntrigger = 0.7\nlead_time_months = 1\nadd = { osds_per_host = 1, osd_size = \"100Gi\" }\n",
+            ),
+            "which device class",
+        ),
+    ];
+    for (i, (scenario, message)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("bad-{i}.toml"));
+        std::fs::write(&path, scenario).unwrap();
+        headroom()
+            .arg("validate")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(*message));
+    }
+    let by_hand = cluster(3, 1, 100, 0.0, "").replace(
+        "pool = { replicated = { size = 3 } }",
+        "pool = { replicated = { size = 3 } }\ndevice_class = \"nvme\"",
+    );
+    let path = dir.path().join("by-hand.toml");
+    std::fs::write(&path, by_hand).unwrap();
+    headroom()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("written by hand"));
+}

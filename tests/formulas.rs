@@ -357,14 +357,14 @@ fn host_and_osd_failure_safety_through_an_expansion() {
     let dir = tempfile::tempdir().unwrap();
     let s = load_text(dir.path(), "safety", &text);
     let cluster = &s.model.ceph[0];
-    let before = cluster.layout(0);
+    let before = cluster.layout(0, 0);
     let limit = before.host_loss.unwrap().limit;
     assert!(
         (limit - 900.0 / (0.275 + 0.241_666_666_666_666_66 / 3.0)).abs() < 1e-6,
         "{limit}"
     );
     assert_eq!(before.osd_loss, before.host_loss);
-    let after = cluster.layout(1);
+    let after = cluster.layout(0, 1);
     let limit = after.host_loss.unwrap().limit;
     assert!((limit - 5040.0).abs() < 1e-6, "{limit}");
     let osd = after.osd_loss.unwrap().limit;

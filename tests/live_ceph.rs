@@ -17,6 +17,14 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+/// The files [`Cluster::capture`] writes.
+const CAPTURES: [&str; 5] = [
+    "df.json",
+    "osd-df.json",
+    "osd-dump.json",
+    "status.json",
+    "rules.json",
+];
 const MIB: u64 = 1024 * 1024;
 /// Each step writes 4 objects of 64 MiB: 0.25 GiB stored, 0.75 GiB raw in a pool of size 3.
 const OBJECT: u64 = 64 * MIB;
@@ -161,16 +169,35 @@ impl Cluster {
     /// stores `stored` bytes and raw use, MAX AVAIL, every OSD's use and the health checks read
     /// the same twice, 3 s apart.
     fn settle(&self, pool: &str, stored: u64) -> Snapshot {
-        let deadline = Instant::now() + Duration::from_secs(120);
+        self.settle_within(pool, stored, 120)
+    }
+
+    /// [`Self::settle`], given `secs` seconds (a recovery takes longer than a write).
+    fn settle_within(&self, pool: &str, stored: u64, secs: u64) -> Snapshot {
+        self.wait_settled(pool, Some(stored), secs)
+    }
+
+    /// After a recovery: every PG active+clean and the same state twice, whatever the pool's
+    /// `stored` shows (an OSD that is out still reports the copies it has yet to delete, and
+    /// `ceph df` counts them for a while).
+    fn recovered(&self, pool: &str, secs: u64) -> Snapshot {
+        self.wait_settled(pool, None, secs)
+    }
+
+    fn wait_settled(&self, pool: &str, stored: Option<u64>, secs: u64) -> Snapshot {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         let mut last: Option<Snapshot> = None;
         loop {
             let now = self.snapshot(pool);
-            if now.clean && now.stored == stored && last.as_ref() == Some(&now) {
+            if now.clean
+                && stored.is_none_or(|s| now.stored == s)
+                && last.as_ref().is_some_and(|l| l.agrees(&now))
+            {
                 return now;
             }
             assert!(
                 Instant::now() < deadline,
-                "Ceph's statistics did not settle: {now:?}, want {stored} stored"
+                "Ceph's statistics did not settle: {now:?}, want {stored:?} stored"
             );
             last = Some(now);
             std::thread::sleep(Duration::from_secs(3));
@@ -239,6 +266,53 @@ impl Cluster {
         }
     }
 
+    /// Each OSD's utilisation (`kb_used / kb` of `ceph osd df`), by id.
+    fn utilisations(&self) -> std::collections::BTreeMap<i64, f64> {
+        self.json(&["osd", "df"])["nodes"]
+            .as_array()
+            .expect("osd df nodes")
+            .iter()
+            .map(|n| {
+                (
+                    n["id"].as_i64().expect("an OSD id"),
+                    n["kb_used"].as_f64().unwrap_or(0.0) / n["kb"].as_f64().unwrap_or(1.0),
+                )
+            })
+            .collect()
+    }
+
+    /// The PG states `ceph pg stat` counts, by name.
+    fn pg_states(&self) -> Vec<String> {
+        let pg = self.json(&["pg", "stat"]);
+        let summary = if pg["pg_summary"].is_object() {
+            &pg["pg_summary"]
+        } else {
+            &pg
+        };
+        summary["num_pg_by_state"]
+            .as_array()
+            .map(|states| {
+                states
+                    .iter()
+                    .filter_map(|st| st["name"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Writes `count` objects of `bytes` into `pool` through librados, given 60 s (a full
+    /// pool makes the client wait for space).
+    fn fill(&self, pool: &str, prefix: &str, count: u64, bytes: u64) -> std::process::Output {
+        Command::new(script())
+            .env("LIVE_CEPH_FILL_TIMEOUT", "60")
+            .arg("fill")
+            .arg(self.dir.path())
+            .args([pool, prefix, &count.to_string()])
+            .arg(bytes.to_string())
+            .output()
+            .expect("running scripts/live-ceph.sh fill")
+    }
+
     /// A size-3 pool `rbd` of `pgs` PGs, the ratios lowered to 0.45 / 0.55 / 0.65 so that every
     /// state is reached in a few GiB; returns the test's work folder.
     fn size_3_pool(&self, pgs: &str) -> PathBuf {
@@ -261,6 +335,7 @@ impl Cluster {
             ("osd-df.json", &["osd", "df", "tree"][..]),
             ("osd-dump.json", &["osd", "dump"][..]),
             ("status.json", &["status"][..]),
+            ("rules.json", &["osd", "crush", "rule", "dump"][..]),
         ]
         .iter()
         .map(|(name, args)| {
@@ -284,6 +359,25 @@ struct Snapshot {
     used_kb: Vec<u64>,
     fullest: f64,
     checks: Vec<String>,
+}
+
+impl Snapshot {
+    /// Whether two snapshots 3 s apart show the same state: the same stored bytes and health
+    /// checks, every OSD's use and MAX AVAIL within 5 MiB (BlueFS grows and shrinks its own
+    /// files by 4 MiB at a time while nothing is written; 5 MiB is 0.16 point of a 3 GiB OSD).
+    fn agrees(&self, other: &Snapshot) -> bool {
+        const SLACK_KB: u64 = 5 * 1024;
+        self.clean == other.clean
+            && self.stored == other.stored
+            && self.max_avail.abs_diff(other.max_avail) <= SLACK_KB * 1024
+            && self.checks == other.checks
+            && self.used_kb.len() == other.used_kb.len()
+            && self
+                .used_kb
+                .iter()
+                .zip(&other.used_kb)
+                .all(|(a, b)| a.abs_diff(*b) <= SLACK_KB)
+    }
 }
 
 /// A file of `bytes` pseudo-random bytes (nothing BlueStore could compress or skip).
@@ -312,6 +406,11 @@ fn one_trial(path: &Path) -> headroom::aggregate::Aggregate {
 
 /// `ingest` of a step's captures: the scenario's text; month 0 must match every figure.
 fn ingest(captures: &[PathBuf], out: &Path) -> String {
+    ingest_pools(captures, out, &["rbd"])
+}
+
+/// `ingest` of a step's captures, whose month-0 check must show each of `pools`' MAX AVAIL.
+fn ingest_pools(captures: &[PathBuf], out: &Path, pools: &[&str]) -> String {
     let assert = headroom()
         .arg("ingest")
         .args(captures)
@@ -325,15 +424,31 @@ fn ingest(captures: &[PathBuf], out: &Path) -> String {
         !stdout.contains("DIFFERS"),
         "month 0 differs from the capture:\n{stdout}"
     );
-    assert!(stdout.contains("MAX AVAIL rbd"), "{stdout}");
+    for pool in pools {
+        assert!(stdout.contains(&format!("MAX AVAIL {pool}")), "{stdout}");
+    }
     std::fs::read_to_string(out).expect("the ingested scenario")
 }
 
 /// The ingested scenario with one volume that grows as the test writes: 0.25 GiB a month into
-/// the pool `rbd` (size 3, the class ingest writes for the main pool). BlueStore stores a
-/// 64 MiB object in exactly 64 MiB per copy (4 KiB allocation units), so the overhead on new
-/// data is 0, not ingest's default guess.
+/// the pool `rbd` (size 3, the class ingest writes for the main pool).
 fn projected(ingested: &str, months: u32) -> String {
+    // Ingest writes the main pool as a class of its own where no claim names one.
+    assert!(
+        ingested.contains("[storage_classes.rbd]"),
+        "ingest wrote the pool's class:\n{ingested}"
+    );
+    with_volumes(
+        ingested,
+        months,
+        "\n\n[[volumes]]\nname = \"data\"\nper = \"cluster\"\ncount = 1\nstorage_class = \"rbd\"\nsize = \"100Gi\"\ninitial_used = { fixed = 0 }\ngrowth = { fixed = 0.25 }\n",
+    )
+}
+
+/// The ingested scenario for `months` months of one trial, with `volumes` (TOML) appended.
+/// BlueStore stores the test's objects in exactly their size per copy (4 KiB allocation
+/// units), so the overhead on new data is 0, not ingest's default guess.
+fn with_volumes(ingested: &str, months: u32, volumes: &str) -> String {
     let mut text: String = ingested
         .lines()
         .map(|l| {
@@ -349,14 +464,7 @@ fn projected(ingested: &str, months: u32) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    text.push_str(
-        "\n\n[[volumes]]\nname = \"data\"\nper = \"cluster\"\ncount = 1\nstorage_class = \"rbd\"\nsize = \"100Gi\"\ninitial_used = { fixed = 0 }\ngrowth = { fixed = 0.25 }\n",
-    );
-    // Ingest writes the main pool as a class of its own where no claim names one.
-    assert!(
-        text.contains("[storage_classes.rbd]"),
-        "ingest wrote the pool's class:\n{text}"
-    );
+    text.push_str(volumes);
     text
 }
 
@@ -421,7 +529,7 @@ fn equal_osds_fill_as_headroom_projects() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".json"))
         .collect();
-    assert_eq!(kept.len(), 4, "{kept:?}");
+    assert_eq!(kept.len(), 5, "{kept:?}");
     headroom()
         .args(["ingest", "--live", "--ceph-conf"])
         .arg(work.join("no-such.conf"))
@@ -437,10 +545,7 @@ fn equal_osds_fill_as_headroom_projects() {
     let mut ingested = Vec::new();
     for step in 0..steps.len() {
         let dir = work.join(format!("step-{step}"));
-        let captures: Vec<PathBuf> = ["df.json", "osd-df.json", "osd-dump.json", "status.json"]
-            .iter()
-            .map(|f| dir.join(f))
-            .collect();
+        let captures: Vec<PathBuf> = CAPTURES.iter().map(|f| dir.join(f)).collect();
         ingested.push(ingest(&captures, &work.join(format!("step-{step}.toml"))));
     }
 
@@ -534,13 +639,7 @@ fn unequal_osds_fill_by_their_placement_groups() {
     let mut refused_at = None;
     for step in 0..16u32 {
         if step > 0 {
-            let out = Command::new(script())
-                .arg("fill")
-                .arg(c.dir.path())
-                .args(["rbd", &format!("s{step}"), &PER_STEP.to_string()])
-                .arg(SMALL.to_string())
-                .output()
-                .expect("running scripts/live-ceph.sh fill");
+            let out = c.fill("rbd", &format!("s{step}"), PER_STEP, SMALL);
             if !out.status.success() {
                 let now = c.snapshot("rbd");
                 assert!(
@@ -575,10 +674,7 @@ fn unequal_osds_fill_by_their_placement_groups() {
     };
     const FROM: usize = 2;
     let dir = work.join(format!("step-{FROM}"));
-    let captures: Vec<PathBuf> = ["df.json", "osd-df.json", "osd-dump.json", "status.json"]
-        .iter()
-        .map(|f| dir.join(f))
-        .collect();
+    let captures: Vec<PathBuf> = CAPTURES.iter().map(|f| dir.join(f)).collect();
     let ingested = ingest(&captures, &work.join("from.toml"));
     assert!(
         ingested.contains("osds = ["),
@@ -639,4 +735,346 @@ fn unequal_osds_fill_by_their_placement_groups() {
     let first_full =
         (0..months as usize).find(|&k| agg.cell(k, Metric::CephFullestOsdUtil).mean() > 0.65);
     assert_eq!(first_full, Some(full_step - FROM), "full\n{table}");
+}
+
+/// 5 hosts × 2 OSDs of 2 GiB, a size-3 pool of 256 PGs holding 0.5 GiB in 8192 objects; then
+/// `ceph osd out 0` and recovery to active+clean. headroom places osd.0's copies as CRUSH
+/// does (most go to the four other hosts; its sibling osd.1 takes about 30%, where the old
+/// model said all of it): every OSD's utilisation after recovery must be within 1 point of
+/// what headroom projects from the capture before the loss. Then osd.0 comes back, the
+/// backfillfull ratio is set between today's fullest OSD and the fullest headroom projects
+/// after the loss, and osd.0 goes out again: headroom says recovery stalls, and Ceph must
+/// show PGs in `backfill_toofull`.
+#[test]
+fn an_osd_out_recovers_where_crush_places_its_copies() {
+    let hosts: Vec<String> = (0..10).map(|i| format!("2:h{}", i / 2)).collect();
+    let specs: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let Some(c) = start(&specs) else {
+        return;
+    };
+    let work = c.size_3_pool("256");
+    const SMALL: u64 = 64 * 1024;
+    const COUNT: u64 = 8192;
+    let out = c.fill("rbd", "o", COUNT, SMALL);
+    assert!(
+        out.status.success(),
+        "the fill failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored = COUNT * SMALL;
+    c.settle_within("rbd", stored, 300);
+    let captures = c.capture(&work.join("before"));
+    let ingested = ingest(&captures, &work.join("before.toml"));
+    assert!(ingested.contains("osds = ["), "{ingested}");
+    let scenario =
+        headroom::scenario::load(&work.join("before.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let cluster = &scenario.model.ceph[0];
+    let layout = cluster.layout(0, 0);
+    // The PG data at the capture (no volume is modelled: all of it is the pool's data already
+    // there, `data` of each OSD): each OSD then holds exactly what it was captured with.
+    assert!(ingested.contains(", data = "), "{ingested}");
+    let pooled: f64 = cluster.osds.iter().map(|o| o.used_gib).sum::<f64>()
+        - cluster.initial_raw_used_gib
+        + cluster.domains[0].resident_raw_gib;
+    for (o, util) in cluster.osds.iter().zip(layout.after_loss(&[], pooled)) {
+        assert!(
+            (util - o.used_gib / o.size_gib).abs() < 1e-9,
+            "osd.{}",
+            o.id
+        );
+    }
+    let index = |id: i64| {
+        cluster
+            .osds
+            .iter()
+            .position(|o| o.id == id)
+            .expect("the OSD in the scenario")
+    };
+    let projected = layout.after_loss(&[index(0)], pooled);
+
+    // Out, and recovery to the end.
+    let before = c.utilisations();
+    c.ceph(&["osd", "out", "0"]);
+    c.recovered("rbd", 600);
+    let after = c.utilisations();
+    let mut table = String::from("OSD  host  before  Ceph after  headroom after\n");
+    for (&id, &util) in &after {
+        table.push_str(&format!(
+            "{id:>3}  h{:<3}  {:>6.4}  {util:>10.4}  {:>14.4}\n",
+            id / 2,
+            before[&id],
+            projected[index(id)]
+        ));
+    }
+    eprintln!("{table}");
+    for (&id, &util) in after.iter().filter(|(id, _)| **id != 0) {
+        assert!(
+            (projected[index(id)] - util).abs() <= 0.01,
+            "osd.{id}: {:.4} projected after osd.0's loss, Ceph {util:.4}\n{table}",
+            projected[index(id)]
+        );
+    }
+    // The sibling took part of osd.0's data, not all of it (the old model: its fill doubled).
+    let (sibling, lost) = (before[&1], before[&0]);
+    assert!(
+        after[&1] - sibling < 0.6 * lost,
+        "osd.1 took {:.4} of osd.0's {lost:.4}\n{table}",
+        after[&1] - sibling
+    );
+
+    // Back in; then backfillfull between today's fullest OSD and the fullest after the loss.
+    c.ceph(&["osd", "in", "0"]);
+    c.recovered("rbd", 600);
+    let now = c.utilisations();
+    let fullest_now = now.values().copied().fold(0.0, f64::max);
+    let fullest_after = projected
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| j != index(0))
+        .map(|(_, &u)| u)
+        .fold(0.0, f64::max);
+    assert!(
+        fullest_after - fullest_now >= 0.015,
+        "the loss must raise the fullest OSD by 1.5 points to test a stall: {fullest_now:.4} → {fullest_after:.4}\n{table}"
+    );
+    let ratio = (fullest_now + fullest_after) / 2.0;
+    let ratio = format!("{ratio:.4}");
+    c.ceph(&["osd", "set-nearfull-ratio", &ratio]);
+    c.ceph(&["osd", "set-backfillfull-ratio", &ratio]);
+    c.ceph(&["osd", "out", "0"]);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let states = c.pg_states();
+        if states.iter().any(|s| s.contains("backfill_toofull")) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "headroom says recovery stalls at backfillfull {ratio} (fullest {fullest_after:.4} after the loss), and Ceph shows no backfill_toofull: {states:?}"
+        );
+        std::thread::sleep(Duration::from_secs(3));
+    }
+}
+
+/// Two device classes, a rule and a pool on each: 3 hosts, each with a 3 GiB `hdd` OSD and a
+/// 2 GiB `ssd` OSD; pool `fast` (rule `step take default class ssd`) takes 0.125 GiB a step,
+/// pool `slow` (class hdd) 0.0625 GiB, both size 3, ratios 0.45 / 0.55 / 0.62. Ingested from
+/// the capture of step 1 (the rules from `ceph osd crush rule dump`, each OSD's class from the
+/// tree: each pool is judged on its own class's OSDs), with the second pool's class added as
+/// a user would: every later step's fullest OSD within 1 point, the pools' MAX AVAIL (summed)
+/// within 3% or 0.045 GiB, full on Ceph's step; and once the ssd OSDs are full Ceph refuses
+/// `fast`'s writes and still takes `slow`'s, where headroom counts `fast`'s step as unwritten
+/// and lets `slow` grow.
+#[test]
+fn device_classes_fill_and_stop_on_their_own() {
+    let Some(c) = start(&[
+        "3:h0:hdd", "3:h1:hdd", "3:h2:hdd", "2:h0:ssd", "2:h1:ssd", "2:h2:ssd",
+    ]) else {
+        return;
+    };
+    for (pool, class) in [("fast", "ssd"), ("slow", "hdd")] {
+        let rule = format!("{pool}-rule");
+        c.ceph(&[
+            "osd",
+            "crush",
+            "rule",
+            "create-replicated",
+            &rule,
+            "default",
+            "host",
+            class,
+        ]);
+        c.ceph(&[
+            "osd",
+            "pool",
+            "create",
+            pool,
+            "32",
+            "32",
+            "replicated",
+            &rule,
+        ]);
+        c.ceph(&["osd", "pool", "set", pool, "size", "3"]);
+        c.ceph(&["osd", "pool", "application", "enable", pool, "rbd"]);
+    }
+    c.ceph(&["osd", "set-nearfull-ratio", "0.45"]);
+    c.ceph(&["osd", "set-backfillfull-ratio", "0.55"]);
+    // Full at 0.62: the ssd OSDs pass it with 2 points or more to spare on either side (at
+    // 0.65 a step landed 0.6 point under it in Ceph and 0.1 over it in headroom).
+    c.ceph(&["osd", "set-full-ratio", "0.62"]);
+    let work = c.dir.path().join("work");
+    std::fs::create_dir_all(&work).expect("work folder");
+    // 64 KiB objects (smaller ones grow BlueStore's metadata with their number, which no
+    // pool's data explains): 2048 a step for `fast`, 1024 for `slow`.
+    const OBJECT: u64 = 64 * 1024;
+    const FAST: u64 = 2048;
+    const SLOW: u64 = 1024;
+    let stored = |pool: &str| -> u64 {
+        let df = c.json(&["df", "detail"]);
+        df["pools"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == pool))
+            .map_or(0, |p| p["stats"]["stored"].as_u64().unwrap_or(0))
+    };
+    let max_avail = |pool: &str| -> f64 {
+        let df = c.json(&["df", "detail"]);
+        df["pools"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == pool))
+            .map_or(0.0, |p| p["stats"]["max_avail"].as_f64().unwrap_or(0.0))
+            / GIB
+    };
+    let mut steps = Vec::new();
+    let (mut fast_written, mut slow_written) = (0, 0);
+    let mut refused_at = None;
+    // Up to the first step Ceph refused the ssd pool's writes (part-way or whole), and one
+    // more, which it must refuse whole while the hdd pool takes its share.
+    for step in 0..16u32 {
+        if step > 0 {
+            let fast = c.fill("fast", &format!("s{step}"), FAST, OBJECT);
+            let slow = c.fill("slow", &format!("s{step}"), SLOW, OBJECT);
+            assert!(
+                slow.status.success(),
+                "step {step}: the hdd pool refused a write: {}",
+                String::from_utf8_lossy(&slow.stderr)
+            );
+            slow_written += SLOW * OBJECT;
+            if fast.status.success() {
+                fast_written += FAST * OBJECT;
+            } else {
+                refused_at.get_or_insert(step as usize);
+            }
+        }
+        let fast_now = if refused_at.is_some() {
+            stored("fast")
+        } else {
+            fast_written
+        };
+        let s = c.settle("fast", fast_now);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while stored("slow") != slow_written {
+            assert!(
+                Instant::now() < deadline,
+                "slow's statistics did not settle"
+            );
+            std::thread::sleep(Duration::from_secs(3));
+        }
+        let avail = max_avail("fast") + max_avail("slow");
+        steps.push((s, avail));
+        c.capture(&work.join(format!("step-{step}")));
+        if refused_at.is_some_and(|r| (step as usize) > r) {
+            break;
+        }
+    }
+    let refused_at = refused_at.expect("Ceph refused the ssd pool's writes within the steps");
+    const FROM: usize = 1;
+    let dir = work.join(format!("step-{FROM}"));
+    let captures: Vec<PathBuf> = CAPTURES.iter().map(|f| dir.join(f)).collect();
+    let ingested = ingest_pools(&captures, &work.join("from.toml"), &["fast", "slow"]);
+    assert!(
+        ingested.contains("device_class = \"ssd\"") && ingested.contains("class = \"hdd\""),
+        "ingest places the main pool on its class, and lists each OSD's:\n{ingested}"
+    );
+    // The main pool (`fast`, the most stored) is ingest's class; `slow` is added by hand.
+    let volumes = format!(
+        r#"
+
+[storage_classes.slow]
+backend = "ceph"
+cluster = "{cluster}"
+pool = {{ replicated = {{ size = 3 }} }}
+device_class = "hdd"
+
+[[volumes]]
+name = "fast"
+per = "cluster"
+count = 1
+storage_class = "fast"
+size = "100Gi"
+initial_used = {{ fixed = 0 }}
+growth = {{ fixed = 0.125 }}
+
+[[volumes]]
+name = "slow"
+per = "cluster"
+count = 1
+storage_class = "slow"
+size = "100Gi"
+initial_used = {{ fixed = 0 }}
+growth = {{ fixed = 0.0625 }}
+"#,
+        cluster = ingested
+            .lines()
+            .find_map(|l| l.strip_prefix("[ceph.").and_then(|r| r.strip_suffix(']')))
+            .expect("the cluster's table")
+    );
+    let months = (steps.len() - FROM) as u32;
+    let path = work.join("projected.toml");
+    std::fs::write(&path, with_volumes(&ingested, months, &volumes)).expect("written");
+    let agg = one_trial(&path);
+    let mut table = String::from(
+        "step  Ceph fullest  headroom  Ceph MAX AVAIL (both)  headroom   Ceph checks\n",
+    );
+    let later = &steps[FROM..];
+    for (k, (s, ceph_avail)) in later.iter().enumerate() {
+        table.push_str(&format!(
+            "{:>4}  {:>12.4}  {:>8.4}  {ceph_avail:>21.3}  {:>8.3}   {}\n",
+            k + FROM,
+            s.fullest,
+            agg.cell(k, Metric::CephFullestOsdUtil).mean(),
+            agg.cell(k, Metric::CephMaxAvailGib).mean(),
+            s.checks.join(" ")
+        ));
+    }
+    eprintln!("{table}");
+    for (k, (s, ceph_avail)) in later.iter().enumerate() {
+        let util = agg.cell(k, Metric::CephFullestOsdUtil).mean();
+        let avail = agg.cell(k, Metric::CephMaxAvailGib).mean();
+        assert!(
+            (util - s.fullest).abs() <= 0.01,
+            "step {}: fullest OSD {util:.4} projected, Ceph {:.4}\n{table}",
+            k + FROM,
+            s.fullest
+        );
+        // The ssd pool's MAX AVAIL is bounded by a 2 GiB OSD holding every copy: 1 point of
+        // it is 0.02 GiB; the hdd pool's 0.03 GiB.
+        assert!(
+            (avail - ceph_avail).abs() <= (0.03 * ceph_avail).max(0.045),
+            "step {}: MAX AVAIL {avail:.3} GiB projected, Ceph {ceph_avail:.3}\n{table}",
+            k + FROM
+        );
+    }
+    // Full on the step where Ceph raised OSD_FULL; Ceph then refused `fast` (part-way through
+    // the step that crossed full, or from the next) and refused the last step whole while
+    // `slow` grew. headroom blocks the month after full: `fast`'s writes from then on are
+    // unwritten and raw used grows by `slow`'s 0.0625 GiB × 3 only.
+    let first_ceph_full = later
+        .iter()
+        .position(|(s, _)| s.checks.iter().any(|k| k == "OSD_FULL"));
+    let first_full =
+        (0..later.len()).find(|&k| agg.cell(k, Metric::CephFullestOsdUtil).mean() > 0.62);
+    assert_eq!(first_full, first_ceph_full, "full\n{table}");
+    let first_full = first_full.expect("full within the steps");
+    let refused = refused_at - FROM;
+    assert!(
+        refused == first_full || refused == first_full + 1,
+        "Ceph refused at {refused}, full at {first_full}\n{table}"
+    );
+    assert_eq!(
+        agg.time_to(Event::CephWritesBlocked)
+            .p50
+            .map(|m| m as usize),
+        Some(first_full + 1),
+        "writes blocked\n{table}"
+    );
+    // What `fast` wanted and could not write adds up, 0.125 GiB a month after full.
+    let last = later.len() - 1;
+    let unwritten = agg.cell(last, Metric::CephUnwrittenGib).mean();
+    assert!(
+        (unwritten - 0.125 * (last - first_full) as f64).abs() < 1e-9,
+        "unwritten {unwritten} at step {}\n{table}",
+        last + FROM
+    );
+    let raw = |k: usize| agg.cell(k, Metric::CephRawUsedGib).mean();
+    assert!((raw(last) - raw(last - 1) - 0.1875).abs() < 1e-9, "{table}");
 }

@@ -7,10 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The `ceph` commands `ingest` reads (all read-only), and the file each output is kept in.
-const CEPH: [(&str, &[&str]); 4] = [
+const CEPH: [(&str, &[&str]); 5] = [
     ("ceph-df.json", &["df", "detail"]),
     ("ceph-osd-df-tree.json", &["osd", "df", "tree"]),
     ("ceph-osd-dump.json", &["osd", "dump"]),
+    (
+        "ceph-osd-crush-rule-dump.json",
+        &["osd", "crush", "rule", "dump"],
+    ),
     ("ceph-status.json", &["status"]),
 ];
 

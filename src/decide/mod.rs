@@ -125,6 +125,29 @@ pub struct ClusterRecommendation {
     pub choice: trigger::ClusterChoice,
     /// The chosen trigger replayed with independent seeds.
     pub rechecks: Vec<trigger::Recheck>,
+    /// Which loss bounds the trigger: the fullest-OSD fill from which losing one OSD or one
+    /// host stalls recovery at backfillfull, as built and after the first order.
+    pub losses: Losses,
+}
+
+/// The fills at which an OSD or a host loss stalls recovery (CRUSH's own placement of the lost
+/// data), before and after the first expansion lands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Losses {
+    /// As built.
+    pub as_built: crate::model::ceph::StallPoints,
+    /// After the first order (None: the cluster has no expansion).
+    pub after_first_order: Option<crate::model::ceph::StallPoints>,
+}
+
+impl Losses {
+    /// The cluster's stall points, as built and after its first order.
+    pub fn of(cluster: &crate::model::CephCluster) -> Losses {
+        Losses {
+            as_built: cluster.stall_points(0),
+            after_first_order: cluster.expansion.as_ref().map(|_| cluster.stall_points(1)),
+        }
+    }
 }
 
 /// Everything `recommend` found.
@@ -415,7 +438,14 @@ pub fn decide(
         for choice in trigger::decide(model, acc, &keys, &targets) {
             let choice = refine(model, choice, cfg, &targets)?;
             let (choice, rechecks) = confirm(model, choice, cfg, &targets)?;
+            let losses = model
+                .ceph
+                .iter()
+                .find(|c| c.name == choice.cluster)
+                .map(Losses::of)
+                .unwrap_or_default();
             ceph.push(ClusterRecommendation {
+                losses,
                 trigger: choice.chosen().map(|t| t.trigger),
                 orders: choice
                     .chosen()

@@ -23,6 +23,8 @@ pub enum Kind {
     CephOsdDump,
     /// `ceph status -f json`.
     CephStatus,
+    /// One rule of `ceph osd crush rule dump -f json`.
+    CephCrushRule,
     /// A Kubernetes PersistentVolumeClaim.
     Pvc,
     /// A Kubernetes PersistentVolume.
@@ -40,7 +42,7 @@ pub enum Kind {
 }
 
 /// What `ingest` recognises, for the message about a file it does not.
-pub const KNOWN: &str = "ceph df, ceph osd df [tree], ceph osd tree, ceph osd dump, ceph status (each -f json); kubectl get of PersistentVolumeClaim, PersistentVolume, StatefulSet, StorageClass (a List or one object, JSON or YAML); Rook CephCluster, CephBlockPool, CephFilesystem";
+pub const KNOWN: &str = "ceph df, ceph osd df [tree], ceph osd tree, ceph osd dump, ceph osd crush rule dump, ceph status (each -f json); kubectl get of PersistentVolumeClaim, PersistentVolume, StatefulSet, StorageClass (a List or one object, JSON or YAML); Rook CephCluster, CephBlockPool, CephFilesystem";
 
 /// One recognised object of a capture file.
 #[derive(Debug, Clone)]
@@ -243,6 +245,9 @@ pub fn recognise(doc: &Value) -> Option<Kind> {
     }
     if has("health") && (has("pgmap") || has("osdmap")) {
         return Some(Kind::CephStatus);
+    }
+    if has("rule_id") && doc.get("steps").is_some_and(Value::is_array) {
+        return Some(Kind::CephCrushRule);
     }
     None
 }

@@ -71,6 +71,8 @@ pub struct Pool {
     pub max_avail_gib: Option<Sourced<f64>>,
     /// Its protection.
     pub protection: Option<Sourced<Protection>>,
+    /// Its CRUSH rule's id (`crush_rule` of `ceph osd dump`).
+    pub crush_rule: Option<i64>,
 }
 
 /// One OSD.
@@ -88,6 +90,12 @@ pub struct Osd {
     pub reweight: f64,
     /// Placement-group copies it holds (`pgs`, Luminous on).
     pub pgs: Option<f64>,
+    /// Of its raw use, the PG data (`kb_used_data`, Nautilus on), GiB.
+    pub data_gib: Option<f64>,
+    /// Its device class (`device_class`, Luminous on).
+    pub class: Option<String>,
+    /// The CRUSH root its host is under, where the tree was captured.
+    pub root: Option<String>,
 }
 
 impl Osd {
@@ -136,6 +144,9 @@ pub struct CephFacts {
     /// The health checks `ceph status` raised (`health.checks`: OSD_NEARFULL, OSD_FULL, …),
     /// where it was captured with its health.
     pub health: Option<Sourced<Vec<String>>>,
+    /// The CRUSH tree each rule takes (`ceph osd crush rule dump`: the `take` step's
+    /// `item_name`, `default` or a class's shadow tree `default~nvme`), by rule id.
+    pub rules: BTreeMap<i64, String>,
 }
 
 impl CephFacts {
@@ -157,6 +168,7 @@ impl CephFacts {
             Kind::CephOsdDf | Kind::CephOsdTree => self.add_osd_df(cap),
             Kind::CephOsdDump => self.add_osd_dump(cap),
             Kind::CephStatus => self.add_status(cap),
+            Kind::CephCrushRule => self.add_crush_rule(cap),
             Kind::RookCluster => self.add_rook_cluster(cap),
             Kind::RookBlockPool | Kind::RookFilesystem => self.add_rook_pools(cap),
             _ => Ok(()),
@@ -270,11 +282,22 @@ impl CephFacts {
             .unwrap_or(&[]);
         let mut osds = Vec::new();
         let mut hosts = BTreeMap::new();
+        // Each bucket's parent, by id, to find the root above an OSD.
+        let mut parent: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut roots: BTreeMap<i64, String> = BTreeMap::new();
         for (i, n) in nodes.iter().enumerate() {
             let kind = n.get("type").and_then(Value::as_str).unwrap_or("osd");
+            let children = n["children"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            if let Some(id) = n.get("id").and_then(Value::as_i64) {
+                for c in children.iter().filter_map(Value::as_i64) {
+                    parent.insert(c, id);
+                }
+                if kind == "root" {
+                    roots.insert(id, text(cap, n, "name", &format!("nodes[{i}].name"))?);
+                }
+            }
             if kind == "host" {
                 let name = text(cap, n, "name", &format!("nodes[{i}].name"))?;
-                let children = n["children"].as_array().map(Vec::as_slice).unwrap_or(&[]);
                 hosts.insert(name, children.iter().filter_map(Value::as_i64).collect());
             }
             if kind != "osd" || n.get("kb").is_none() {
@@ -292,7 +315,25 @@ impl CephFacts {
                 crush_weight: field("crush_weight")?,
                 reweight: field("reweight")?,
                 pgs: number(n.get("pgs")),
+                data_gib: number(n.get("kb_used_data")).map(|kb| kb * 1024.0 / GIB),
+                class: n
+                    .get("device_class")
+                    .and_then(Value::as_str)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string),
+                root: None,
             });
+        }
+        for o in &mut osds {
+            let mut at = o.id;
+            // A tree is a few levels deep; a cycle in a broken capture ends at 64 steps.
+            for _ in 0..64 {
+                match parent.get(&at) {
+                    Some(&p) => at = p,
+                    None => break,
+                }
+            }
+            o.root = roots.get(&at).cloned();
         }
         if !osds.is_empty() {
             if self.osds.is_some() {
@@ -368,8 +409,43 @@ impl CephFacts {
                 protection,
                 &format!("pools[{i}].size / erasure_code_profile"),
             ));
+            pool.crush_rule = p.get("crush_rule").and_then(Value::as_i64);
         }
         Ok(())
+    }
+
+    /// One rule of `ceph osd crush rule dump`: the tree its first `take` step takes. A rule
+    /// that takes several trees is refused (headroom places a pool on one).
+    fn add_crush_rule(&mut self, cap: &Capture) -> Result<(), ScenarioError> {
+        let id = cap.doc["rule_id"]
+            .as_i64()
+            .ok_or_else(|| cap.problem("rule_id", "not an integer"))?;
+        let steps = cap.doc["steps"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let takes: Vec<&str> = steps
+            .iter()
+            .filter(|s| s["op"] == "take")
+            .filter_map(|s| s["item_name"].as_str())
+            .collect();
+        match takes[..] {
+            [tree] => {
+                self.rules.insert(id, tree.to_string());
+                Ok(())
+            }
+            [] => Err(cap.problem(
+                "steps",
+                format!("rule {id} has no `take` step with an item_name"),
+            )),
+            _ => Err(cap.problem(
+                "steps",
+                format!(
+                    "rule {id} takes several trees ({}): headroom places a pool's data in one",
+                    takes.join(", ")
+                ),
+            )),
+        }
     }
 
     fn add_status(&mut self, cap: &Capture) -> Result<(), ScenarioError> {

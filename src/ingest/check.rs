@@ -3,7 +3,7 @@
 //! the claims' provisioned total) next to what the simulation starts from.
 
 use super::ceph::CephFacts;
-use super::plan::{Plan, main_pool, rule_osds};
+use super::plan::{Plan, main_pool, rule_osds, tree_osds};
 use crate::engine;
 use crate::model::metrics::Metric;
 use crate::model::{Model, ceph as model};
@@ -70,7 +70,13 @@ pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
             let Some(avail) = &p.max_avail_gib else {
                 continue;
             };
-            let month0 = month0_avail(cluster, used, p.protection.value.rate());
+            // A pool whose rule spans several of the scenario's trees (`.mgr` on
+            // `replicated_rule` beside class rules) is not modelled: no row.
+            let Some(month0) =
+                month0_avail(cluster, p.tree.as_deref(), used, p.protection.value.rate())
+            else {
+                continue;
+            };
             rows.push(row(
                 &format!("MAX AVAIL {}, GiB", p.name),
                 avail.value,
@@ -85,11 +91,14 @@ pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
                 at0(Metric::CephFullestOsdUtil),
             ));
         }
-        let osds = rule_osds(ceph);
         if let (true, Some(main)) = (c.osds_complete, main_pool(&c.pools)) {
+            let osds = match &main.tree {
+                Some(tree) => tree_osds(ceph, tree),
+                None => rule_osds(ceph),
+            };
             let rate = main.protection.value.rate();
             let from_osds = model::rule_avail_gib(&osds, cluster.full_ratio) / rate;
-            let month0 = month0_avail(cluster, used, rate);
+            let month0 = month0_avail(cluster, main.tree.as_deref(), used, rate).unwrap_or(0.0);
             rows.push(row(
                 &format!(
                     "MAX AVAIL {} from the OSDs (get_rule_avail), GiB",
@@ -112,15 +121,55 @@ pub fn month_zero(model: &Model, plan: &Plan, ceph: &CephFacts) -> Vec<Row> {
     rows
 }
 
-/// Month 0's MAX AVAIL of a pool of `rate` on the scenario's layout, with `used` raw GiB in
-/// the cluster (get_rule_avail per OSD, as the run computes it).
-fn month0_avail(cluster: &crate::model::CephCluster, used: f64, rate: f64) -> f64 {
-    let spread = if cluster.osds.is_empty() {
-        used
-    } else {
-        used - cluster.initial_raw_used_gib
+/// Month 0's MAX AVAIL of a pool of `rate` on the scenario's layout of its CRUSH tree, with
+/// `used` raw GiB in the cluster (get_rule_avail per OSD, as the run computes it). With
+/// several trees, each holds what its listed OSDs hold. None where the pool's rule takes a
+/// root that spans several of the scenario's trees.
+fn month0_avail(
+    cluster: &crate::model::CephCluster,
+    tree: Option<&str>,
+    used: f64,
+    rate: f64,
+) -> Option<f64> {
+    let d = match tree {
+        None => 0,
+        Some(t) => {
+            let names: Vec<&str> = cluster.domains.iter().map(|d| d.name.as_str()).collect();
+            match names.iter().position(|n| *n == t) {
+                Some(d) => d,
+                None => {
+                    let under: Vec<usize> = (0..names.len())
+                        .filter(|&d| names[d].starts_with(&format!("{t}~")))
+                        .collect();
+                    match under[..] {
+                        [d] => d,
+                        [] if names.len() == 1 => 0,
+                        _ => return None,
+                    }
+                }
+            }
+        }
     };
-    cluster.layout(0).fill(spread, cluster.full_ratio).avail_raw / rate
+    let domain = &cluster.domains[d];
+    let pools_raw = if cluster.domains.len() == 1 {
+        used - cluster.initial_raw_used_gib
+    } else {
+        let mine: f64 = cluster
+            .osds
+            .iter()
+            .filter(|o| o.domain as usize == d)
+            .map(|o| o.used_gib)
+            .sum();
+        mine - domain.initial_raw_used_gib
+    };
+    let spread = pools_raw + domain.resident_raw_gib;
+    Some(
+        cluster
+            .layout(d, 0)
+            .fill(spread, cluster.full_ratio)
+            .avail_raw
+            / rate,
+    )
 }
 
 /// What Ceph's health says of its fullest OSD against month 0's (1: the check is raised):

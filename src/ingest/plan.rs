@@ -71,6 +71,50 @@ pub struct ClusterPlan {
     pub osds: Vec<OsdPlan>,
     /// Where the OSD list came from.
     pub osds_source: String,
+    /// With listed OSDs in several CRUSH trees (device classes, roots): each tree's part of
+    /// `initial_raw_used`, by its name.
+    pub initial_by_tree: Vec<(String, f64)>,
+}
+
+impl ClusterPlan {
+    /// The CRUSH tree pool `pool`'s rule takes (`default~nvme`), where the scenario can say it:
+    /// the rules were captured and every listed OSD has its device class.
+    pub fn tree_of(&self, pool: &str) -> Option<&str> {
+        let classed = !self.osds.is_empty() && self.osds.iter().all(|o| o.class.is_some());
+        self.pools
+            .iter()
+            .find(|p| p.name == pool)
+            .and_then(|p| p.tree.as_deref())
+            .filter(|_| classed)
+    }
+
+    /// The name of the tree the listed OSD `o` is in.
+    fn osd_tree(o: &OsdPlan) -> String {
+        let root = o.root.as_deref().unwrap_or("default");
+        match &o.class {
+            Some(c) => format!("{root}~{c}"),
+            None => root.to_string(),
+        }
+    }
+
+    /// The OSDs' tree a pool's rule tree reaches: itself, or the one tree under a root taken
+    /// without a class.
+    fn osd_tree_of(&self, rule_tree: &str) -> Option<String> {
+        let mut trees: Vec<String> = self.osds.iter().map(Self::osd_tree).collect();
+        trees.sort();
+        trees.dedup();
+        if trees.iter().any(|t| t == rule_tree) {
+            return Some(rule_tree.to_string());
+        }
+        let under: Vec<&String> = trees
+            .iter()
+            .filter(|t| t.starts_with(&format!("{rule_tree}~")))
+            .collect();
+        match under[..] {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// One in OSD as the scenario lists it.
@@ -88,6 +132,12 @@ pub struct OsdPlan {
     pub used_gib: f64,
     /// Its PG copies over all the in OSDs' (None: `pgs` not captured; by weight).
     pub share: Option<f64>,
+    /// Of its raw use, the PG data (None: `kb_used_data` not captured for every OSD).
+    pub data_gib: Option<f64>,
+    /// Its device class, where the tree gives one.
+    pub class: Option<String>,
+    /// Its CRUSH root, where the tree was captured.
+    pub root: Option<String>,
 }
 
 /// A pool as captured.
@@ -101,6 +151,8 @@ pub struct PoolPlan {
     pub max_avail_gib: Option<Figure<f64>>,
     /// Stored, GiB.
     pub stored_gib: f64,
+    /// The CRUSH tree its rule takes (`default`, `default~nvme`), where the rules were captured.
+    pub tree: Option<String>,
 }
 
 /// A storage class of the scenario.
@@ -256,18 +308,7 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
             "Ceph's defaults: no `ceph osd dump` (or Rook CephCluster) was captured",
         ),
     };
-    let fullest_util = osds
-        .iter()
-        .map(|o| o.used_gib / o.size_gib)
-        .fold(None, |m: Option<f64>, u| Some(m.map_or(u, |m| m.max(u))))
-        .map(|u| {
-            let of = if osds_complete {
-                String::new()
-            } else {
-                format!("; these OSDs hold {:.1}% of the raw capacity, so the cluster's fullest may be elsewhere", osd_coverage * 100.0)
-            };
-            Figure::known(u, format!("{osd_source} (the fullest in OSD, kb_used / kb{of})"))
-        });
+    let fullest_util = fullest_util(&osds, &osd_source, osds_complete, osd_coverage);
     let listed = osd_plans(ceph, &osds, osds_complete);
     let imbalance = measured_imbalance(
         &raw_capacity_gib,
@@ -301,7 +342,34 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
         osds_complete,
         osds: listed,
         osds_source: osd_source,
+        initial_by_tree: Vec::new(),
     })
+}
+
+/// The fullest in OSD's utilisation, with a note where the captured OSDs hold only
+/// `coverage` of the raw capacity (the cluster's fullest may be elsewhere).
+fn fullest_util(
+    osds: &[super::ceph::Osd],
+    source: &str,
+    complete: bool,
+    coverage: f64,
+) -> Option<Figure<f64>> {
+    let fullest = osds
+        .iter()
+        .map(|o| o.used_gib / o.size_gib)
+        .fold(None, |m: Option<f64>, u| Some(m.map_or(u, |m| m.max(u))))?;
+    let of = if complete {
+        String::new()
+    } else {
+        format!(
+            "; these OSDs hold {:.1}% of the raw capacity, so the cluster's fullest may be elsewhere",
+            coverage * 100.0
+        )
+    };
+    Some(Figure::known(
+        fullest,
+        format!("{source} (the fullest in OSD, kb_used / kb{of})"),
+    ))
 }
 
 /// The in OSDs with their hosts and PG shares, when `ceph osd df tree` covers the cluster and
@@ -323,6 +391,7 @@ fn osd_plans(ceph: &CephFacts, osds: &[super::ceph::Osd], complete: bool) -> Vec
     };
     let pgs: f64 = osds.iter().filter_map(|o| o.pgs).sum();
     let every_pgs = osds.iter().all(|o| o.pgs.is_some()) && pgs > 0.0;
+    let every_data = osds.iter().all(|o| o.data_gib.is_some());
     let mut out = Vec::new();
     for o in osds {
         let Some(host) = host_of(o.id) else {
@@ -335,6 +404,9 @@ fn osd_plans(ceph: &CephFacts, osds: &[super::ceph::Osd], complete: bool) -> Vec
             weight: o.crush_weight,
             used_gib: o.used_gib,
             share: every_pgs.then(|| o.pgs.unwrap_or(0.0) / pgs),
+            data_gib: o.data_gib.filter(|_| every_data),
+            class: o.class.clone(),
+            root: o.root.clone(),
         });
     }
     out
@@ -351,6 +423,21 @@ fn as_model(o: &super::ceph::Osd) -> model::Osd {
 /// The OSDs as `get_rule_avail` sees them, for the month-0 cross-check.
 pub fn rule_osds(ceph: &CephFacts) -> Vec<model::Osd> {
     ceph.counted_osds().iter().map(as_model).collect()
+}
+
+/// The OSDs a rule taking `tree` reaches (`default~nvme`: class nvme under root default;
+/// `default`: every OSD under it), as `get_rule_avail` sees them.
+pub fn tree_osds(ceph: &CephFacts, tree: &str) -> Vec<model::Osd> {
+    let (root, class) = match tree.split_once('~') {
+        Some((r, c)) => (r, Some(c)),
+        None => (tree, None),
+    };
+    ceph.counted_osds()
+        .iter()
+        .filter(|o| o.root.as_deref().is_none_or(|r| r == root))
+        .filter(|o| class.is_none_or(|c| o.class.as_deref() == Some(c)))
+        .map(as_model)
+        .collect()
 }
 
 fn width(p: Protection) -> u32 {
@@ -371,6 +458,7 @@ fn pool_plans(ceph: &CephFacts) -> Vec<PoolPlan> {
             },
             max_avail_gib: p.max_avail_gib.as_ref().map(|s| Figure::known(s.value, s.source.clone())),
             stored_gib: p.stored_gib.as_ref().map_or(0.0, |s| s.value),
+            tree: p.crush_rule.and_then(|r| ceph.rules.get(&r).cloned()),
         })
         .collect()
 }
@@ -694,6 +782,8 @@ fn volumes_named(names: &[String], name: &str) -> usize {
 fn share_out_stored(cluster: &mut ClusterPlan, classes: &[ClassPlan], volumes: &mut [VolumePlan]) {
     let overhead = cluster.overhead.value;
     let mut modelled_raw = 0.0;
+    // The modelled raw of each pool, to place initial_raw_used on the CRUSH trees.
+    let mut by_pool: Vec<(String, f64)> = Vec::new();
     for pool in &cluster.pools {
         let in_pool = |v: &VolumePlan| {
             classes.iter().any(|c| {
@@ -733,9 +823,45 @@ fn share_out_stored(cluster: &mut ClusterPlan, classes: &[ClassPlan], volumes: &
                     share * 100.0
                 ),
             );
-            modelled_raw +=
+            let raw =
                 v.used_gib.value * v.count as f64 * pool.protection.value.rate() * (1.0 + overhead);
+            modelled_raw += raw;
+            by_pool.push((pool.name.clone(), raw));
         }
     }
     cluster.initial_raw_used_gib = (cluster.raw_used_gib.value - modelled_raw).max(0.0);
+    cluster.initial_by_tree = initial_by_tree(cluster, &by_pool);
+}
+
+/// With listed OSDs in several CRUSH trees: each tree's OSDs' use less the modelled pools' raw
+/// on it (each pool on the tree its rule reaches). None with one tree.
+fn initial_by_tree(cluster: &ClusterPlan, by_pool: &[(String, f64)]) -> Vec<(String, f64)> {
+    let mut trees: Vec<String> = cluster.osds.iter().map(ClusterPlan::osd_tree).collect();
+    trees.sort();
+    trees.dedup();
+    if trees.len() < 2 {
+        return Vec::new();
+    }
+    trees
+        .into_iter()
+        .map(|t| {
+            let used: f64 = cluster
+                .osds
+                .iter()
+                .filter(|o| ClusterPlan::osd_tree(o) == t)
+                .map(|o| o.used_gib)
+                .sum();
+            let modelled: f64 = by_pool
+                .iter()
+                .filter(|(pool, _)| {
+                    cluster
+                        .tree_of(pool)
+                        .and_then(|rt| cluster.osd_tree_of(rt))
+                        .is_some_and(|ot| ot == t)
+                })
+                .map(|(_, raw)| raw)
+                .sum();
+            (t, (used - modelled).max(0.0))
+        })
+        .collect()
 }

@@ -118,7 +118,7 @@ pub fn scenario(plan: &Plan, name: &str, captures: &[String]) -> String {
         volume(&mut out, v);
     }
     for c in &plan.classes {
-        class(&mut out, c, plan.cluster.as_ref().map(|c| c.name.as_str()));
+        class(&mut out, c, plan.cluster.as_ref());
     }
     if let Some(c) = &plan.cluster {
         cluster(&mut out, c);
@@ -173,7 +173,8 @@ fn volume(out: &mut String, v: &VolumePlan) {
     b.render(out);
 }
 
-fn class(out: &mut String, c: &ClassPlan, cluster: Option<&str>) {
+fn class(out: &mut String, c: &ClassPlan, cluster_plan: Option<&ClusterPlan>) {
+    let cluster = cluster_plan.map(|c| c.name.as_str());
     let _ = writeln!(out, "\n[storage_classes.{}]", key(&c.name));
     let mut b = Block::default();
     let mark = if c.ask { "ASK: " } else { "" };
@@ -207,6 +208,19 @@ fn class(out: &mut String, c: &ClassPlan, cluster: Option<&str>) {
                     "a CephFS provisioner: deleted files free their space",
                 );
             }
+            if let Some(tree) = cluster_plan.and_then(|cp| cp.tree_of(pool)) {
+                let (root, dc) = match tree.split_once('~') {
+                    Some((r, dc)) => (r, Some(dc)),
+                    None => (tree, None),
+                };
+                let why = format!("its CRUSH rule takes {tree} (ceph osd crush rule dump)");
+                if let Some(dc) = dc {
+                    b.line(format!("device_class = {}", string(dc)), why.clone());
+                }
+                if root != "default" {
+                    b.line(format!("crush_root = {}", string(root)), why);
+                }
+            }
         }
         Backend::Cloud { provisioner } => {
             b.line(
@@ -233,9 +247,14 @@ fn osd_list(out: &mut String, c: &ClusterPlan) {
     } else {
         "no pgs captured: new data lands by CRUSH weight"
     };
+    let data = if c.osds.iter().all(|o| o.data_gib.is_some()) {
+        "data = kb_used_data (PG data, placed again when the OSD is lost; the rest of used stays)"
+    } else {
+        "no kb_used_data captured: only the modelled volumes' data moves when an OSD is lost"
+    };
     let _ = writeln!(
         out,
-        "# The in OSDs ({}): size = kb, used = kb_used, weight = crush_weight; {by}.",
+        "# The in OSDs ({}): size = kb, used = kb_used, weight = crush_weight; {by}; {data}.",
         c.osds_source
     );
     out.push_str("osds = [\n");
@@ -243,9 +262,21 @@ fn osd_list(out: &mut String, c: &ClusterPlan) {
         let share = o
             .share
             .map_or(String::new(), |s| format!(", share = {}", round(s, 6)));
+        let data = o.data_gib.map_or(String::new(), |d| {
+            format!(", data = {}", string(&quantity(d)))
+        });
+        let class = o
+            .class
+            .as_ref()
+            .map_or(String::new(), |c| format!(", class = {}", string(c)));
+        let root = o
+            .root
+            .as_ref()
+            .filter(|r| *r != "default")
+            .map_or(String::new(), |r| format!(", root = {}", string(r)));
         let _ = writeln!(
             out,
-            "  {{ id = {}, host = {}, size = {}, weight = {}, used = {}{share} }},",
+            "  {{ id = {}, host = {}, size = {}, weight = {}, used = {}{share}{data}{class}{root} }},",
             o.id,
             string(&o.host),
             string(&quantity(o.size_gib)),
@@ -294,6 +325,17 @@ fn cluster(out: &mut String, c: &ClusterPlan) {
             c.raw_used_gib.source
         ),
     );
+    if !c.initial_by_tree.is_empty() {
+        let parts: Vec<String> = c
+            .initial_by_tree
+            .iter()
+            .map(|(t, gib)| format!("{} = {}", string(t), string(&quantity(*gib))))
+            .collect();
+        b.line(
+            format!("initial_raw_used_by_tree = {{ {} }}", parts.join(", ")),
+            "each CRUSH tree's OSDs' kb_used minus what the volumes above hold there",
+        );
+    }
     b.render(out);
     osd_list(out, c);
     let _ = writeln!(
@@ -317,6 +359,9 @@ fn cluster(out: &mut String, c: &ClusterPlan) {
         );
         if let Some(a) = &p.max_avail_gib {
             let _ = write!(out, "; MAX AVAIL {} ({})", quantity(a.value), a.source);
+        }
+        if let Some(tree) = &p.tree {
+            let _ = write!(out, "; its CRUSH rule takes {tree}");
         }
         out.push_str(".\n");
     }

@@ -350,6 +350,8 @@ pub enum Backend {
         /// Whether space a volume frees returns to the pool: CephFS (`interface = "cephfs"`)
         /// frees; an RBD image keeps what was written unless the volume discards.
         frees: bool,
+        /// The domain of the cluster its rule reaches (index into `CephCluster::domains`).
+        domain: usize,
     },
 }
 

@@ -472,6 +472,8 @@ pub struct Simulator<'m> {
     written_by_class: Vec<f64>,
     /// Σ provisioned size of thin volumes per cluster this month.
     thin_by_cluster: Vec<f64>,
+    /// Each cluster's pools, domain by domain, this month (scratch, kept between months).
+    loads: Vec<Vec<PoolLoad>>,
     /// This trial's fixed and one-time amounts.
     cost_draws: CostDraws,
     /// This trial's price per GiB-month of each cloud storage class (0 for Ceph classes).
@@ -507,6 +509,11 @@ impl<'m> Simulator<'m> {
             stored_by_class: vec![0.0; model.storage_classes.len()],
             written_by_class: vec![0.0; model.storage_classes.len()],
             thin_by_cluster: vec![0.0; model.ceph.len()],
+            loads: model
+                .ceph
+                .iter()
+                .map(|c| Vec::with_capacity(c.domains.len()))
+                .collect(),
             cost_draws: CostDraws::default(),
             class_prices: vec![0.0; model.storage_classes.len()],
             max_user_retention,
@@ -918,10 +925,10 @@ impl<'m> Simulator<'m> {
                 record.note(Event::CephWritesBlocked, month);
             }
             all.unwritten += unwritten;
-            let load = self.load(c);
+            let mut loads = std::mem::take(&mut self.loads[c]);
+            self.load_of(c, &self.stored_by_class, &mut loads);
             let state = &mut self.clusters[c];
-            let m = state.metrics(cluster, &load, self.thin_by_cluster[c]);
-            state.blocked = m.util > cluster.full_ratio;
+            let m = state.metrics(cluster, &loads, self.thin_by_cluster[c]);
             // Ceph's states are strict (OSDService::recalc_full_state: `ratio > nearfull_ratio`,
             // `ratio > full_ratio`): an OSD exactly at a ratio is not in that state.
             if m.util > cluster.nearfull_ratio {
@@ -933,12 +940,12 @@ impl<'m> Simulator<'m> {
             if m.stall {
                 record.note(Event::CephRecoveryStall, month);
             }
-            let spread = ClusterState::spread(cluster, &load);
-            if state.trigger(cluster, month, spread, m.util) {
+            if state.trigger(cluster, month, &loads) {
                 all.orders += 1.0;
                 record.note(Event::CephOrder, month);
                 record.orders.push(month);
             }
+            self.loads[c] = loads;
             all.cost += state.monthly_cost(cluster);
             all.add(&m);
         }
@@ -947,29 +954,35 @@ impl<'m> Simulator<'m> {
     }
 
     /// What cluster `c`'s pools take of what the volumes want to store this month: all of it,
-    /// unless an OSD ended last month past `full_ratio`; then no pool grows (a pool that
-    /// shrinks still frees). `stored_by_class` becomes what was written. Returns the GiB
-    /// refused. What was refused is wanted again the next month, so it is written once the
-    /// cluster has room (an expansion landed, data deleted): the volumes' applications retry.
+    /// unless an OSD their rule reaches ended last month past `full_ratio`; then those pools do
+    /// not grow (a pool that shrinks still frees). `stored_by_class` becomes what was written.
+    /// Returns the GiB refused. What was refused is wanted again the next month, so it is
+    /// written once the domain has room (an expansion landed, data deleted): the volumes'
+    /// applications retry.
     fn admit_writes(&mut self, c: usize) -> f64 {
-        // The full flag clears once every OSD is back under full_ratio with what is stored
-        // (an expansion landed this month, data was deleted).
-        if self.clusters[c].blocked {
-            let frozen = self.load_of(c, &self.written_by_class);
+        // A full flag clears once every OSD of the domain is back under full_ratio with what is
+        // stored (an expansion landed this month, data was deleted).
+        if self.clusters[c].blocked.iter().any(|&b| b) {
+            let mut frozen = std::mem::take(&mut self.loads[c]);
+            self.load_of(c, &self.written_by_class, &mut frozen);
             let cluster = &self.model.ceph[c];
-            let util = cluster
-                .layout(self.clusters[c].landed)
-                .util(ClusterState::spread(cluster, &frozen));
-            self.clusters[c].blocked = util > cluster.full_ratio;
+            let state = &mut self.clusters[c];
+            for (d, load) in frozen.iter().enumerate() {
+                if state.blocked[d] {
+                    state.blocked[d] = state.util(cluster, d, load) > cluster.full_ratio;
+                }
+            }
+            self.loads[c] = frozen;
         }
-        let blocked = self.clusters[c].blocked;
         let mut refused = 0.0;
         for (k, class) in self.model.storage_classes.iter().enumerate() {
-            if let Backend::Ceph { cluster, .. } = class.backend
+            if let Backend::Ceph {
+                cluster, domain, ..
+            } = class.backend
                 && cluster == c
             {
                 let wanted = self.stored_by_class[k];
-                let written = if blocked {
+                let written = if self.clusters[c].blocked[domain] {
                     wanted.min(self.written_by_class[k])
                 } else {
                     wanted
@@ -982,48 +995,49 @@ impl<'m> Simulator<'m> {
         refused
     }
 
-    /// What the pools of cluster `c` store this month, and the raw space it takes.
-    fn load(&self, c: usize) -> PoolLoad {
-        self.load_of(c, &self.stored_by_class)
-    }
-
-    /// What the pools of cluster `c` take when its classes store `stored` GiB each.
-    fn load_of(&self, c: usize, stored_by_class: &[f64]) -> PoolLoad {
+    /// What the pools of cluster `c` take, domain by domain, when its classes store `stored`
+    /// GiB each: into `loads`, one per domain.
+    fn load_of(&self, c: usize, stored_by_class: &[f64], loads: &mut Vec<PoolLoad>) {
         let model = self.model;
         let cluster = &model.ceph[c];
-        let (mut stored, mut weighted_rate, mut rate_sum, mut pools) = (0.0, 0.0, 0.0, 0.0);
-        let mut load = PoolLoad {
-            raw_used: cluster.initial_raw_used_gib,
-            pools_raw: 0.0,
-            rate: 1.0,
-            widest: 0,
-        };
-        for (k, class) in model.storage_classes.iter().enumerate() {
-            if let Backend::Ceph {
-                cluster: cc,
-                rate,
-                width,
-                ..
-            } = class.backend
-                && cc == c
-            {
-                let s = stored_by_class[k];
-                stored += s;
-                weighted_rate += s * rate;
-                rate_sum += rate;
-                pools += 1.0;
-                load.widest = load.widest.max(width);
-                load.pools_raw += s * rate * (1.0 + cluster.overhead);
+        let domains = cluster.domains.len();
+        loads.clear();
+        loads.resize(
+            domains,
+            PoolLoad {
+                pools_raw: 0.0,
+                rate: 1.0,
+            },
+        );
+        // (stored, Σ stored × rate, Σ rate, pools) per domain, in the loads' own slots: no
+        // allocation in the month's loop.
+        for (d, load) in loads.iter_mut().enumerate() {
+            let (mut stored, mut weighted_rate, mut rate_sum, mut pools) = (0.0, 0.0, 0.0, 0.0);
+            for (k, class) in model.storage_classes.iter().enumerate() {
+                if let Backend::Ceph {
+                    cluster: cc,
+                    rate,
+                    domain,
+                    ..
+                } = class.backend
+                    && cc == c
+                    && domain == d
+                {
+                    let s = stored_by_class[k];
+                    stored += s;
+                    weighted_rate += s * rate;
+                    rate_sum += rate;
+                    pools += 1.0;
+                    load.pools_raw += s * rate * (1.0 + cluster.overhead);
+                }
+            }
+            // The stored-weighted rate; with nothing stored yet, the plain mean of the pools'.
+            if stored > 0.0 {
+                load.rate = weighted_rate / stored;
+            } else if pools > 0.0 {
+                load.rate = rate_sum / pools;
             }
         }
-        load.raw_used += load.pools_raw;
-        // The stored-weighted rate; with nothing stored yet, the plain mean of the pools'.
-        if stored > 0.0 {
-            load.rate = weighted_rate / stored;
-        } else if pools > 0.0 {
-            load.rate = rate_sum / pools;
-        }
-        load
     }
 
     /// Expansion purchases due in `month`: (amortised share → cost_fixed, unamortised →

@@ -241,8 +241,20 @@ fn ceph_table(out: &mut String, model: &Model) {
     }
     let _ = writeln!(
         out,
-        "\n**MAX AVAIL (as ceph df)** is what `ceph df` prints: (full_ratio × raw capacity − (1 + imbalance) × raw used) / pool rate, Ceph's get_rule_avail, which assumes new data lands by CRUSH weight. **Writable before full (projected)** assumes the fullest OSD keeps its larger share: (full_ratio × raw capacity / (1 + imbalance) − raw used) / (rate × (1 + overhead)). With several pools the cluster figure uses their stored-weighted rate. A cluster is **host-failure safe** when, after losing its largest host (and, with several OSDs per host, one OSD, whose data goes to the host's other OSDs), every OSD stays under backfillfull_ratio so that recovery can finish.\n"
+        "\n**MAX AVAIL (as ceph df)** is what `ceph df` prints: (full_ratio × raw capacity − (1 + imbalance) × raw used) / pool rate, Ceph's get_rule_avail, which assumes new data lands by CRUSH weight. **Writable before full (projected)** assumes the fullest OSD keeps its larger share: (full_ratio × raw capacity / (1 + imbalance) − raw used) / (rate × (1 + overhead)). With several pools the cluster figure uses their stored-weighted rate. A cluster is **host-failure safe** when, after losing any host (where a spare one exists) and any one OSD, every OSD stays under backfillfull_ratio once CRUSH has placed the lost copies again, so that recovery can finish.\n"
     );
+    for c in &model.ceph {
+        let losses = crate::decide::Losses::of(c);
+        let _ = writeln!(
+            out,
+            "- ceph.{}: {}.",
+            c.name,
+            super::recommend::losses_line(&losses)
+        );
+    }
+    if !model.ceph.is_empty() {
+        let _ = writeln!(out);
+    }
 }
 
 /// The warnings section.

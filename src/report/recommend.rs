@@ -188,9 +188,8 @@ fn ceph_table(out: &mut String, c: &ClusterChoice) {
 /// Which loss bounds the trigger: the fullest-OSD fill from which losing one OSD or one host
 /// would stall recovery at backfillfull, as built and after the first order (CRUSH's own
 /// placement of the lost data).
-fn losses_line(cluster: &crate::model::CephCluster) -> String {
-    let stage = |landed: u32| {
-        let s = cluster.stall_points(landed);
+pub(crate) fn losses_line(losses: &crate::decide::Losses) -> String {
+    let stage = |s: &crate::model::ceph::StallPoints| {
         let osd = match (s.osd, s.first_osd) {
             (Some(u), Some(id)) => format!("an OSD loss (osd.{id} first) from {}", pct(u)),
             (Some(u), None) => format!("an OSD loss from {}", pct(u)),
@@ -204,10 +203,10 @@ fn losses_line(cluster: &crate::model::CephCluster) -> String {
     };
     let mut line = format!(
         "recovery stalls at backfillfull, by the fullest OSD (CRUSH placement): as built, {}",
-        stage(0)
+        stage(&losses.as_built)
     );
-    if cluster.expansion.is_some() {
-        line.push_str(&format!("; after the first order, {}", stage(1)));
+    if let Some(after) = &losses.after_first_order {
+        line.push_str(&format!("; after the first order, {}", stage(after)));
     }
     line
 }
@@ -230,9 +229,7 @@ fn cluster_section(out: &mut String, c: &ClusterRecommendation, model: &Model, c
             if t.orders.is_empty() {
                 let _ = writeln!(out, "  no order falls due within the horizon");
             }
-            if let Some(cluster) = model.ceph.iter().find(|k| k.name == ch.cluster) {
-                let _ = writeln!(out, "  {}", losses_line(cluster));
-            }
+            let _ = writeln!(out, "  {}", losses_line(&c.losses));
         }
         None => {
             let _ = writeln!(

@@ -214,7 +214,7 @@ impl Warning {
             ),
             Warning::OsdFailureUnsafe { month, share_safe } => write!(
                 f,
-                "one OSD failure at month {month} leaves recovery able to finish in only {:.1}% of trials: its data moves to the other OSDs of its host, which pass backfillfull_ratio (backfill_toofull)",
+                "one OSD failure at month {month} leaves recovery able to finish in only {:.1}% of trials: CRUSH places its copies on the other OSDs (its host's siblings take the most), and one of them passes backfillfull_ratio (backfill_toofull)",
                 share_safe * 100.0
             ),
             Warning::Unpriced { cluster, p } => write!(

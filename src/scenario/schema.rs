@@ -332,6 +332,11 @@ pub struct StorageClassSpec {
     pub limits: Option<LimitsSpec>,
     /// Ceph classes: "rbd" (default) or "cephfs".
     pub interface: Option<String>,
+    /// Ceph classes: the device class the pool's CRUSH rule takes (Rook's `deviceClass`).
+    pub device_class: Option<String>,
+    /// Ceph classes: the CRUSH root the pool's rule takes (Rook's `crushRoot`; default
+    /// "default").
+    pub crush_root: Option<String>,
 }
 
 /// The sizes a provider allows for a disk type, and where that is written.
@@ -352,6 +357,8 @@ pub struct AddSpec {
     pub osds_per_host: Option<u32>,
     pub osd_size: Option<Raw>,
     pub hosts: Option<u32>,
+    /// The device class of the OSDs added, where the listed OSDs are of several.
+    pub device_class: Option<String>,
 }
 
 /// `[ceph.<cluster>.expansion]`
@@ -395,6 +402,9 @@ pub struct CephSpec {
     pub rook: Option<String>,
     /// The OSDs one by one (an ingested cluster): `[[ceph.<name>.osds]]`.
     pub osds: Option<Vec<OsdEntrySpec>>,
+    /// With listed OSDs under several CRUSH trees (device classes, roots): each tree's part of
+    /// `initial_raw_used`, by the tree's name (`default~hdd`).
+    pub initial_raw_used_by_tree: Option<BTreeMap<String, Raw>>,
 }
 
 /// `[[ceph.<cluster>.osds]]`: one OSD as `ceph osd df tree` shows it.
@@ -411,6 +421,14 @@ pub struct OsdEntrySpec {
     pub used: Option<Raw>,
     /// Share of the pools' placement-group copies (default: by weight).
     pub share: Option<f64>,
+    /// Of `used`, what is placement-group data (`kb_used_data`): it moves with the OSD's PGs
+    /// when the OSD is lost; the rest (BlueStore's DB and metadata) stays (default: only the
+    /// modelled volumes' data moves).
+    pub data: Option<Raw>,
+    /// Device class (`hdd`, `ssd`, `nvme`), as `ceph osd df tree` shows it.
+    pub class: Option<String>,
+    /// The CRUSH root it is under (default "default").
+    pub root: Option<String>,
 }
 
 /// `compute = …` of `[costs]`.

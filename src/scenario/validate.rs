@@ -4,7 +4,7 @@
 
 use super::schema::*;
 use super::{Problem, Scenario, ScenarioError, Sources, catalog_candidates, load_catalog};
-use crate::model::ceph::{erasure_rate, replicated_rate};
+use crate::model::ceph::{Domain, erasure_rate, replicated_rate};
 use crate::model::population::DEFAULT_MAX_USERS;
 use crate::model::*;
 use crate::quantity::{Share, parse_gib, parse_percent, parse_share};
@@ -217,7 +217,8 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
         .iter()
         .map(|(cname, c)| ceph_cluster(&mut ck, cname, c))
         .collect();
-    let storage_classes = storage_classes(&mut ck, &spec, catalog.as_ref(), &mut price_sources);
+    let mut storage_classes = storage_classes(&mut ck, &spec, catalog.as_ref(), &mut price_sources);
+    class_domains(&mut ck, &ceph, &mut storage_classes, &spec.storage_classes);
     let ceph = ceph_layouts(ceph, &storage_classes, spec.horizon_months);
     let volumes = volumes(
         &mut ck,
@@ -560,6 +561,8 @@ fn ceph_backend(
         rate,
         width,
         frees,
+        // Set once the clusters' trees are known (`class_domains`).
+        domain: 0,
     }
 }
 
@@ -886,7 +889,69 @@ fn check_tiers(
     }
 }
 
-/// Now that the pools are known: each cluster's CRUSH rule is its widest pool's (replicated:
+/// Each Ceph class's CRUSH tree: the one its `crush_root` (default "default") and
+/// `device_class` name. Without a device class the root must hold OSDs of one class only: a
+/// pool whose rule reaches OSDs of several classes overlaps the pools on each class (Ceph's
+/// autoscaler refuses to size such pools too), and headroom cannot tell where its data lands.
+fn class_domains(
+    ck: &mut Checker,
+    ceph: &[CephCluster],
+    classes: &mut [StorageClass],
+    specs: &BTreeMap<String, StorageClassSpec>,
+) {
+    for (class, (name, spec)) in classes.iter_mut().zip(specs) {
+        let key = format!("storage_classes.{name}");
+        let Backend::Ceph {
+            cluster, domain, ..
+        } = &mut class.backend
+        else {
+            for (field, v) in [
+                ("device_class", &spec.device_class),
+                ("crush_root", &spec.crush_root),
+            ] {
+                if v.is_some() {
+                    ck.err(&format!("{key}.{field}"), "belongs to a Ceph class");
+                }
+            }
+            continue;
+        };
+        let Some(c) = ceph.get(*cluster) else {
+            continue;
+        };
+        let trees: Vec<&str> = c.domains.iter().map(|d| d.name.as_str()).collect();
+        let root = spec.crush_root.as_deref().unwrap_or("default");
+        let found: Vec<usize> = match &spec.device_class {
+            Some(dc) => {
+                let want = tree_name(Some(root), Some(dc));
+                trees.iter().position(|t| *t == want).into_iter().collect()
+            }
+            None => (0..trees.len())
+                .filter(|&d| trees[d] == root || trees[d].starts_with(&format!("{root}~")))
+                .collect(),
+        };
+        let (field, what) = match &spec.device_class {
+            Some(dc) => ("device_class", format!("class {dc:?} under root {root:?}")),
+            None => ("crush_root", format!("root {root:?}")),
+        };
+        match found[..] {
+            [d] => *domain = d,
+            [] if c.osds.is_empty() => ck.err(
+                &format!("{key}.{field}"),
+                format!("cluster {:?} is written by hand (hosts × OSDs), all under root \"default\" with one class; list its OSDs ([[ceph.{}.osds]] with class and root) to place pools by class", c.name, c.name),
+            ),
+            [] => ck.err(
+                &format!("{key}.{field}"),
+                format!("no listed OSD of cluster {:?} is of {what} (the trees: {})", c.name, trees.join(", ")),
+            ),
+            _ => ck.err(
+                &format!("{key}.device_class"),
+                format!("the pool's rule would reach OSDs of several classes under root {root:?} ({}): give device_class, as the pool's CRUSH rule does", trees.join(", ")),
+            ),
+        }
+    }
+}
+
+/// Now that the pools are known: each CRUSH tree's rule is its widest pool's (replicated:
 /// firstn, erasure-coded: indep), the default imbalance rule
 /// ([`crate::model::ceph::default_imbalance`]) applies where the scenario sets none, and the
 /// layouts get room for one landed order a month.
@@ -896,45 +961,62 @@ fn ceph_layouts(
     horizon_months: u32,
 ) -> Vec<CephCluster> {
     use crate::model::ceph::crush::Rule;
-    let mut rules: Vec<Option<Rule>> = vec![None; ceph.len()];
-    for class in classes {
-        if let Backend::Ceph {
-            cluster,
-            width,
-            rate,
-            ..
-        } = class.backend
-            && cluster < rules.len()
-            && rules[cluster].is_none_or(|r| width > r.width())
-        {
-            rules[cluster] = Some(if rate < width as f64 - 1e-9 {
-                Rule::Indep(width)
-            } else {
-                Rule::Firstn(width)
-            });
+    for (c, cluster) in ceph.iter_mut().enumerate() {
+        let mut rules: Vec<Option<Rule>> = vec![None; cluster.domains.len()];
+        for class in classes {
+            if let Backend::Ceph {
+                cluster: cc,
+                width,
+                rate,
+                domain,
+                ..
+            } = class.backend
+                && cc == c
+                && domain < rules.len()
+                && rules[domain].is_none_or(|r| width > r.width())
+            {
+                rules[domain] = Some(if rate < width as f64 - 1e-9 {
+                    Rule::Indep(width)
+                } else {
+                    Rule::Firstn(width)
+                });
+            }
         }
-    }
-    for (c, rule) in ceph.iter_mut().zip(rules) {
-        // A cluster no pool uses yet: size 3, Rook's default.
-        let rule = rule.unwrap_or(Rule::Firstn(3));
-        c.rule = rule;
-        if !c.imbalance_set {
-            c.imbalance =
-                crate::model::ceph::default_imbalance(c.hosts, c.osds_per_host, rule.width());
+        for (d, rule) in cluster.domains.iter_mut().zip(rules) {
+            // A tree no pool uses yet: size 3, Rook's default.
+            d.rule = rule.unwrap_or(Rule::Firstn(3));
         }
-        c.stages = crate::model::ceph::Stages::new(horizon_months as usize + 2);
+        if !cluster.imbalance_set {
+            let width = cluster.domains[0].rule.width();
+            cluster.imbalance =
+                crate::model::ceph::default_imbalance(cluster.hosts, cluster.osds_per_host, width);
+        }
+        cluster.stages =
+            crate::model::ceph::Stages::new(cluster.domains.len(), horizon_months as usize + 2);
     }
     ceph
 }
 
+/// The name Ceph gives the CRUSH tree a rule takes: the root, and `~class` for a device
+/// class's shadow tree (`default~nvme`).
+pub fn tree_name(root: Option<&str>, class: Option<&str>) -> String {
+    let root = root.unwrap_or("default");
+    match class {
+        Some(c) => format!("{root}~{c}"),
+        None => root.to_string(),
+    }
+}
+
 /// `[[ceph.<name>.osds]]`: each OSD's host (by name, numbered in order of first mention),
-/// size, CRUSH weight, use and share. A cluster listed OSD by OSD takes its hosts, OSD count
+/// size, CRUSH weight, use, share, and the CRUSH tree its root and class put it in (into
+/// `trees`, in order of first mention). A cluster listed OSD by OSD takes its hosts, OSD count
 /// and raw capacity from the list; `imbalance` is then what the list says, and may not be
 /// set as well.
 fn listed_osds(
     ck: &mut Checker,
     key: &str,
     c: &CephSpec,
+    trees: &mut Vec<String>,
 ) -> Vec<crate::model::ceph::layout::OsdSpec> {
     let Some(list) = &c.osds else {
         return Vec::new();
@@ -953,6 +1035,19 @@ fn listed_osds(
     let mut osds = Vec::new();
     for (i, o) in list.iter().enumerate() {
         let k = format!("{okey}[{i}]");
+        let tree = tree_name(o.root.as_deref(), o.class.as_deref());
+        for (field, v) in [("class", &o.class), ("root", &o.root)] {
+            if let Some(problem) = v.as_deref().and_then(crate::names::problem) {
+                ck.err(&format!("{k}.{field}"), problem);
+            }
+        }
+        let domain = match trees.iter().position(|t| *t == tree) {
+            Some(d) => d,
+            None => {
+                trees.push(tree);
+                trees.len() - 1
+            }
+        };
         let host = match hosts.iter().position(|h| *h == o.host) {
             Some(h) => h,
             None => {
@@ -960,31 +1055,7 @@ fn listed_osds(
                 hosts.len() - 1
             }
         };
-        let size_gib = ck.gib(&format!("{k}.size"), &o.size).unwrap_or(1.0);
-        if size_gib <= 0.0 {
-            ck.err(&format!("{k}.size"), "must be more than 0");
-        }
-        let used_gib = o
-            .used
-            .as_ref()
-            .and_then(|r| ck.gib(&format!("{k}.used"), r))
-            .unwrap_or(0.0);
-        let weight = o.weight.unwrap_or(size_gib / 1024.0);
-        if !(weight.is_finite() && (0.0..=1e9).contains(&weight)) {
-            ck.err(&format!("{k}.weight"), "must be 0 to 1e9");
-        }
-        let share = o.share.unwrap_or(0.0);
-        if !(share.is_finite() && (0.0..=1.0).contains(&share)) {
-            ck.err(&format!("{k}.share"), "must be 0 to 1");
-        }
-        osds.push(crate::model::ceph::layout::OsdSpec {
-            id: o.id,
-            host: host as u32,
-            size_gib: size_gib.max(1e-9),
-            weight: weight.clamp(0.0, 1e9),
-            used_gib,
-            share: share.clamp(0.0, 1.0),
-        });
+        osds.push(osd_entry(ck, &k, o, host as u32, domain as u32));
     }
     if hosts.len() != c.hosts as usize && !list.is_empty() {
         ck.err(
@@ -1005,7 +1076,183 @@ fn listed_osds(
             "some OSDs have a share and others none: give every OSD its share of the PGs (0 for none), or no OSD one (new data then lands by CRUSH weight)",
         );
     }
+    let data = list.iter().filter(|o| o.data.is_some()).count();
+    if data > 0 && data < list.len() {
+        ck.err(
+            &okey,
+            "some OSDs say what of their use is PG data and others not: give every OSD its data (kb_used_data), or none",
+        );
+    }
     osds
+}
+
+/// One listed OSD: its size, use, CRUSH weight (by default its size in TiB, as `ceph-volume`
+/// sets it), share of the PG copies and PG data, each checked.
+fn osd_entry(
+    ck: &mut Checker,
+    k: &str,
+    o: &OsdEntrySpec,
+    host: u32,
+    domain: u32,
+) -> crate::model::ceph::layout::OsdSpec {
+    let size_gib = ck.gib(&format!("{k}.size"), &o.size).unwrap_or(1.0);
+    if size_gib <= 0.0 {
+        ck.err(&format!("{k}.size"), "must be more than 0");
+    }
+    let used_gib = o
+        .used
+        .as_ref()
+        .and_then(|r| ck.gib(&format!("{k}.used"), r))
+        .unwrap_or(0.0);
+    let weight = o.weight.unwrap_or(size_gib / 1024.0);
+    if !(weight.is_finite() && (0.0..=1e9).contains(&weight)) {
+        ck.err(&format!("{k}.weight"), "must be 0 to 1e9");
+    }
+    let data_gib = o
+        .data
+        .as_ref()
+        .and_then(|r| ck.gib(&format!("{k}.data"), r));
+    if data_gib.is_some_and(|d| d > used_gib * (1.0 + 1e-9) + 1e-9) {
+        ck.err(
+            &format!("{k}.data"),
+            "is more than used: PG data is part of the OSD's raw use",
+        );
+    }
+    let share = o.share.unwrap_or(0.0);
+    if !(share.is_finite() && (0.0..=1.0).contains(&share)) {
+        ck.err(&format!("{k}.share"), "must be 0 to 1");
+    }
+    crate::model::ceph::layout::OsdSpec {
+        id: o.id,
+        host,
+        size_gib: size_gib.max(1e-9),
+        weight: weight.clamp(0.0, 1e9),
+        used_gib,
+        share: share.clamp(0.0, 1.0),
+        data_gib,
+        domain,
+    }
+}
+
+/// The CRUSH trees of a cluster: one for a hand-written cluster (its pools reach every OSD,
+/// and `initial_raw_used` is pool data CRUSH places); for listed OSDs, one per root and device
+/// class. Each tree's part of `initial_raw_used` is `initial_raw_used_by_tree`'s, or else its
+/// part of the listed OSDs' use; its resident pool data is its OSDs' PG data (`data`) less the
+/// modelled pools' raw (its OSDs' use less its part of `initial_raw_used`), none where the
+/// list does not say what is PG data. The rules come once the pools are known.
+fn domains(
+    ck: &mut Checker,
+    key: &str,
+    c: &CephSpec,
+    osds: &[crate::model::ceph::layout::OsdSpec],
+    trees: &[String],
+    initial_raw_used: f64,
+) -> Vec<Domain> {
+    let rule = crate::model::ceph::crush::Rule::Firstn(3);
+    let by_tree = c.initial_raw_used_by_tree.as_ref();
+    let tkey = format!("{key}.initial_raw_used_by_tree");
+    if osds.is_empty() {
+        if by_tree.is_some() {
+            ck.err(
+                &tkey,
+                "needs the OSDs listed one by one, each with its class and root",
+            );
+        }
+        return vec![Domain::whole(rule, initial_raw_used, initial_raw_used)];
+    }
+    let used = |d: usize| -> f64 {
+        osds.iter()
+            .filter(|o| o.domain as usize == d)
+            .map(|o| o.used_gib)
+            .sum()
+    };
+    let total: f64 = osds.iter().map(|o| o.used_gib).sum();
+    let mut parts: Vec<f64> = (0..trees.len())
+        .map(|d| {
+            if total > 0.0 {
+                initial_raw_used * used(d) / total
+            } else {
+                initial_raw_used / trees.len() as f64
+            }
+        })
+        .collect();
+    if let Some(given) = by_tree {
+        for name in given.keys() {
+            if !trees.contains(name) {
+                ck.err(
+                    &format!("{tkey}.{name}"),
+                    format!(
+                        "no listed OSD is in the tree {name:?} (the trees: {})",
+                        trees.join(", ")
+                    ),
+                );
+            }
+        }
+        for (d, name) in trees.iter().enumerate() {
+            match given.get(name) {
+                Some(raw) => parts[d] = ck.gib(&format!("{tkey}.{name}"), raw).unwrap_or(0.0),
+                None => ck.err(&tkey, format!("gives no part for the tree {name:?}")),
+            }
+        }
+        // ceph df's raw used and the OSDs' own sum differ by a little (statistics of another
+        // moment): 1% is allowed, a typo is not.
+        let sum: f64 = parts.iter().sum();
+        if c.initial_raw_used.is_some()
+            && (sum - initial_raw_used).abs() > 0.01 * initial_raw_used.max(1.0)
+        {
+            ck.err(
+                &tkey,
+                format!(
+                    "its parts add up to {sum} GiB, but initial_raw_used is {initial_raw_used} GiB"
+                ),
+            );
+        }
+    }
+    trees
+        .iter()
+        .enumerate()
+        .map(|(d, name)| {
+            let mine: Vec<_> = osds.iter().filter(|o| o.domain as usize == d).collect();
+            let data: Option<f64> = mine.iter().map(|o| o.data_gib).sum();
+            let resident = data.map_or(0.0, |x| (x - (used(d) - parts[d]).max(0.0)).max(0.0));
+            Domain {
+                name: name.clone(),
+                rule,
+                initial_raw_used_gib: parts[d],
+                resident_raw_gib: resident,
+            }
+        })
+        .collect()
+}
+
+/// The tree an expansion adds to: the one of its `device_class` (root "default"), which must
+/// be named where the listed OSDs are in several trees.
+fn expansion_domain(ck: &mut Checker, key: &str, e: &CephExpansionSpec, trees: &[String]) -> usize {
+    let akey = format!("{key}.expansion.add.device_class");
+    match &e.add.device_class {
+        None if trees.len() > 1 => {
+            ck.err(
+                &akey,
+                format!("the listed OSDs are in several CRUSH trees ({}): say which device class the added OSDs are", trees.join(", ")),
+            );
+            0
+        }
+        None => 0,
+        Some(class) => {
+            if trees.is_empty() {
+                ck.err(
+                    &akey,
+                    "needs the OSDs listed one by one, each with its class",
+                );
+                return 0;
+            }
+            let name = tree_name(None, Some(class));
+            trees.iter().position(|t| *t == name).unwrap_or_else(|| {
+                ck.err(&akey, format!("no listed OSD is of class {class:?} under root \"default\" (the trees: {})", trees.join(", ")));
+                0
+            })
+        }
+    }
 }
 
 /// The hosts' and OSDs' monthly prices, for the report's assumptions.
@@ -1302,10 +1549,17 @@ fn ceph_cluster(ck: &mut Checker, name: &str, c: &CephSpec) -> CephCluster {
         .expansion
         .as_ref()
         .map(|e| ceph_expansion(ck, &key, e, full));
-    let osds = listed_osds(ck, &key, c);
+    let mut trees = Vec::new();
+    let osds = listed_osds(ck, &key, c, &mut trees);
+    let domains = domains(ck, &key, c, &osds, &trees, initial_raw_used_gib);
+    let expansion_domain = c
+        .expansion
+        .as_ref()
+        .map_or(0, |e| expansion_domain(ck, &key, e, &trees));
     CephCluster {
         osds,
-        rule: crate::model::ceph::crush::Rule::Firstn(3),
+        domains,
+        expansion_domain,
         stages: crate::model::ceph::Stages::default(),
         name: name.to_string(),
         hosts: c.hosts.max(1),

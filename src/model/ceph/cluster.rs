@@ -24,13 +24,16 @@ pub(crate) struct ClusterState {
     pub(crate) orders: Vec<u32>,
     /// (first month, monthly share, months) of amortised expansion purchases.
     pub(crate) amortised: Vec<(u32, f64, u32)>,
-    /// Raw GiB spread by share ([`Self::spread`]) of the last months, newest first, for the
-    /// projected trigger.
+    /// Raw GiB spread by share ([`Self::spread`]) on the expansion's tree in the last months,
+    /// newest first, for the projected trigger.
     pub(crate) history: [f64; 3],
+    /// This month's fullest OSD of the expansion's tree.
+    pub(crate) expansion_util: f64,
     pub(crate) months_seen: u32,
-    /// Whether an OSD ended the last month past `full_ratio`: Ceph sets the pools' full flag
-    /// and takes no writes this month (deletes still free space).
-    pub(crate) blocked: bool,
+    /// Whether an OSD of each domain ended the last month past `full_ratio`: Ceph sets the
+    /// full flag of the pools that reach it, which take no writes this month (deletes still
+    /// free space).
+    pub(crate) blocked: Vec<bool>,
 }
 
 impl ClusterState {
@@ -69,62 +72,77 @@ impl ClusterState {
         }
     }
 
-    /// Raw GiB the layout spreads by share: what the pools take, plus what a hand-written
-    /// cluster already holds (`initial_raw_used`, which an ingested one keeps in each OSD's
-    /// base).
-    pub(crate) fn spread(cluster: &CephCluster, load: &PoolLoad) -> f64 {
-        load.pools_raw
-            + if cluster.osds.is_empty() {
-                cluster.initial_raw_used_gib
-            } else {
-                0.0
-            }
+    /// Raw GiB domain `d`'s layout spreads by share: what its modelled pools take, plus the
+    /// pool data already there that no modelled volume accounts for
+    /// ([`super::Domain::resident_raw_gib`]).
+    pub(crate) fn spread(cluster: &CephCluster, d: usize, load: &PoolLoad) -> f64 {
+        load.pools_raw + cluster.domains[d].resident_raw_gib
     }
 
-    /// This month's figures of the cluster under `load`, OSD by OSD.
+    /// Domain `d`'s fullest OSD when its pools store what `load` says.
+    pub(crate) fn util(&self, cluster: &CephCluster, d: usize, load: &PoolLoad) -> f64 {
+        cluster
+            .layout(d, self.landed)
+            .util(Self::spread(cluster, d, load))
+    }
+
+    /// This month's figures of the cluster under `loads` (one per domain), OSD by OSD. Each
+    /// domain's full flag is set for the next month.
     pub(crate) fn metrics(
-        &self,
+        &mut self,
         cluster: &CephCluster,
-        load: &PoolLoad,
+        loads: &[PoolLoad],
         thin: f64,
     ) -> ClusterMonth {
-        let layout = cluster.layout(self.landed);
-        let r = Self::spread(cluster, load);
-        let fill = layout.fill(r, cluster.full_ratio);
-        let per_stored = load.rate * (1.0 + cluster.overhead);
-        let usable = fill.usable_raw / per_stored;
-        let host_safe = layout.host_loss.is_some_and(|l| r <= l.limit);
-        // One OSD lost: CRUSH places its data again (on its host's siblings and, where hosts
-        // are spare, on other hosts); where it cannot, the loss is a host's.
-        let osd_safe = layout.osd_loss.map_or(host_safe, |l| r <= l.limit);
-        // A failure the cluster could recover from would stall at this fill.
-        let stall =
-            (layout.host_loss.is_some() && !host_safe) || (layout.osd_loss.is_some() && !osd_safe);
-        ClusterMonth {
-            raw_cap: layout.raw_capacity,
-            raw_used: load.raw_used,
-            usable,
-            util: fill.util,
-            stall,
-            max_avail: fill.avail_raw / load.rate,
-            writable: fill.writable_raw / per_stored,
-            safe: host_safe && osd_safe,
-            osd_safe,
-            overcommit: if usable > 0.0 { thin / usable } else { 0.0 },
-            osds: layout.size.len() as f64,
+        let mut m = ClusterMonth {
+            raw_used: cluster.initial_raw_used_gib,
+            safe: true,
+            osd_safe: true,
+            ..ClusterMonth::default()
+        };
+        for (d, load) in loads.iter().enumerate() {
+            let layout = cluster.layout(d, self.landed);
+            let r = Self::spread(cluster, d, load);
+            let fill = layout.fill(r, cluster.full_ratio);
+            let per_stored = load.rate * (1.0 + cluster.overhead);
+            let host_safe = layout.host_loss.is_some_and(|l| r <= l.limit);
+            // One OSD lost: CRUSH places its data again (on its host's siblings and, where
+            // hosts are spare, on other hosts); where it cannot, the loss is a host's.
+            let osd_safe = layout.osd_loss.map_or(host_safe, |l| r <= l.limit);
+            // A failure the cluster could recover from would stall at this fill.
+            m.stall |= (layout.host_loss.is_some() && !host_safe)
+                || (layout.osd_loss.is_some() && !osd_safe);
+            m.raw_cap += layout.raw_capacity;
+            m.raw_used += load.pools_raw;
+            m.usable += fill.usable_raw / per_stored;
+            m.util = m.util.max(fill.util);
+            m.max_avail += fill.avail_raw / load.rate;
+            m.writable += fill.writable_raw / per_stored;
+            m.safe &= host_safe && osd_safe;
+            m.osd_safe &= osd_safe;
+            m.osds += layout.size.len() as f64;
+            self.blocked[d] = fill.util > cluster.full_ratio;
+            if d == cluster.expansion_domain {
+                self.expansion_util = fill.util;
+            }
         }
+        m.overcommit = if m.usable > 0.0 { thin / m.usable } else { 0.0 };
+        m
     }
 
-    /// Checks the expansion trigger and places an order if it fires: when the fullest OSD
-    /// reaches `trigger`, or, with `projected`, when the trend of the last months (raw used,
-    /// extrapolated over the lead time, counting what is already on order) reaches nearfull.
+    /// Checks the expansion trigger and places an order if it fires: when the fullest OSD of
+    /// the tree the expansion adds to reaches `trigger`, or, with `projected`, when the trend
+    /// of its last months (raw spread, extrapolated over the lead time, counting what is
+    /// already on order) reaches nearfull. Another tree's fullest OSD orders nothing: the
+    /// order would not relieve it.
     pub(crate) fn trigger(
         &mut self,
         cluster: &CephCluster,
         month: u32,
-        spread: f64,
-        util: f64,
+        loads: &[PoolLoad],
     ) -> bool {
+        let d = cluster.expansion_domain.min(loads.len().saturating_sub(1));
+        let spread = loads.get(d).map_or(0.0, |l| Self::spread(cluster, d, l));
         self.history = [spread, self.history[0], self.history[1]];
         self.months_seen += 1;
         let Some(expansion) = &cluster.expansion else {
@@ -133,12 +151,12 @@ impl ClusterState {
         if self.orders.len() as u32 >= expansion.max_outstanding {
             return false;
         }
-        let mut fire = util >= expansion.trigger;
+        let mut fire = self.expansion_util >= expansion.trigger;
         if expansion.projected && !fire && self.months_seen >= 2 {
             let span = (self.months_seen - 1).min(2) as f64;
             let slope = (self.history[0] - self.history[span as usize]) / span;
             let ahead = spread + slope.max(0.0) * expansion.lead_time_months.max(1) as f64;
-            let then = cluster.layout(self.landed + self.orders.len() as u32);
+            let then = cluster.layout(d, self.landed + self.orders.len() as u32);
             fire = then.util(ahead) > cluster.nearfull_ratio;
         }
         if fire {
@@ -169,9 +187,12 @@ impl ClusterState {
         self.added_units = 0;
         self.orders.clear();
         self.amortised.clear();
+        let domains = cluster.domains.len();
         self.history = [0.0; 3];
+        self.expansion_util = 0.0;
         self.months_seen = 0;
-        self.blocked = false;
+        self.blocked.clear();
+        self.blocked.resize(domains, false);
         (self.unit_monthly, self.unit_one_time) = match &cluster.expansion {
             Some(e) => (
                 e.monthly_cost.sample(rng).max(0.0),
@@ -185,17 +206,13 @@ impl ClusterState {
     }
 }
 
-/// What a cluster's pools store this month.
+/// What the pools of one domain of a cluster store this month.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PoolLoad {
-    /// Raw used, GiB: Σ stored × rate × (1 + overhead) + pre-existing raw data.
-    pub(crate) raw_used: f64,
-    /// What the modelled pools take of it: Σ stored × rate × (1 + overhead).
+    /// What the modelled pools take: Σ stored × rate × (1 + overhead), GiB.
     pub(crate) pools_raw: f64,
     /// Raw bytes per stored byte, weighted by what each pool stores.
     pub(crate) rate: f64,
-    /// Hosts the widest pool spans.
-    pub(crate) widest: u32,
 }
 
 /// One cluster's figures in one month.

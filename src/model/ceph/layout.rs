@@ -35,6 +35,10 @@ pub struct OsdSpec {
     pub used_gib: f64,
     /// Its share of the pools' placement-group copies (`ceph osd df`'s `pgs` over their sum).
     pub share: f64,
+    /// Of `used_gib`, what is placement-group data (`kb_used_data`), where the scenario says.
+    pub data_gib: Option<f64>,
+    /// Its domain (index into [`CephCluster::domains`]).
+    pub domain: u32,
 }
 
 /// A loss that would stall recovery once the pools' raw use passes `limit`.
@@ -71,6 +75,11 @@ pub struct Layout {
     pub host_loss: Option<Loss>,
     /// The OSDs the month's loop reads ([`distinct`]).
     distinct: Vec<HotOsd>,
+    /// The CRUSH map and rule the losses were placed with.
+    map: Map,
+    rule: Rule,
+    /// The listed OSDs' ids (`osd.N`), in order; added and hand-written OSDs have none.
+    ids: Vec<i64>,
 }
 
 /// The month's figures of a layout under a pools' raw use R.
@@ -120,6 +129,9 @@ impl Layout {
             osd_loss: None,
             host_loss: None,
             distinct: Vec::new(),
+            map: map.clone(),
+            rule,
+            ids: Vec::new(),
         };
         layout.distinct = distinct(&layout);
         let placement = Placement::new(map, rule, SIMULATED_PGS);
@@ -179,6 +191,34 @@ impl Layout {
         // The gains are sums of fractions (a third is 0.333…): an OSD that lands exactly on
         // backfillfull must not stall by a rounding of 1e-16.
         Some(limit * (1.0 + 1e-12))
+    }
+
+    /// Each OSD's utilisation once the OSDs `out` (indices) are lost and recovery has placed
+    /// their copies where CRUSH puts them, the pools taking `r` raw GiB: what `ceph osd df`
+    /// shows after `ceph osd out` and backfill to active+clean. A lost OSD shows what it held
+    /// besides the pools' data (its base). Placed afresh on [`SIMULATED_PGS`] placement groups.
+    pub fn after_loss(&self, out: &[usize], r: f64) -> Vec<f64> {
+        let placement = Placement::new(&self.map, self.rule, SIMULATED_PGS);
+        let mut lost = vec![false; self.map.osds()];
+        out.iter().for_each(|&o| lost[o] = true);
+        let moves = Moves::of(&self.map, &placement, &lost);
+        let share_lost: f64 = out.iter().map(|&o| self.share[o]).sum::<f64>()
+            / (1.0 - moves.unplaced).max(f64::MIN_POSITIVE);
+        (0..self.size.len())
+            .map(|j| {
+                let share = if lost[j] {
+                    0.0
+                } else {
+                    self.share[j] + moves.gain[j] * share_lost
+                };
+                (self.base[j] + share * r) / self.size[j]
+            })
+            .collect()
+    }
+
+    /// The id (`osd.N`) of OSD `i`, where the scenario lists it.
+    pub fn osd_id(&self, i: usize) -> Option<i64> {
+        self.ids.get(i).copied()
     }
 
     /// Utilisation of the fullest OSD when the pools take `r` raw GiB.
@@ -379,24 +419,41 @@ pub fn uniform(
     )
 }
 
-/// The OSDs a scenario lists, after `landed` orders. Today each OSD holds what it was captured
-/// holding: `base_i = used_i − share_i × (Σ used − initial_raw_used)` is what the modelled
-/// pools do not explain, and their data lands by `share_i`. An order adds OSDs (CRUSH weight
+/// The OSDs a scenario lists of domain `domain`, after `landed` orders. Today each OSD holds
+/// what it was captured holding: `base_i = used_i − share_i × D` stays on it whatever happens,
+/// where D is the pool data CRUSH places on the domain (the modelled pools' raw, `Σ used −
+/// initial_raw_used` over the domain's OSDs, plus what other pools already hold,
+/// [`super::Domain::resident_raw_gib`]); new data lands by `share_i` (normalised over the
+/// domain), and a lost OSD's `share_i × D` is placed again. An order adds OSDs (CRUSH weight
 /// = size in TiB, as `ceph-volume` sets it) and Ceph rebalances: the pools' data then lies as
 /// CRUSH places it on the new map (simulated), while each OSD's base stays where it is.
-pub fn listed(cluster: &CephCluster, landed: u32, rule: Rule, backfillfull: f64) -> Layout {
-    let osds = &cluster.osds;
-    let hosts = osds.iter().map(|o| o.host + 1).max().unwrap_or(0);
+pub fn listed(cluster: &CephCluster, domain: usize, landed: u32, backfillfull: f64) -> Layout {
+    let d = &cluster.domains[domain];
+    let osds: Vec<&OsdSpec> = cluster
+        .osds
+        .iter()
+        .filter(|o| o.domain as usize == domain)
+        .collect();
+    // The domain's hosts, numbered in order of first mention.
+    let mut hosts: Vec<u32> = Vec::new();
     let mut map = Map {
-        hosts: vec![Vec::new(); hosts as usize],
+        hosts: Vec::new(),
         weights: osds.iter().map(|o| o.weight).collect(),
     };
     for (i, o) in osds.iter().enumerate() {
-        map.hosts[o.host as usize].push(i as u32);
+        let h = match hosts.iter().position(|&h| h == o.host) {
+            Some(h) => h,
+            None => {
+                hosts.push(o.host);
+                map.hosts.push(Vec::new());
+                hosts.len() - 1
+            }
+        };
+        map.hosts[h].push(i as u32);
     }
     let mut size: Vec<f64> = osds.iter().map(|o| o.size_gib).collect();
     let captured: f64 = osds.iter().map(|o| o.used_gib).sum();
-    let pooled = (captured - cluster.initial_raw_used_gib).max(0.0);
+    let pooled = (captured - d.initial_raw_used_gib).max(0.0) + d.resident_raw_gib;
     let given: f64 = osds.iter().map(|o| o.share).sum();
     let share: Vec<f64> = if given > 0.0 {
         osds.iter().map(|o| o.share / given).collect()
@@ -412,8 +469,11 @@ pub fn listed(cluster: &CephCluster, landed: u32, rule: Rule, backfillfull: f64)
         .zip(&share)
         .map(|(o, s)| o.used_gib - s * pooled)
         .collect();
+    let ids = osds.iter().map(|o| o.id).collect();
     if landed == 0 {
-        return Layout::new(&map, size, base, share, rule, backfillfull, false);
+        let mut layout = Layout::new(&map, size, base, share, d.rule, backfillfull, false);
+        layout.ids = ids;
+        return layout;
     }
     let mut add = |map: &mut Map, host: usize, gib: f64| {
         map.hosts[host].push(map.weights.len() as u32);
@@ -443,8 +503,10 @@ pub fn listed(cluster: &CephCluster, landed: u32, rule: Rule, backfillfull: f64)
             }
         }
     }
-    let share = Placement::new(&map, rule, SIMULATED_PGS).shares();
-    Layout::new(&map, size, base, share, rule, backfillfull, false)
+    let share = Placement::new(&map, d.rule, SIMULATED_PGS).shares();
+    let mut layout = Layout::new(&map, size, base, share, d.rule, backfillfull, false);
+    layout.ids = ids;
+    layout
 }
 
 /// `hosts` alike hosts whose OSDs differ in size (a 1 TiB disk added beside a 500 GiB one):

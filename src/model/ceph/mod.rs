@@ -153,14 +153,48 @@ pub struct CephCluster {
     /// The OSDs one by one, where the scenario lists them (an ingested cluster); empty: `hosts`
     /// equal hosts of `osds_per_host` OSDs of `osd_size_gib`, the fullest at `imbalance`.
     pub osds: Vec<OsdSpec>,
-    /// The CRUSH rule of the widest pool, which decides where a lost OSD's data goes.
-    pub rule: Rule,
-    /// The layouts after 0, 1, 2 … landed orders, built once when a trial first needs them.
+    /// The sets of OSDs the pools' rules reach (one, unless the OSDs are of several device
+    /// classes or under several roots): each fills, and is judged, on its own.
+    pub domains: Vec<Domain>,
+    /// The domain an expansion adds its OSDs or hosts to.
+    pub expansion_domain: usize,
+    /// The layouts of each domain after 0, 1, 2 … landed orders, built once when a trial first
+    /// needs them.
     pub stages: Stages,
 }
 
+/// The OSDs a pool's CRUSH rule reaches: a root, and a device class where the rule takes one
+/// (`step take default class nvme`, which Ceph runs on its shadow tree `default~nvme`). Pools
+/// of different domains share no OSD, so each domain has its own fullest OSD, MAX AVAIL and
+/// full flag; the cluster's figures are the worst (utilisation) or the sum (capacities).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Domain {
+    /// As Ceph names the tree: `default`, or `default~nvme`.
+    pub name: String,
+    /// The rule of its widest pool, which decides where a lost OSD's data goes.
+    pub rule: Rule,
+    /// Raw use on its OSDs that no modelled volume accounts for, GiB.
+    pub initial_raw_used_gib: f64,
+    /// Of that, the pool data CRUSH places (moved with a lost OSD, spread by share): all of it
+    /// for a hand-written cluster; for listed OSDs, Σ `data` − the modelled pools' raw (0
+    /// where the list gives no `data`: what the volumes do not explain then stays on its OSD).
+    pub resident_raw_gib: f64,
+}
+
+impl Domain {
+    /// The one domain of a cluster whose pools all reach every OSD.
+    pub fn whole(rule: Rule, initial_raw_used_gib: f64, resident_raw_gib: f64) -> Domain {
+        Domain {
+            name: "default".into(),
+            rule,
+            initial_raw_used_gib,
+            resident_raw_gib,
+        }
+    }
+}
+
 /// Where recovery from a loss would stall, as the fullest OSD's utilisation.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct StallPoints {
     /// Losing one OSD (the worst one).
     pub osd: Option<f64>,
@@ -170,49 +204,75 @@ pub struct StallPoints {
     pub first_osd: Option<i64>,
 }
 
-/// The layouts of a cluster after each number of landed orders, shared by every trial (and by
-/// the variants cloned from one model, which change triggers, never the layout's inputs).
+/// The layouts of a cluster's domains after each number of landed orders, shared by every trial
+/// (and by the variants cloned from one model, which change triggers, never the layout's
+/// inputs).
 #[derive(Debug, Clone)]
-pub struct Stages(Arc<Vec<OnceLock<Layout>>>);
+pub struct Stages {
+    per_domain: usize,
+    layouts: Arc<Vec<OnceLock<Layout>>>,
+}
 
 impl Default for Stages {
     fn default() -> Stages {
-        Stages::new(1)
+        Stages::new(1, 1)
     }
 }
 
 impl Stages {
-    /// Room for `count` stages (0 … count − 1 landed orders).
-    pub fn new(count: usize) -> Stages {
-        Stages(Arc::new(
-            (0..count.max(1)).map(|_| OnceLock::new()).collect(),
-        ))
+    /// Room for `count` stages (0 … count − 1 landed orders) of `domains` domains.
+    pub fn new(domains: usize, count: usize) -> Stages {
+        let per_domain = count.max(1);
+        Stages {
+            per_domain,
+            layouts: Arc::new(
+                (0..per_domain * domains.max(1))
+                    .map(|_| OnceLock::new())
+                    .collect(),
+            ),
+        }
     }
 }
 
 impl CephCluster {
-    /// The layout once `landed` orders have landed (built the first time it is asked for).
-    pub fn layout(&self, landed: u32) -> &Layout {
-        let stages = &self.stages.0;
-        let k = (landed as usize).min(stages.len() - 1);
-        stages[k].get_or_init(|| self.build_layout(k as u32))
+    /// Domain `domain`'s layout once `landed` orders have landed (built the first time it is
+    /// asked for). Orders add to the expansion's domain only.
+    pub fn layout(&self, domain: usize, landed: u32) -> &Layout {
+        let stages = &self.stages;
+        let k = if domain == self.expansion_domain {
+            (landed as usize).min(stages.per_domain - 1)
+        } else {
+            0
+        };
+        stages.layouts[domain * stages.per_domain + k]
+            .get_or_init(|| self.build_layout(domain, k as u32))
     }
 
     /// The fullest-OSD utilisation from which losing one OSD, and one host, would stall
     /// recovery once `landed` orders have landed (None: that loss cannot re-replicate at all,
     /// there being no spare failure domain); and the OSD (its `osd.N` where the scenario lists
-    /// the OSDs) whose loss comes first.
+    /// the OSDs) whose loss comes first. With several domains, the first to stall: each
+    /// domain's own fullest OSD at its limit.
     pub fn stall_points(&self, landed: u32) -> StallPoints {
-        let layout = self.layout(landed);
-        let util_at = |limit: f64| layout.util(limit.max(0.0));
-        StallPoints {
-            osd: layout.osd_loss.map(|l| util_at(l.limit)),
-            host: layout.host_loss.map(|l| util_at(l.limit)),
-            first_osd: layout
-                .osd_loss
-                .and_then(|l| (landed == 0).then(|| self.osds.get(l.which).map(|o| o.id)))
-                .flatten(),
+        let mut points = StallPoints::default();
+        for d in 0..self.domains.len() {
+            let layout = self.layout(d, landed);
+            let util_at = |limit: f64| layout.util(limit.max(0.0));
+            if let Some(l) = layout.osd_loss {
+                let u = util_at(l.limit);
+                if points.osd.is_none_or(|p| u < p) {
+                    points.osd = Some(u);
+                    points.first_osd = (landed == 0 || d != self.expansion_domain)
+                        .then(|| layout.osd_id(l.which))
+                        .flatten();
+                }
+            }
+            if let Some(l) = layout.host_loss {
+                let u = util_at(l.limit);
+                points.host = Some(points.host.map_or(u, |p| p.min(u)));
+            }
         }
+        points
     }
 
     /// Hosts, and the sizes of one host's OSDs, after `landed` orders (every host alike).
@@ -233,16 +293,17 @@ impl CephCluster {
         (hosts, sizes)
     }
 
-    fn build_layout(&self, landed: u32) -> Layout {
+    fn build_layout(&self, domain: usize, landed: u32) -> Layout {
+        let rule = self.domains[domain].rule;
         if !self.osds.is_empty() {
-            return layout::listed(self, landed, self.rule, self.backfillfull_ratio);
+            return layout::listed(self, domain, landed, self.backfillfull_ratio);
         }
         let (hosts, sizes) = self.shape_after(landed);
         let per_host = sizes.len() as u32;
         let imbalance = if landed == 0 {
             self.imbalance
         } else {
-            self.imbalance_after(hosts, per_host, self.rule.width())
+            self.imbalance_after(hosts, per_host, rule.width())
         };
         if sizes.iter().all(|&s| s == sizes[0]) {
             layout::uniform(
@@ -250,11 +311,11 @@ impl CephCluster {
                 per_host,
                 sizes[0],
                 imbalance,
-                self.rule,
+                rule,
                 self.backfillfull_ratio,
             )
         } else {
-            layout::mixed(hosts, &sizes, imbalance, self.rule, self.backfillfull_ratio)
+            layout::mixed(hosts, &sizes, imbalance, rule, self.backfillfull_ratio)
         }
     }
 
