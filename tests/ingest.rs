@@ -684,3 +684,81 @@ fn runs_max_avail_is_ceph_dfs_without_claims() {
         "{month0} against {captured}"
     );
 }
+
+/// An erasure-coded 2+1 pool of 32 PGs on 4 hosts × one 3 GiB OSD, captured by the live test
+/// (`an_erasure_coded_pool_fills_by_its_shards`, Ceph 16.2) at step 2 (1 GiB stored) and, for
+/// osd df, step 8 (6 × 0.5 GiB more). The pool's 96 shards lie 25/24/24/23 on osd.0–3
+/// (`pg ls-by-pool`); `ceph osd df`'s `pgs` shows 25/25/25/24, the empty
+/// device_health_metrics pool's one PG counted alike. New data lands by the pool's own
+/// shards: osd.0 takes 25/96 of it, and step 8's fullest OSD is projected within 0.2 point;
+/// by `pgs` alone it took 25/99 and was 1.0 point under (0.6090 against 0.6192).
+#[test]
+fn an_erasure_coded_pool_lands_by_its_own_shards() {
+    let dir = capture("live-ec21/step-2");
+    let all: Vec<PathBuf> = ["df", "osd-df", "osd-dump", "rules", "status"]
+        .iter()
+        .map(|f| dir.join(format!("{f}.json")))
+        .collect();
+    let with_pgs: Vec<PathBuf> = all
+        .iter()
+        .cloned()
+        .chain((1..=2).map(|id| dir.join(format!("pg-ls-by-pool-{id}.json"))))
+        .collect();
+    let step8: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(capture("live-ec21/step-8-osd-df.json")).expect("read"),
+    )
+    .expect("JSON");
+    let ceph_fullest = step8["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["utilization"].as_f64())
+        .fold(0.0_f64, f64::max)
+        / 100.0;
+    assert!((ceph_fullest - 0.6192).abs() < 1e-4, "{ceph_fullest}");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let project = |files: &[PathBuf], name: &str| -> (String, f64) {
+        let out = tmp.path().join(format!("{name}.toml"));
+        let run = headroom()
+            .arg("ingest")
+            .args(files)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+        assert!(!stdout.contains("DIFFERS"), "{stdout}");
+        let text = std::fs::read_to_string(&out).expect("ingested");
+        let volume = "\n\n[[volumes]]\nname = \"data\"\nper = \"cluster\"\ncount = 1\nstorage_class = \"ec\"\nsize = \"100Gi\"\ninitial_used = { fixed = 0 }\ngrowth = { fixed = 0.5 }\n";
+        let path = tmp.path().join(format!("{name}-projected.toml"));
+        std::fs::write(&path, crate::live_ceph::with_volumes(&text, 7, volume)).expect("written");
+        let agg = crate::live_ceph::one_trial(&path);
+        let fullest = agg
+            .cell(6, headroom::model::metrics::Metric::CephFullestOsdUtil)
+            .mean();
+        (text, fullest)
+    };
+    let (text, fullest) = project(&with_pgs, "with-pgs");
+    eprintln!("step 8's fullest OSD: Ceph {ceph_fullest:.4}, by the pool's shards {fullest:.4}");
+    assert!(
+        text.contains("pg-ls-by-pool-2.json: pg_stats[].up") && text.contains("share = 0.26041"),
+        "osd.0 takes 25 of the pool's 96 shards:\n{text}"
+    );
+    // Every copy and shard in whole 4 KiB units: bytes_used is stored × 1.5 exactly.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("overhead = 0 ") && l.contains("bytes_used")),
+        "{text}"
+    );
+    assert!(
+        (fullest - ceph_fullest).abs() < 0.002,
+        "step 8: {fullest:.4} projected, Ceph {ceph_fullest:.4}"
+    );
+    let (text, fullest) = project(&all, "without-pgs");
+    eprintln!("by osd df's pgs {fullest:.4}");
+    assert!(text.contains("share = 0.252525"), "25 of 99:\n{text}");
+    assert!(
+        ceph_fullest - fullest > 0.01,
+        "by osd df's pgs the fullest is under-projected: {fullest:.4} against {ceph_fullest:.4}"
+    );
+}

@@ -33,17 +33,13 @@ pub fn capture(args: &IngestArgs) -> anyhow::Result<Vec<PathBuf>> {
     let dir = captures_dir(&args.out);
     let mut files = Vec::new();
     for (file, words) in CEPH {
-        let mut cmd = Command::new("ceph");
-        if let Some(conf) = &args.ceph_conf {
-            cmd.arg("-c").arg(conf);
-        }
-        if let Some(user) = &args.ceph_user {
-            cmd.arg("--id").arg(user);
-        }
-        cmd.args(["--connect-timeout", "30"])
-            .args(words)
-            .args(["-f", "json"]);
-        files.push(run(cmd, &dir, file)?);
+        files.push(run(ceph(args, words), &dir, file)?);
+    }
+    // Where each pool's new data lands: its PGs' up sets, a pool at a time (the file named by
+    // the pool's id, which is safe as a name where the pool's name may not be).
+    for (id, name) in pools(&files[0])? {
+        let file = format!("ceph-pg-ls-by-pool-{id}.json");
+        files.push(run(ceph(args, &["pg", "ls-by-pool", &name]), &dir, &file)?);
     }
     if args.kubectl || args.context.is_some() {
         let mut cmd = Command::new("kubectl");
@@ -54,6 +50,35 @@ pub fn capture(args: &IngestArgs) -> anyhow::Result<Vec<PathBuf>> {
         files.push(run(cmd, &dir, "kubectl-claims.json")?);
     }
     Ok(files)
+}
+
+/// A read-only `ceph` command with the operator's conf and user, as JSON.
+fn ceph(args: &IngestArgs, words: &[&str]) -> Command {
+    let mut cmd = Command::new("ceph");
+    if let Some(conf) = &args.ceph_conf {
+        cmd.arg("-c").arg(conf);
+    }
+    if let Some(user) = &args.ceph_user {
+        cmd.arg("--id").arg(user);
+    }
+    cmd.args(["--connect-timeout", "30"])
+        .args(words)
+        .args(["-f", "json"]);
+    cmd
+}
+
+/// The pools (id, name) of a `ceph df` capture.
+fn pools(df: &Path) -> anyhow::Result<Vec<(i64, String)>> {
+    let text = std::fs::read_to_string(df).with_context(|| format!("reading {}", df.display()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("--live: {} is not JSON", df.display()))?;
+    Ok(doc["pools"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|p| Some((p["id"].as_i64()?, p["name"].as_str()?.to_string())))
+        .collect())
 }
 
 /// Runs one command and keeps its output as `dir/file`.

@@ -25,6 +25,9 @@ pub enum Kind {
     CephStatus,
     /// One rule of `ceph osd crush rule dump -f json`.
     CephCrushRule,
+    /// `ceph pg ls-by-pool POOL -f json` (or `ceph pg ls`, `ceph pg dump pgs_brief`): each
+    /// placement group's up set.
+    CephPgs,
     /// A Kubernetes PersistentVolumeClaim.
     Pvc,
     /// A Kubernetes PersistentVolume.
@@ -42,7 +45,7 @@ pub enum Kind {
 }
 
 /// What `ingest` recognises, for the message about a file it does not.
-pub const KNOWN: &str = "ceph df, ceph osd df [tree], ceph osd tree, ceph osd dump, ceph osd crush rule dump, ceph status (each -f json); kubectl get of PersistentVolumeClaim, PersistentVolume, StatefulSet, StorageClass (a List or one object, JSON or YAML); Rook CephCluster, CephBlockPool, CephFilesystem";
+pub const KNOWN: &str = "ceph df, ceph osd df [tree], ceph osd tree, ceph osd dump, ceph osd crush rule dump, ceph pg ls-by-pool, ceph status (each -f json); kubectl get of PersistentVolumeClaim, PersistentVolume, StatefulSet, StorageClass (a List or one object, JSON or YAML); Rook CephCluster, CephBlockPool, CephFilesystem";
 
 /// One recognised object of a capture file.
 #[derive(Debug, Clone)]
@@ -249,6 +252,15 @@ pub fn recognise(doc: &Value) -> Option<Kind> {
     if has("rule_id") && doc.get("steps").is_some_and(Value::is_array) {
         return Some(Kind::CephCrushRule);
     }
+    // Nautilus on wraps the PGs in `pg_stats`; Luminous printed the bare list.
+    let pgs = doc.get("pg_stats").unwrap_or(doc);
+    if pgs
+        .as_array()
+        .and_then(|a| a.first())
+        .is_some_and(|pg| pg.get("pgid").is_some() && pg.get("up").is_some())
+    {
+        return Some(Kind::CephPgs);
+    }
     None
 }
 
@@ -267,5 +279,14 @@ mod tests {
         assert_eq!(recognise(&items[0]), Some(Kind::Pvc));
         let empty = flatten(serde_json::json!({"kind": "List", "items": []}));
         assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn pg_lists_of_every_release_are_recognised() {
+        let pg = serde_json::json!({"pgid": "2.1f", "state": "active+clean", "up": [0, 3, 1]});
+        let nautilus = serde_json::json!({"pg_ready": true, "pg_stats": [pg.clone()]});
+        assert_eq!(recognise(&nautilus), Some(Kind::CephPgs));
+        assert_eq!(recognise(&serde_json::json!([pg])), Some(Kind::CephPgs));
+        assert_eq!(recognise(&serde_json::json!({"pg_stats": []})), None);
     }
 }

@@ -73,6 +73,12 @@ pub struct Pool {
     pub protection: Option<Sourced<Protection>>,
     /// Its CRUSH rule's id (`crush_rule` of `ceph osd dump`).
     pub crush_rule: Option<i64>,
+    /// Raw space its objects take on the OSDs, GiB (`bytes_used` beside `stored`, Nautilus on:
+    /// every copy or shard as BlueStore allocated it).
+    pub allocated_gib: Option<Sourced<f64>>,
+    /// Its id (`ceph df`'s `id`, `ceph osd dump`'s `pool`): the number before the dot of
+    /// its PGs' ids.
+    pub id: Option<i64>,
 }
 
 /// One OSD.
@@ -147,6 +153,9 @@ pub struct CephFacts {
     /// The CRUSH tree each rule takes (`ceph osd crush rule dump`: the `take` step's
     /// `item_name`, `default` or a class's shadow tree `default~nvme`), by rule id.
     pub rules: BTreeMap<i64, String>,
+    /// Each pool's PGs' up sets (`ceph pg ls-by-pool`), by pool id then PG id: where the
+    /// pool's new data lands.
+    pub pgs: BTreeMap<i64, Sourced<BTreeMap<String, Vec<i64>>>>,
 }
 
 impl CephFacts {
@@ -169,6 +178,7 @@ impl CephFacts {
             Kind::CephOsdDump => self.add_osd_dump(cap),
             Kind::CephStatus => self.add_status(cap),
             Kind::CephCrushRule => self.add_crush_rule(cap),
+            Kind::CephPgs => self.add_pgs(cap),
             Kind::RookCluster => self.add_rook_cluster(cap),
             Kind::RookBlockPool | Kind::RookFilesystem => self.add_rook_pools(cap),
             _ => Ok(()),
@@ -245,11 +255,19 @@ impl CephFacts {
                 name,
                 ..Pool::default()
             });
+            pool.id = pool.id.or(p.get("id").and_then(Value::as_i64));
             if let Some((stored, field)) = first_of(s, &[("stored", 1.0), ("bytes_used", 1.0)]) {
                 pool.stored_gib = Some(sourced(
                     cap,
                     stored / GIB,
                     &format!("pools[{i}].stats.{field}"),
+                ));
+            }
+            if let (Some(_), Some(used)) = (s.get("stored"), number(s.get("bytes_used"))) {
+                pool.allocated_gib = Some(sourced(
+                    cap,
+                    used / GIB,
+                    &format!("pools[{i}].stats.bytes_used"),
                 ));
             }
             if let Some(avail) = number(s.get("max_avail")) {
@@ -410,6 +428,41 @@ impl CephFacts {
                 &format!("pools[{i}].size / erasure_code_profile"),
             ));
             pool.crush_rule = p.get("crush_rule").and_then(Value::as_i64);
+            pool.id = pool.id.or(p.get("pool").and_then(Value::as_i64));
+        }
+        Ok(())
+    }
+
+    /// `ceph pg ls-by-pool` (or `pg ls`, `pg dump pgs_brief`): each PG's up set, counted per
+    /// pool and OSD. A PG's id is `<pool id>.<hex seed>`; CRUSH_ITEM_NONE (2147483647) is an
+    /// EC shard with no OSD. Two captures of the same PG keep the later.
+    fn add_pgs(&mut self, cap: &Capture) -> Result<(), ScenarioError> {
+        const CRUSH_ITEM_NONE: i64 = 0x7fff_ffff;
+        let pgs = cap.doc.get("pg_stats").unwrap_or(&cap.doc);
+        let pgs = pgs.as_array().map(Vec::as_slice).unwrap_or(&[]);
+        for (i, pg) in pgs.iter().enumerate() {
+            let id = text(cap, pg, "pgid", &format!("pg_stats[{i}].pgid"))?;
+            let pool = id
+                .split_once('.')
+                .and_then(|(p, _)| p.parse::<i64>().ok())
+                .ok_or_else(|| {
+                    cap.problem(
+                        &format!("pg_stats[{i}].pgid"),
+                        format!("{id:?} is not <pool id>.<seed>"),
+                    )
+                })?;
+            let osds = pg["up"]
+                .as_array()
+                .ok_or_else(|| cap.problem(&format!("pg_stats[{i}].up"), "not a list of OSD ids"))?
+                .iter()
+                .filter_map(Value::as_i64)
+                .filter(|&o| o != CRUSH_ITEM_NONE && o >= 0)
+                .collect();
+            self.pgs
+                .entry(pool)
+                .or_insert_with(|| sourced(cap, BTreeMap::new(), "pg_stats[].up"))
+                .value
+                .insert(id, osds);
         }
         Ok(())
     }
@@ -548,6 +601,19 @@ impl CephFacts {
             }
         }
         Ok(())
+    }
+
+    /// Pool `id`'s PG copies (EC shards) on each OSD, by OSD id, where its PGs were captured.
+    pub fn pg_copies(&self, id: i64) -> Option<Sourced<BTreeMap<i64, f64>>> {
+        let pgs = self.pgs.get(&id)?;
+        let mut copies = BTreeMap::new();
+        for o in pgs.value.values().flatten() {
+            *copies.entry(*o).or_insert(0.0) += 1.0;
+        }
+        Some(Sourced {
+            value: copies,
+            source: pgs.source.clone(),
+        })
     }
 
     /// The OSDs Ceph counts (in, with a size).

@@ -135,18 +135,10 @@ fn month0_avail(
         None => 0,
         Some(t) => {
             let names: Vec<&str> = cluster.domains.iter().map(|d| d.name.as_str()).collect();
-            match names.iter().position(|n| *n == t) {
-                Some(d) => d,
-                None => {
-                    let under: Vec<usize> = (0..names.len())
-                        .filter(|&d| names[d].starts_with(&format!("{t}~")))
-                        .collect();
-                    match under[..] {
-                        [d] => d,
-                        [] if names.len() == 1 => 0,
-                        _ => return None,
-                    }
-                }
+            match crate::model::ceph::tree::reached(&names, t)[..] {
+                [d] => d,
+                [] if names.len() == 1 => 0,
+                _ => return None,
             }
         }
     };

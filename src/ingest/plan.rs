@@ -4,6 +4,7 @@
 use super::ceph::{CephFacts, Protection, Ratios};
 use super::kube::{ClassFacts, KubeFacts};
 use crate::model::ceph as model;
+use crate::model::ceph::tree;
 use std::collections::BTreeMap;
 
 /// A figure the scenario needs: what it is, where it came from, and whether the user must
@@ -71,6 +72,8 @@ pub struct ClusterPlan {
     pub osds: Vec<OsdPlan>,
     /// Where the OSD list came from.
     pub osds_source: String,
+    /// What the OSDs' shares are, for the list's comment.
+    pub shares_by: String,
     /// With listed OSDs in several CRUSH trees (device classes, roots): each tree's part of
     /// `initial_raw_used`, by its name.
     pub initial_by_tree: Vec<(String, f64)>,
@@ -90,28 +93,16 @@ impl ClusterPlan {
 
     /// The name of the tree the listed OSD `o` is in.
     fn osd_tree(o: &OsdPlan) -> String {
-        let root = o.root.as_deref().unwrap_or("default");
-        match &o.class {
-            Some(c) => format!("{root}~{c}"),
-            None => root.to_string(),
-        }
+        tree::name(o.root.as_deref(), o.class.as_deref())
     }
 
-    /// The OSDs' tree a pool's rule tree reaches: itself, or the one tree under a root taken
-    /// without a class.
+    /// The OSDs' tree a pool's rule tree reaches, where it reaches one only.
     fn osd_tree_of(&self, rule_tree: &str) -> Option<String> {
         let mut trees: Vec<String> = self.osds.iter().map(Self::osd_tree).collect();
         trees.sort();
         trees.dedup();
-        if trees.iter().any(|t| t == rule_tree) {
-            return Some(rule_tree.to_string());
-        }
-        let under: Vec<&String> = trees
-            .iter()
-            .filter(|t| t.starts_with(&format!("{rule_tree}~")))
-            .collect();
-        match under[..] {
-            [one] => Some(one.clone()),
+        match tree::reached(&trees, rule_tree)[..] {
+            [one] => Some(trees[one].clone()),
             _ => None,
         }
     }
@@ -233,6 +224,49 @@ const DEFAULT_RATIOS: Ratios = Ratios {
 /// headroom's overhead where the captures cannot measure one.
 const DEFAULT_OVERHEAD: f64 = 0.05;
 
+/// Raw data below which the pools' allocation says too little of new data's (a few objects'
+/// metadata, a half-empty allocation unit), GiB.
+const OVERHEAD_MIN_RAW_GIB: f64 = 1.0;
+
+/// BlueStore's allocation overhead as the pools show it: what their objects take on the OSDs
+/// (`bytes_used`, every copy or shard as allocated) over stored × rate, less one, over the
+/// pools whose protection is known. Objects in whole allocation units give 0; small objects
+/// in large units give more. Compression (used below stored × rate) is taken as 0: the model
+/// does not let new data shrink. None where the pools hold under [`OVERHEAD_MIN_RAW_GIB`].
+fn measured_overhead(ceph: &CephFacts) -> Option<Figure<f64>> {
+    let (mut allocated, mut expected, mut source) = (0.0, 0.0, None);
+    for p in ceph.pools.values() {
+        let (Some(used), Some(stored), Some(protection)) =
+            (&p.allocated_gib, &p.stored_gib, &p.protection)
+        else {
+            continue;
+        };
+        allocated += used.value;
+        expected += stored.value * protection.value.rate();
+        source.get_or_insert_with(|| {
+            let file = used.source.split(": ").next().unwrap_or_default();
+            format!("{file}: pools[].stats.bytes_used")
+        });
+    }
+    if expected < OVERHEAD_MIN_RAW_GIB {
+        return None;
+    }
+    let measured = allocated / expected - 1.0;
+    let value = (measured.max(0.0) * 1e4).round() / 1e4;
+    Some(Figure::known(
+        value,
+        format!(
+            "{} over stored × rate, less 1, over the pools: {measured:+.4}{}",
+            source.unwrap_or_default(),
+            if measured < 0.0 {
+                " (compressed: new data taken at its full size)"
+            } else {
+                ""
+            }
+        ),
+    ))
+}
+
 /// Builds the plan. `name` names the cluster where Rook's CephCluster was not captured.
 pub fn plan(ceph: &CephFacts, kube: &KubeFacts, name: &str) -> Result<Plan, String> {
     let mut cluster = if ceph.is_empty() {
@@ -309,7 +343,7 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
         ),
     };
     let fullest_util = fullest_util(&osds, &osd_source, osds_complete, osd_coverage);
-    let listed = osd_plans(ceph, &osds, osds_complete);
+    let (listed, shares_by) = osd_plans(ceph, &osds, osds_complete);
     let imbalance = measured_imbalance(
         &raw_capacity_gib,
         &raw_used_gib,
@@ -319,10 +353,12 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
     );
     // Listed OSDs say how full each is: no single imbalance then.
     let imbalance = imbalance.filter(|_| listed.is_empty());
-    let overhead = Figure::asked(
-        DEFAULT_OVERHEAD,
-        "headroom's default BlueStore allocation overhead on new data; today's raw used is matched exactly through initial_raw_used",
-    );
+    let overhead = measured_overhead(ceph).unwrap_or_else(|| {
+        Figure::asked(
+            DEFAULT_OVERHEAD,
+            "headroom's default BlueStore allocation overhead on new data (the pools hold under 1 GiB raw, or ceph df detail was not captured); today's raw used is matched exactly through initial_raw_used",
+        )
+    });
     Ok(ClusterPlan {
         name: ceph
             .name
@@ -342,6 +378,7 @@ fn cluster_plan(ceph: &CephFacts, fallback_name: &str) -> Result<ClusterPlan, St
         osds_complete,
         osds: listed,
         osds_source: osd_source,
+        shares_by,
         initial_by_tree: Vec::new(),
     })
 }
@@ -372,15 +409,19 @@ fn fullest_util(
     ))
 }
 
-/// The in OSDs with their hosts and PG shares, when `ceph osd df tree` covers the cluster and
-/// names a host for each; else none (the scenario then gives hosts × OSDs × size and an
-/// imbalance).
-fn osd_plans(ceph: &CephFacts, osds: &[super::ceph::Osd], complete: bool) -> Vec<OsdPlan> {
+/// The in OSDs with their hosts and shares of new data, when `ceph osd df tree` covers the
+/// cluster and names a host for each; else none (the scenario then gives hosts × OSDs × size
+/// and an imbalance). With them, what the shares are.
+fn osd_plans(
+    ceph: &CephFacts,
+    osds: &[super::ceph::Osd],
+    complete: bool,
+) -> (Vec<OsdPlan>, String) {
     let Some(hosts) = &ceph.hosts else {
-        return Vec::new();
+        return (Vec::new(), String::new());
     };
     if !complete {
-        return Vec::new();
+        return (Vec::new(), String::new());
     }
     let host_of = |id: i64| {
         hosts
@@ -389,13 +430,29 @@ fn osd_plans(ceph: &CephFacts, osds: &[super::ceph::Osd], complete: bool) -> Vec
             .find(|(_, ids)| ids.contains(&id))
             .map(|(name, _)| name.clone())
     };
-    let pgs: f64 = osds.iter().filter_map(|o| o.pgs).sum();
-    let every_pgs = osds.iter().all(|o| o.pgs.is_some()) && pgs > 0.0;
+    let (shares, by) = match pool_shares(ceph) {
+        Some((shares, by)) => (Some(shares), by),
+        None => {
+            let pgs: f64 = osds.iter().filter_map(|o| o.pgs).sum();
+            let every_pgs = osds.iter().all(|o| o.pgs.is_some()) && pgs > 0.0;
+            let shares = every_pgs.then(|| {
+                osds.iter()
+                    .map(|o| (o.id, o.pgs.unwrap_or(0.0) / pgs))
+                    .collect::<BTreeMap<i64, f64>>()
+            });
+            let by = if every_pgs {
+                "share = its PG copies (pgs) over all the in OSDs', every pool's PG counted alike (no pg ls-by-pool captured)"
+            } else {
+                "no pgs captured: new data lands by CRUSH weight"
+            };
+            (shares, by.to_string())
+        }
+    };
     let every_data = osds.iter().all(|o| o.data_gib.is_some());
     let mut out = Vec::new();
     for o in osds {
         let Some(host) = host_of(o.id) else {
-            return Vec::new();
+            return (Vec::new(), String::new());
         };
         out.push(OsdPlan {
             id: o.id,
@@ -403,13 +460,63 @@ fn osd_plans(ceph: &CephFacts, osds: &[super::ceph::Osd], complete: bool) -> Vec
             size_gib: o.size_gib,
             weight: o.crush_weight,
             used_gib: o.used_gib,
-            share: every_pgs.then(|| o.pgs.unwrap_or(0.0) / pgs),
+            share: shares
+                .as_ref()
+                .map(|s| s.get(&o.id).copied().unwrap_or(0.0)),
             data_gib: o.data_gib.filter(|_| every_data),
             class: o.class.clone(),
             root: o.root.clone(),
         });
     }
-    out
+    (out, by)
+}
+
+/// Each OSD's share of new data from the pools' own PGs (`ceph pg ls-by-pool`): a pool's new
+/// data lands on its PGs alike, so an OSD takes of it its copies (EC shards) over the pool's;
+/// the pools weigh by the raw data they hold (stored × rate), and a pool holding none by a
+/// millionth of a GiB a copy, so that a tree of empty pools still places by its PGs. `ceph
+/// osd df`'s `pgs` counts every pool's PG alike instead: one PG of an empty
+/// `device_health_metrics` then weighs as much as one of the data pool's (a 1-point error on
+/// a live EC pool of 32 PGs). None unless every pool's PGs were captured.
+fn pool_shares(ceph: &CephFacts) -> Option<(BTreeMap<i64, f64>, String)> {
+    if ceph.pgs.is_empty() {
+        return None;
+    }
+    let mut shares: BTreeMap<i64, f64> = BTreeMap::new();
+    let mut files: Vec<String> = Vec::new();
+    for pool in ceph.pools.values() {
+        let copies = ceph.pg_copies(pool.id?)?;
+        let total: f64 = copies.value.values().sum();
+        if total <= 0.0 {
+            continue;
+        }
+        let pgs = ceph.pgs.get(&pool.id?).map_or(1, |p| p.value.len()) as f64;
+        let rate = pool
+            .protection
+            .as_ref()
+            .map_or(total / pgs, |p| p.value.rate());
+        let stored = pool.stored_gib.as_ref().map_or(0.0, |s| s.value);
+        let weight = stored * rate + 1e-6 * total;
+        for (osd, n) in &copies.value {
+            *shares.entry(*osd).or_insert(0.0) += weight * n / total;
+        }
+        let file = copies.source.split(": ").next().unwrap_or_default();
+        if !files.iter().any(|f| f == file) {
+            files.push(file.to_string());
+        }
+    }
+    let sum: f64 = shares.values().sum();
+    if sum <= 0.0 {
+        return None;
+    }
+    shares.values_mut().for_each(|s| *s /= sum);
+    Some((
+        shares,
+        format!(
+            "share = each pool's PG copies on it over the pool's ({}: pg_stats[].up), the pools weighed by their raw data (stored × rate)",
+            files.join(", ")
+        ),
+    ))
 }
 
 fn as_model(o: &super::ceph::Osd) -> model::Osd {

@@ -242,11 +242,7 @@ fn osd_list(out: &mut String, c: &ClusterPlan) {
     if c.osds.is_empty() {
         return;
     }
-    let by = if c.osds.iter().all(|o| o.share.is_some()) {
-        "share = its PG copies (pgs) over all the in OSDs'"
-    } else {
-        "no pgs captured: new data lands by CRUSH weight"
-    };
+    let by = &c.shares_by;
     let data = if c.osds.iter().all(|o| o.data_gib.is_some()) {
         "data = kb_used_data (PG data, placed again when the OSD is lost; the rest of used stays)"
     } else {

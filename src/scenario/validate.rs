@@ -4,7 +4,7 @@
 
 use super::schema::*;
 use super::{Problem, Scenario, ScenarioError, Sources, catalog_candidates, load_catalog};
-use crate::model::ceph::{Domain, erasure_rate, replicated_rate};
+use crate::model::ceph::{Domain, erasure_rate, replicated_rate, tree};
 use crate::model::population::DEFAULT_MAX_USERS;
 use crate::model::*;
 use crate::quantity::{Share, parse_gib, parse_percent, parse_share};
@@ -920,15 +920,8 @@ fn class_domains(
         };
         let trees: Vec<&str> = c.domains.iter().map(|d| d.name.as_str()).collect();
         let root = spec.crush_root.as_deref().unwrap_or("default");
-        let found: Vec<usize> = match &spec.device_class {
-            Some(dc) => {
-                let want = tree_name(Some(root), Some(dc));
-                trees.iter().position(|t| *t == want).into_iter().collect()
-            }
-            None => (0..trees.len())
-                .filter(|&d| trees[d] == root || trees[d].starts_with(&format!("{root}~")))
-                .collect(),
-        };
+        let taken = tree::name(Some(root), spec.device_class.as_deref());
+        let found = tree::reached(&trees, &taken);
         let (field, what) = match &spec.device_class {
             Some(dc) => ("device_class", format!("class {dc:?} under root {root:?}")),
             None => ("crush_root", format!("root {root:?}")),
@@ -997,16 +990,6 @@ fn ceph_layouts(
     ceph
 }
 
-/// The name Ceph gives the CRUSH tree a rule takes: the root, and `~class` for a device
-/// class's shadow tree (`default~nvme`).
-pub fn tree_name(root: Option<&str>, class: Option<&str>) -> String {
-    let root = root.unwrap_or("default");
-    match class {
-        Some(c) => format!("{root}~{c}"),
-        None => root.to_string(),
-    }
-}
-
 /// `[[ceph.<name>.osds]]`: each OSD's host (by name, numbered in order of first mention),
 /// size, CRUSH weight, use, share, and the CRUSH tree its root and class put it in (into
 /// `trees`, in order of first mention). A cluster listed OSD by OSD takes its hosts, OSD count
@@ -1035,7 +1018,7 @@ fn listed_osds(
     let mut osds = Vec::new();
     for (i, o) in list.iter().enumerate() {
         let k = format!("{okey}[{i}]");
-        let tree = tree_name(o.root.as_deref(), o.class.as_deref());
+        let tree = tree::name(o.root.as_deref(), o.class.as_deref());
         for (field, v) in [("class", &o.class), ("root", &o.root)] {
             if let Some(problem) = v.as_deref().and_then(crate::names::problem) {
                 ck.err(&format!("{k}.{field}"), problem);
@@ -1246,7 +1229,7 @@ fn expansion_domain(ck: &mut Checker, key: &str, e: &CephExpansionSpec, trees: &
                 );
                 return 0;
             }
-            let name = tree_name(None, Some(class));
+            let name = tree::name(None, Some(class));
             trees.iter().position(|t| *t == name).unwrap_or_else(|| {
                 ck.err(&akey, format!("no listed OSD is of class {class:?} under root \"default\" (the trees: {})", trees.join(", ")));
                 0

@@ -19,6 +19,7 @@
 pub(crate) mod cluster;
 pub mod crush;
 pub mod layout;
+pub mod tree;
 
 use super::dist::Dist;
 use crush::Rule;
