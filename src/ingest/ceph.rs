@@ -153,6 +153,9 @@ pub struct CephFacts {
     /// The CRUSH tree each rule takes (`ceph osd crush rule dump`: the `take` step's
     /// `item_name`, `default` or a class's shadow tree `default~nvme`), by rule id.
     pub rules: BTreeMap<i64, String>,
+    /// Raw capacity and raw used of each device class's OSDs, GiB (`ceph df`'s
+    /// `stats_by_class`, Luminous on): month 0's check compares the capacity.
+    pub by_class: BTreeMap<String, (Sourced<f64>, Sourced<f64>)>,
     /// Each pool's PGs' up sets (`ceph pg ls-by-pool`), by pool id then PG id: where the
     /// pool's new data lands.
     pub pgs: BTreeMap<i64, Sourced<BTreeMap<String, Vec<i64>>>>,
@@ -241,6 +244,25 @@ impl CephFacts {
             used / GIB,
             &format!("stats.{used_field}"),
         )?;
+        let classes = cap.doc["stats_by_class"].as_object();
+        for (class, c) in classes.into_iter().flatten() {
+            let field = |f: &str| format!("stats_by_class.{class}.{f}");
+            if let (Some((capacity, cf)), Some((used, uf))) = (
+                first_of(c, &[("total_bytes", 1.0)]),
+                first_of(
+                    c,
+                    &[("total_used_raw_bytes", 1.0), ("total_used_bytes", 1.0)],
+                ),
+            ) {
+                self.by_class.insert(
+                    class.clone(),
+                    (
+                        sourced(cap, capacity / GIB, &field(cf)),
+                        sourced(cap, used / GIB, &field(uf)),
+                    ),
+                );
+            }
+        }
         if let Some(n) = number(stats.get("num_osds")) {
             self.num_osds = Some(sourced(cap, n, "stats.num_osds"));
         }
