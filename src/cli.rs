@@ -74,6 +74,10 @@ pub struct GateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GateFormat::Text)]
     pub format: GateFormat,
+    /// Pass (exit 0) when the only doubtful checks are inconclusive: past their allowance but
+    /// within the Monte Carlo noise, or fewer trials than the base revision's.
+    #[arg(long)]
+    pub allow_inconclusive: bool,
     /// Worker threads (results do not depend on it; at most 16 per core).
     #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,

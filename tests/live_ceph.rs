@@ -540,7 +540,16 @@ fn equal_osds_fill_as_headroom_projects() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".json"))
         .collect();
-    assert_eq!(kept.len(), 5, "{kept:?}");
+    // The five cluster-wide captures and each pool's `pg ls-by-pool` (device_health_metrics
+    // and rbd), which place new data by the pool's own PGs.
+    assert_eq!(kept.len(), 7, "{kept:?}");
+    assert!(
+        kept.iter().any(|f| f.starts_with("ceph-pg-ls-by-pool-"))
+            && stdout.contains("pg ls-by-pool"),
+        "{kept:?}\n{stdout}"
+    );
+    let scenario = std::fs::read_to_string(&live).expect("the live scenario");
+    assert!(scenario.contains("pg_stats[].up"), "{scenario}");
     headroom()
         .args(["ingest", "--live", "--ceph-conf"])
         .arg(work.join("no-such.conf"))

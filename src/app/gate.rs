@@ -144,69 +144,141 @@ fn remove_abandoned_checkouts() {
     }
 }
 
-/// A git revision's tree, unpacked into a temporary folder (removed when dropped).
+/// A git revision's tree, written into a temporary folder (removed when dropped).
 struct Checkout {
+    /// The repository's top folder.
     root: PathBuf,
+    /// The working directory's place in the repository (`scenarios/` when run from there).
+    here: PathBuf,
+    /// The commit `--against` named.
+    commit: String,
     dir: tempfile::TempDir,
 }
 
+/// Runs `git` in `root` (or here), its output or its message.
+fn git(root: Option<&Path>, args: &[&str]) -> anyhow::Result<std::process::Output> {
+    let mut cmd = Command::new("git");
+    if let Some(root) = root {
+        cmd.arg("-C").arg(root);
+    }
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .output()
+        .context("running git (is it installed?)")
+}
+
 impl Checkout {
-    /// `git archive REF` of the repository holding the current folder, unpacked with `tar`.
-    fn new(rev: &str) -> anyhow::Result<Checkout> {
-        if rev.starts_with('-') || rev.is_empty() {
+    /// The commit `rev` names in the repository holding the current folder, or why not: a ref
+    /// is checked as a commit with `git rev-parse --verify --end-of-options REF^{commit}` (a
+    /// ref beginning with `-` never reaches git as an option), and a shallow clone is told the
+    /// fetch that brings the base in.
+    fn resolve(rev: &str) -> anyhow::Result<(PathBuf, String)> {
+        if rev.starts_with('-') || rev.is_empty() || rev.contains('\0') {
             bail!("--against {rev:?}: not a git revision (a revision does not begin with '-')");
         }
-        remove_abandoned_checkouts();
-        let top = Command::new("git")
-            .args(["rev-parse", "--show-toplevel"])
-            .stderr(Stdio::inherit())
-            .output()
-            .context("running git (is it installed?)")?;
+        let top = git(None, &["rev-parse", "--show-toplevel"])?;
         if !top.status.success() {
             bail!("--against {rev}: the current folder is not in a git repository");
         }
         let root = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
+        let spec = format!("{rev}^{{commit}}");
+        let found = git(
+            Some(&root),
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                &spec,
+            ],
+        )?;
+        if !found.status.success() {
+            let shallow = git(Some(&root), &["rev-parse", "--is-shallow-repository"])?;
+            let hint = if String::from_utf8_lossy(&shallow.stdout).trim() == "true" {
+                format!(
+                    " This clone is shallow (CI checkouts are, by default): fetch the base first, e.g. `git fetch --no-tags --depth=1 origin {}`, then pass `--against FETCH_HEAD` or the fetched branch.",
+                    crate::names::shell_quote(rev.trim_start_matches("origin/"))
+                )
+            } else {
+                String::new()
+            };
+            bail!("--against {rev}: no such commit in this repository.{hint}");
+        }
+        Ok((
+            root,
+            String::from_utf8_lossy(&found.stdout).trim().to_string(),
+        ))
+    }
+
+    /// Every file of `commit`'s tree, as git stores it, written into a temporary folder by
+    /// `git read-tree` into a private index and `git checkout-index` (not `git archive`, which
+    /// leaves out what `.gitattributes` marks `export-ignore`; and no worktree is registered in
+    /// the repository).
+    fn new(rev: &str) -> anyhow::Result<Checkout> {
+        let (root, commit) = Self::resolve(rev)?;
+        remove_abandoned_checkouts();
         let dir = tempfile::Builder::new()
             .prefix(&format!("{AGAINST}{}-", std::process::id()))
             .tempdir()
             .context("creating a temporary folder")?;
-        let mut archive = Command::new("git")
-            .arg("-C")
-            .arg(&root)
-            .args(["archive", "--format=tar", "--end-of-options", rev])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("running git archive")?;
-        let stdout = archive.stdout.take().context("reading git archive")?;
-        let untar = Command::new("tar")
-            .arg("-x")
-            .arg("-C")
-            .arg(dir.path())
-            .stdin(stdout)
-            .status()
-            .context("running tar")?;
-        let archived = archive.wait_with_output().context("running git archive")?;
-        if !archived.status.success() {
-            bail!(
-                "--against {rev}: git archive failed: {}",
-                String::from_utf8_lossy(&archived.stderr).trim()
-            );
-        }
-        if !untar.success() {
-            bail!("--against {rev}: could not unpack the revision");
-        }
+        let index = dir.path().join("index");
+        let tree = dir.path().join("tree");
+        let run = |args: &[&str]| -> anyhow::Result<()> {
+            let out = Command::new("git")
+                .arg("-C")
+                .arg(&root)
+                .args(args)
+                .env("GIT_INDEX_FILE", &index)
+                .stdin(Stdio::null())
+                .output()
+                .context("running git")?;
+            if !out.status.success() {
+                bail!(
+                    "--against {rev}: `git {}` failed: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+            }
+            Ok(())
+        };
+        run(&["read-tree", &commit])?;
+        let prefix = format!("{}/", tree.display());
+        run(&[
+            "checkout-index",
+            "--all",
+            "--force",
+            &format!("--prefix={prefix}"),
+        ])?;
+        let root = root.canonicalize().unwrap_or(root);
+        let cwd = std::env::current_dir().context("reading the working directory")?;
+        let cwd = cwd.canonicalize().unwrap_or(cwd);
+        let here = cwd
+            .strip_prefix(&root)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         Ok(Checkout {
-            root: root.canonicalize().unwrap_or(root),
+            root,
+            here,
+            commit,
             dir,
         })
+    }
+
+    /// The tree's top folder.
+    fn tree(&self) -> PathBuf {
+        self.dir.path().join("tree")
     }
 
     /// The same file at the revision, if it lies inside the repository.
     fn path_of(&self, path: &Path) -> Option<PathBuf> {
         let abs = path.canonicalize().ok()?;
         let rel = abs.strip_prefix(&self.root).ok()?;
-        Some(self.dir.path().join(rel))
+        Some(self.tree().join(rel))
+    }
+
+    /// The working directory's folder at the revision.
+    fn workdir(&self) -> PathBuf {
+        self.tree().join(&self.here)
     }
 }
 
@@ -220,7 +292,7 @@ fn against_revision(
 ) -> Result<Vec<Verdict>, AppError> {
     let name = &s.model.name;
     let base = checkout.path_of(&s.path).filter(|p| p.is_file());
-    let base = match base.map(|p| scenario::load(&p)) {
+    let base = match base.map(|p| scenario::load_in(&p, &checkout.workdir())) {
         None => Err(format!(
             "{} is not in {rev}: nothing to compare with",
             s.path.display()
@@ -259,23 +331,55 @@ fn against_revision(
             let cfg = config(s, args.threads);
             let bar = super::progress_bar(cfg.trials, args.quiet, &format!("{name} vs {rev}"));
             let horizon = s.model.horizon_months;
+            let mut kept = gate::kept_metrics(budget, name);
+            if !gate::paired::can_keep(cfg.trials, horizon, kept.len()) {
+                kept.clear();
+            }
             let acc = engine::fold(
                 &[&b.model, &s.model],
                 &cfg,
-                &|| AgainstAcc::new(horizon),
+                &|| AgainstAcc::new(horizon, kept.clone()),
                 &|n| bar.inc(n),
             )
             .context("starting the worker threads")?;
             bar.finish_and_clear();
+            super::check_reportable(&acc.now, &s.model)?;
             verdicts.extend(gate::check_limits(budget, name, &acc.now));
             let base = Base::Paired {
                 base: &acc.base,
                 diff: &acc.diff,
+                trials: &acc.trials,
             };
             verdicts.extend(gate::check_regressions(budget, name, &acc.now, base));
+            if b.trials > s.trials {
+                verdicts.push(fewer_trials(name, b.trials, s.trials, rev));
+            }
         }
     }
     Ok(verdicts)
+}
+
+/// A change that lowers a scenario's trials: every check then sees √(before / now) times the
+/// noise, and a regression can hide in it; the gate cannot tell, so it says so.
+fn fewer_trials(scenario: &str, before: u64, now: u64, rev: &str) -> Verdict {
+    Verdict {
+        scenario: scenario.to_string(),
+        kind: "regression",
+        check: "trials".into(),
+        month: None,
+        value: now as f64,
+        se: 0.0,
+        baseline: Some(before as f64),
+        limit: before as f64,
+        over_by: (before - now) as f64,
+        status: gate::Status::Inconclusive,
+        note: format!(
+            "trials cut from {before} at {rev} to {now}: every check sees {:.1}× the noise; restore them, or accept with --allow-inconclusive",
+            (before as f64 / now.max(1) as f64).sqrt()
+        ),
+        p_value: None,
+        se_diff: None,
+    }
 }
 
 /// Notes on what the budget and the scenarios do not cover.
@@ -319,8 +423,24 @@ fn coverage_notes(budget: &Budget, loaded: &[Scenario]) -> Vec<String> {
     notes
 }
 
-/// Runs the gate.
+/// Runs the gate. An error (exit 2) is printed on stderr as every command's is, and on stdout
+/// too in the format asked for, so that a pipeline posting stdout as a comment posts the
+/// error rather than an empty comment.
 pub fn execute(args: &GateArgs) -> Result<ExitCode, AppError> {
+    let result = judge(args);
+    if let Err(e) = &result {
+        let message = e.to_string();
+        match args.format {
+            GateFormat::Text => {}
+            GateFormat::Markdown => print!("{}", crate::report::gate::markdown_error(&message)),
+            GateFormat::Json => println!("{}", crate::report::gate::json_error(&message)),
+        }
+    }
+    result
+}
+
+/// Loads, simulates and judges; prints the report.
+fn judge(args: &GateArgs) -> Result<ExitCode, AppError> {
     let loaded = scenario::load_all(&args.scenarios)?;
     let budget = args.budget.as_deref().map(load_budget).transpose()?;
     if let Some(path) = &args.write_baseline {
@@ -330,9 +450,14 @@ pub fn execute(args: &GateArgs) -> Result<ExitCode, AppError> {
         return Err(anyhow::anyhow!("gate needs --budget (or --write-baseline)").into());
     };
     let stored = args.baseline.as_deref().map(read_baseline).transpose()?;
+    // A ref that names no commit is exit 2 whatever the budget holds.
     let checkout = match &args.against {
         Some(rev) if !budget.regressions.is_empty() => Some(Checkout::new(rev)?),
-        _ => None,
+        Some(rev) => {
+            Checkout::resolve(rev)?;
+            None
+        }
+        None => None,
     };
     let mut notes = coverage_notes(&budget, &loaded);
     let mut verdicts = Vec::new();
@@ -369,7 +494,14 @@ pub fn execute(args: &GateArgs) -> Result<ExitCode, AppError> {
         (None, Some(rev)) => format!("git {rev}"),
         (None, None) => "none".into(),
     };
-    let report = GateReport::new(verdicts, notes, baseline);
+    if let (Some(c), Some(rev)) = (&checkout, &args.against) {
+        notes.push(format!(
+            "the base side is {rev} = commit {}, every file as committed",
+            c.commit
+        ));
+    }
+    gate::holm(&mut verdicts);
+    let report = GateReport::new(verdicts, notes, baseline, args.allow_inconclusive);
     match args.format {
         GateFormat::Text => print!("{}", crate::report::gate::text(&report)),
         GateFormat::Markdown => print!("{}", crate::report::gate::markdown(&report)),

@@ -3,19 +3,26 @@
 //! aggregates, the verdicts are data; the app decides the exit code and the formats render them.
 //!
 //! A limit is judged on the figure itself: with a fixed seed and trial count the same inputs
-//! always give the same verdict. A regression counts only when the move passes its allowance
-//! *and* its Monte Carlo noise: 1.96 standard errors of the difference (for a stored baseline,
-//! √(se₁² + se₂²); for a mean at the horizon from one trial loop with the base revision, the
-//! paired standard error, which common random numbers make small).
+//! always give the same verdict; a figure that is not a number fails it. A regression has three
+//! outcomes: **pass** (within its allowance), **fail** (past its allowance beyond the Monte
+//! Carlo noise of the difference), **inconclusive** (past it, within the noise: more trials
+//! would tell). The noise is paired for every figure of `--against`, whose two sides play the
+//! same trials ([`paired`]); for a stored baseline √(se₁² + se₂²). Each check's one-sided
+//! p-value (the move no larger than its allowance) is judged with the others of the run by
+//! Holm's step-down ([`holm`]), so that a change of pure noise fails at most 5% of gate runs
+//! however many checks there are.
 //!
 //! A stored baseline is compared only with runs of the same inputs, seed, trials and headroom
 //! version (it catches a change of headroom that moves the numbers); a baseline of other inputs
 //! is stale. A change of the inputs is judged with `--against REF`, which simulates both sides.
 
+pub mod paired;
+
 use crate::aggregate::{Aggregate, Sketch};
 use crate::model::Model;
 use crate::model::metrics::Metric;
 use crate::scenario::budget::{Budget, Measure, Month, Quantity, Regression, Stat, glob_match};
+pub use paired::PairedTrials;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -233,6 +240,9 @@ pub enum Status {
     Stale,
     /// No baseline for this scenario: nothing to compare with.
     NoBaseline,
+    /// Past its allowance but within the noise (or a change that blinds the checks, such as
+    /// fewer trials): the gate cannot tell, and fails unless `--allow-inconclusive`.
+    Inconclusive,
 }
 
 /// One verdict.
@@ -260,12 +270,59 @@ pub struct Verdict {
     pub status: Status,
     /// What a reader needs to know (noise, stale inputs).
     pub note: String,
+    /// The one-sided p-value of the move being within its allowance (regressions judged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_value: Option<f64>,
+    /// Standard error of the difference from the baseline (regressions judged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub se_diff: Option<f64>,
 }
 
 impl Verdict {
-    /// Whether it fails the gate.
+    /// Whether it fails the gate (inconclusive checks aside).
     pub fn fails(&self) -> bool {
         matches!(self.status, Status::Fail | Status::Stale)
+    }
+
+    /// Whether the gate could not tell.
+    pub fn inconclusive(&self) -> bool {
+        self.status == Status::Inconclusive
+    }
+}
+
+/// The one-sided error rate of each regression's test, and the family-wise rate [`holm`]
+/// holds a run to: 2.5%, the 1.96 standard errors the verdicts print as the noise. A check
+/// with an allowance both ways tests each, so pure noise fails a run at most 5% of the time.
+pub const ALPHA: f64 = 0.025;
+
+/// Holm's step-down over every regression judged in a run: the checks in order of their
+/// p-values, the k-th (from 0) of m failing only while p ≤ α / (m − k); a check past its
+/// allowance that does not is inconclusive. A run whose changes are all noise then fails with
+/// probability at most α per direction, however many checks it has.
+pub fn holm(verdicts: &mut [Verdict]) {
+    let mut judged: Vec<usize> = (0..verdicts.len())
+        .filter(|&i| verdicts[i].p_value.is_some())
+        .collect();
+    let m = judged.len();
+    judged.sort_by(|&a, &b| {
+        let (pa, pb) = (verdicts[a].p_value, verdicts[b].p_value);
+        pa.partial_cmp(&pb)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
+    });
+    let mut rejecting = true;
+    for (k, &i) in judged.iter().enumerate() {
+        let p = verdicts[i].p_value.unwrap_or(1.0);
+        let threshold = ALPHA / (m - k) as f64;
+        rejecting &= p <= threshold;
+        let v = &mut verdicts[i];
+        if v.status == Status::Fail && !rejecting {
+            v.status = Status::Inconclusive;
+            v.note = format!(
+                "past the allowance, but p = {p:.2e} is not below {threshold:.2e} (Holm over the run's {m} regression checks): within the noise; {}",
+                v.note
+            );
+        }
     }
 }
 
@@ -303,12 +360,21 @@ pub fn check_limits(budget: &Budget, scenario: &str, agg: &Aggregate) -> Vec<Ver
                 baseline: None,
                 limit,
                 over_by,
-                status: if over_by > 1e-12 {
+                status: if over_by > 1e-12 || !f.value.is_finite() {
                     Status::Fail
                 } else {
                     Status::Pass
                 },
-                note: String::new(),
+                note: if f.value.is_finite() {
+                    String::new()
+                } else {
+                    format!(
+                        "the figure is {} (not a number): no limit can pass it",
+                        f.value
+                    )
+                },
+                p_value: None,
+                se_diff: None,
             });
         }
     }
@@ -326,9 +392,12 @@ pub struct Pair {
     pub se_diff: f64,
 }
 
-/// Judges one regression limit on a pair: it fails when the move passes its allowance *and*
-/// 1.96 standard errors of the difference, so that noise alone never fails a change.
-pub fn judge(r: &Regression, scenario: &str, pair: &Pair, note: String) -> Verdict {
+/// Judges one regression limit on a pair of `trials` trials: pass within the allowance; past
+/// it, fail when the move beyond the allowance is significant on its own (one-sided z of the
+/// excess over the noise of the difference, p ≤ [`ALPHA`]: past 1.96 standard errors; [`holm`]
+/// then judges it among the run's checks), else inconclusive. Where 1.96 standard errors of the difference exceed the
+/// allowance, the note says how many trials would detect it.
+pub fn judge(r: &Regression, scenario: &str, pair: &Pair, note: String, trials: u64) -> Verdict {
     let base = pair.base.value;
     let change = pair.now.value - base;
     let up = r.increase.map(|a| (change - a.of(base), base + a.of(base)));
@@ -343,15 +412,7 @@ pub fn judge(r: &Regression, scenario: &str, pair: &Pair, note: String) -> Verdi
                 (f64::NEG_INFINITY, f64::NAN),
                 |a, b| if b.0 > a.0 { b } else { a },
             );
-    let noise = 1.96 * pair.se_diff;
-    let past = over_by > 1e-12;
-    let fails = past && change.abs() > noise;
-    let noise_note = if past && !fails {
-        format!("past the limit but within the Monte Carlo noise (±{noise:.4})")
-    } else {
-        format!("noise ±{noise:.4}")
-    };
-    Verdict {
+    let mut verdict = Verdict {
         scenario: scenario.to_string(),
         kind: "regression",
         check: r.describe(),
@@ -361,13 +422,65 @@ pub fn judge(r: &Regression, scenario: &str, pair: &Pair, note: String) -> Verdi
         baseline: Some(base),
         limit,
         over_by,
-        status: if fails { Status::Fail } else { Status::Pass },
-        note: [noise_note, note]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("; "),
+        status: Status::Pass,
+        note: String::new(),
+        p_value: None,
+        se_diff: Some(pair.se_diff),
+    };
+    if !(pair.now.value.is_finite() && base.is_finite()) {
+        verdict.status = Status::Fail;
+        verdict.note = format!(
+            "the figure is {} now and {base} in the baseline: not a number, so no allowance can pass it",
+            pair.now.value
+        );
+        return verdict;
     }
+    let noise = 1.96 * pair.se_diff;
+    let z = if pair.se_diff > 0.0 {
+        over_by / pair.se_diff
+    } else if over_by > 1e-12 {
+        f64::INFINITY
+    } else {
+        f64::NEG_INFINITY
+    };
+    let p = upper_tail(z);
+    verdict.p_value = Some(p);
+    let past = over_by > 1e-12;
+    verdict.status = match (past, p <= ALPHA) {
+        (false, _) => Status::Pass,
+        (true, true) => Status::Fail,
+        (true, false) => Status::Inconclusive,
+    };
+    let mut notes = vec![if verdict.status == Status::Inconclusive {
+        format!("past the allowance but within the Monte Carlo noise (±{noise:.4}, p = {p:.2})")
+    } else {
+        format!("noise ±{noise:.4}")
+    }];
+    let allowance = (limit - base).abs();
+    if allowance > 0.0 && noise > allowance && trials > 0 {
+        let needed = (trials as f64 * (noise / allowance).powi(2)).ceil();
+        notes.push(format!(
+            "cannot detect this allowance ({allowance:.4}) at {trials} trials; about {needed:.0} needed"
+        ));
+    }
+    notes.push(note);
+    verdict.note = notes
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    verdict
+}
+
+/// P(Z > z) for a standard normal Z.
+fn upper_tail(z: f64) -> f64 {
+    if z == f64::INFINITY {
+        return 0.0;
+    }
+    if z == f64::NEG_INFINITY {
+        return 1.0;
+    }
+    0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
 }
 
 /// Where the baseline side of a regression comes from.
@@ -392,6 +505,8 @@ pub enum Base<'a> {
         base: &'a Aggregate,
         /// This run minus the base, trial by trial.
         diff: &'a Aggregate,
+        /// Both sides' values trial by trial, and the events' discordant trials.
+        trials: &'a PairedTrials,
     },
     /// The base revision has the same inputs: every figure is unchanged.
     Unchanged,
@@ -458,7 +573,7 @@ impl Base<'_> {
                 },
                 "inputs unchanged".into(),
             )),
-            Base::Paired { base, diff } => Ok((paired(m, agg, base, diff), "paired run".into())),
+            Base::Paired { base, diff, trials } => Ok(paired(m, agg, base, diff, trials)),
             Base::Stored { entry, .. } => {
                 let base = entry
                     .and_then(|e| e.values.get(&m.key()).copied())
@@ -489,6 +604,8 @@ fn unjudged(scenario: &str, check: String, now: Figure, status: Status, note: St
         over_by: f64::NAN,
         status,
         note,
+        p_value: None,
+        se_diff: None,
     }
 }
 
@@ -528,7 +645,7 @@ pub fn check_regressions(
     regressions
         .into_iter()
         .map(|r| match base.pair(&r.measure, agg) {
-            Ok((pair, note)) => judge(r, scenario, &pair, note),
+            Ok((pair, note)) => judge(r, scenario, &pair, note, agg.trials()),
             Err(note) => unjudged(
                 scenario,
                 r.describe(),
@@ -540,23 +657,76 @@ pub fn check_regressions(
         .collect()
 }
 
-/// The pair of a regression measured on two sides of one trial loop (common random numbers):
-/// a mean at the horizon gets the paired standard error from the per-trial differences
-/// (`diff`), anything else the standard errors of the two sides combined (conservative: the
-/// sides are positively correlated).
-pub fn paired(m: &Measure, now: &Aggregate, base: &Aggregate, diff: &Aggregate) -> Pair {
+/// The pair of a regression measured on two sides of one trial loop (common random numbers),
+/// with the standard error of the difference paired as [`paired`](self::paired) explains, and
+/// a note of how. Where a quantile's or a moved month's values were not kept (too many trials),
+/// the two sides' errors are combined as if independent, which overstates the noise, and the
+/// note says so.
+pub fn paired(
+    m: &Measure,
+    now: &Aggregate,
+    base: &Aggregate,
+    diff: &Aggregate,
+    trials: &PairedTrials,
+) -> (Pair, String) {
     let (a, b) = (measure(now, m), measure(base, m));
-    let se_diff = match (m.quantity, m.month) {
-        (Quantity::Metric(metric, Stat::Mean), Month::Horizon) => {
-            diff.cell(diff.months() - 1, metric).mean_se()
+    let unpaired = (
+        (a.se.powi(2) + b.se.powi(2)).sqrt(),
+        format!(
+            "unpaired noise: {} trials are too many to keep each one's values",
+            now.trials()
+        ),
+    );
+    let (se_diff, note) = match (m.quantity, a.month, b.month) {
+        (Quantity::Event(e, _), _, _) => {
+            let (only_base, only_now) = trials.discordant(e);
+            (
+                trials.event_diff_se(e),
+                format!("paired: {only_now} trials saw it only now, {only_base} only before"),
+            )
         }
-        _ => (a.se.powi(2) + b.se.powi(2)).sqrt(),
+        (Quantity::Metric(metric, Stat::Mean), Some(ma), Some(mb)) if ma == mb => (
+            diff.cell(ma as usize, metric).mean_se(),
+            "paired".to_string(),
+        ),
+        (Quantity::Metric(metric, Stat::Mean), Some(ma), Some(mb)) => trials
+            .mean_diff_se(metric, ma, mb)
+            .map_or(unpaired, |se| (se, "paired".to_string())),
+        (Quantity::Metric(metric, Stat::Quantile(_)), Some(ma), Some(mb)) => trials
+            .quantile_correlation(metric, (ma, a.value), (mb, b.value))
+            .map_or(unpaired, |rho| {
+                let var = a.se.powi(2) + b.se.powi(2) - 2.0 * rho * a.se * b.se;
+                (var.max(0.0).sqrt(), format!("paired (ρ = {rho:.3})"))
+            }),
+        _ => unpaired,
     };
-    Pair {
-        now: a,
-        base: b,
-        se_diff,
+    (
+        Pair {
+            now: a,
+            base: b,
+            se_diff,
+        },
+        note,
+    )
+}
+
+/// The metrics whose every trial `--against` keeps for `budget`'s regressions on `scenario`:
+/// those judged by a quantile, or in a month that may differ between the sides.
+pub fn kept_metrics(budget: &Budget, scenario: &str) -> Vec<Metric> {
+    let mut out: Vec<Metric> = Vec::new();
+    for r in budget
+        .regressions
+        .iter()
+        .filter(|r| applies(&r.scenarios, scenario))
+    {
+        if let Quantity::Metric(metric, stat) = r.measure.quantity
+            && (matches!(stat, Stat::Quantile(_)) || r.measure.month == Month::Worst)
+            && !out.contains(&metric)
+        {
+            out.push(metric);
+        }
     }
+    out
 }
 
 /// Whether a model's scenario is covered by any check of the budget.
@@ -581,16 +751,19 @@ pub struct AgainstAcc {
     pub now: Aggregate,
     /// now − base, trial by trial, per metric and month.
     pub diff: Aggregate,
+    /// Both sides trial by trial, where the checks need it.
+    pub trials: PairedTrials,
     scratch: crate::model::trial::TrialRecord,
 }
 
 impl AgainstAcc {
-    /// Empty, for months 0…horizon.
-    pub fn new(horizon_months: u32) -> AgainstAcc {
+    /// Empty, for months 0…horizon, keeping every trial's values of `kept`.
+    pub fn new(horizon_months: u32, kept: Vec<Metric>) -> AgainstAcc {
         AgainstAcc {
             base: Aggregate::new(horizon_months),
             now: Aggregate::new(horizon_months),
             diff: Aggregate::new(horizon_months),
+            trials: PairedTrials::new(horizon_months, kept),
             scratch: crate::model::trial::TrialRecord::new(horizon_months),
         }
     }
@@ -611,6 +784,7 @@ impl crate::engine::Accumulator for AgainstAcc {
             *d = a - b;
         }
         self.diff.add(&self.scratch);
+        self.trials.add(base, now);
     }
 
     fn merge(self, other: Self) -> Self {
@@ -618,6 +792,7 @@ impl crate::engine::Accumulator for AgainstAcc {
             base: self.base.merge(other.base),
             now: self.now.merge(other.now),
             diff: self.diff.merge(other.diff),
+            trials: self.trials.merge(other.trials),
             scratch: self.scratch,
         }
     }
@@ -665,20 +840,71 @@ mod tests {
     fn a_rise_fails_only_past_its_allowance_and_its_noise() {
         // 5% of 1000 = 50 allowed; noise 1.96 × 10 = 19.6.
         let r = regression(Some((-1.0, 5.0)), None);
-        let v = judge(&r, "s", &pair(1000.0, 1040.0, 10.0), String::new());
+        let v = judge(&r, "s", &pair(1000.0, 1040.0, 10.0), String::new(), 10_000);
         assert_eq!(
             (v.status, v.limit, v.over_by),
             (Status::Pass, 1050.0, -10.0)
         );
-        let v = judge(&r, "s", &pair(1000.0, 1060.0, 10.0), String::new());
-        assert_eq!((v.status, v.over_by), (Status::Fail, 10.0));
-        // Past the allowance (60 > 50) but not past the noise (1.96 × 40 = 78.4).
-        let v = judge(&r, "s", &pair(1000.0, 1060.0, 40.0), String::new());
-        assert_eq!(v.status, Status::Pass);
+        // 30 past the allowance, beyond 1.96 × 10.
+        let v = judge(&r, "s", &pair(1000.0, 1080.0, 10.0), String::new(), 10_000);
+        assert_eq!((v.status, v.over_by), (Status::Fail, 30.0));
+        // 10 past the allowance, within 1.96 × 10: more trials would tell.
+        let v = judge(&r, "s", &pair(1000.0, 1060.0, 10.0), String::new(), 10_000);
+        assert_eq!((v.status, v.over_by), (Status::Inconclusive, 10.0));
+        // Past the allowance (60 > 50) but not past the noise (1.96 × 40 = 78.4), which is
+        // larger than the allowance itself: (78.4 / 50)² × 10k trials would detect it.
+        let v = judge(&r, "s", &pair(1000.0, 1060.0, 40.0), String::new(), 10_000);
+        assert_eq!(v.status, Status::Inconclusive);
         assert!(
-            v.note.contains("within the Monte Carlo noise (±78.4000)"),
+            v.note.contains(
+                "cannot detect this allowance (50.0000) at 10000 trials; about 24587 needed"
+            ),
             "{}",
             v.note
+        );
+        assert!(
+            v.note
+                .contains("within the Monte Carlo noise (±78.4000, p = 0.40)"),
+            "{}",
+            v.note
+        );
+    }
+
+    #[test]
+    fn holm_fails_only_what_stands_out_among_the_run() {
+        let r = regression(Some((0.0, -1.0)), None);
+        // Three checks past a zero allowance: z = 10, 2.5 and 2.2 (p 8e-24, 0.0062, 0.0139).
+        let mut v: Vec<Verdict> = [1100.0, 1025.0, 1022.0]
+            .iter()
+            .map(|&now| judge(&r, "s", &pair(1000.0, now, 10.0), String::new(), 10_000))
+            .collect();
+        assert!(v.iter().all(|v| v.status == Status::Fail));
+        holm(&mut v);
+        // 8e-24 ≤ 0.025/3, 0.0062 ≤ 0.025/2, 0.0139 ≤ 0.025/1: all three stand. A fourth
+        // check (pure noise) makes the thresholds 0.025/4, /3, /2: 0.0139 > 0.0125 no longer.
+        assert_eq!(
+            v.iter().map(|v| v.status).collect::<Vec<_>>(),
+            [Status::Fail, Status::Fail, Status::Fail]
+        );
+        let mut v: Vec<Verdict> = [1100.0, 1025.0, 1022.0, 995.0]
+            .iter()
+            .map(|&now| judge(&r, "s", &pair(1000.0, now, 10.0), String::new(), 10_000))
+            .collect();
+        holm(&mut v);
+        assert_eq!(
+            v.iter().map(|v| v.status).collect::<Vec<_>>(),
+            [
+                Status::Fail,
+                Status::Fail,
+                Status::Inconclusive,
+                Status::Pass
+            ]
+        );
+        assert!(
+            v[2].note
+                .contains("Holm over the run's 4 regression checks"),
+            "{}",
+            v[2].note
         );
     }
 
@@ -686,14 +912,14 @@ mod tests {
     fn the_tighter_allowance_and_either_direction() {
         // 30 or 5% of 1000: 30 is tighter.
         let r = regression(Some((30.0, 5.0)), None);
-        let v = judge(&r, "s", &pair(1000.0, 1040.0, 0.0), String::new());
+        let v = judge(&r, "s", &pair(1000.0, 1040.0, 0.0), String::new(), 10_000);
         assert_eq!((v.status, v.limit), (Status::Fail, 1030.0));
         // Any fall is fine without a decrease allowance...
-        let v = judge(&r, "s", &pair(1000.0, 500.0, 0.0), String::new());
+        let v = judge(&r, "s", &pair(1000.0, 500.0, 0.0), String::new(), 10_000);
         assert_eq!(v.status, Status::Pass);
         // ...and a fall past one fails, judged on the lower bound.
         let r = regression(Some((30.0, -1.0)), Some((-1.0, 1.0)));
-        let v = judge(&r, "s", &pair(1000.0, 985.0, 1.0), String::new());
+        let v = judge(&r, "s", &pair(1000.0, 985.0, 1.0), String::new(), 10_000);
         assert_eq!((v.status, v.limit, v.over_by), (Status::Fail, 990.0, 5.0));
         assert_eq!(
             r.describe(),

@@ -5,15 +5,31 @@ use crate::gate::{Status, Verdict};
 use serde::Serialize;
 use std::fmt::Write;
 
+/// Version of the JSON report's shape: fields are added within a version, never renamed.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The hidden first line of the Markdown comment, by which a pipeline finds and updates its
+/// own comment rather than another bot's.
+pub const MARKER: &str = "<!-- headroom-gate -->";
+
+/// The longest Markdown comment written, in characters: GitHub refuses bodies over 65,536.
+pub const MARKDOWN_LIMIT: usize = 60_000;
+
 /// Everything `gate` decided.
 #[derive(Debug, Clone, Serialize)]
 pub struct GateReport {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
     /// Whether every check passed.
     pub pass: bool,
     /// Checks run.
     pub checks: usize,
     /// Checks failed (stale baselines included).
     pub failed: usize,
+    /// Checks that could not tell (past their allowance within the noise).
+    pub inconclusive: usize,
+    /// Whether inconclusive checks pass the gate (`--allow-inconclusive`).
+    pub allow_inconclusive: bool,
     /// What the baseline was: a file, a git revision, or none.
     pub baseline: String,
     /// Every verdict, scenario by scenario.
@@ -26,12 +42,21 @@ pub struct GateReport {
 
 impl GateReport {
     /// The report of these verdicts.
-    pub fn new(verdicts: Vec<Verdict>, notes: Vec<String>, baseline: String) -> GateReport {
+    pub fn new(
+        verdicts: Vec<Verdict>,
+        notes: Vec<String>,
+        baseline: String,
+        allow_inconclusive: bool,
+    ) -> GateReport {
         let failed = verdicts.iter().filter(|v| v.fails()).count();
+        let inconclusive = verdicts.iter().filter(|v| v.inconclusive()).count();
         GateReport {
-            pass: failed == 0,
+            format_version: FORMAT_VERSION,
+            pass: failed == 0 && (allow_inconclusive || inconclusive == 0),
             checks: verdicts.len(),
             failed,
+            inconclusive,
+            allow_inconclusive,
             baseline,
             verdicts,
             notes,
@@ -56,6 +81,18 @@ fn status(v: &Verdict) -> &'static str {
         Status::Fail => "FAIL",
         Status::Stale => "STALE",
         Status::NoBaseline => "no baseline",
+        Status::Inconclusive => "UNSURE",
+    }
+}
+
+/// The mark of a verdict in Markdown.
+fn mark(v: &Verdict) -> &'static str {
+    if v.fails() {
+        "❌"
+    } else if v.inconclusive() {
+        "⚠️"
+    } else {
+        "✅"
     }
 }
 
@@ -65,14 +102,19 @@ fn month(v: &Verdict) -> String {
 
 /// The one-line summary.
 pub fn summary(r: &GateReport) -> String {
-    if r.pass {
+    let unsure = match (r.inconclusive, r.allow_inconclusive) {
+        (0, _) => String::new(),
+        (n, true) => format!(", {n} inconclusive (allowed)"),
+        (n, false) => format!(", {n} inconclusive (past the allowance within the noise)"),
+    };
+    if r.failed == 0 && r.inconclusive == 0 {
         format!(
             "headroom gate: all {} checks pass (baseline: {})",
             r.checks, r.baseline
         )
     } else {
         format!(
-            "headroom gate: {} of {} checks fail (baseline: {})",
+            "headroom gate: {} of {} checks fail{unsure} (baseline: {})",
             r.failed, r.checks, r.baseline
         )
     }
@@ -170,29 +212,99 @@ fn table(out: &mut String, verdicts: &[&Verdict]) {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            if v.fails() { "❌" } else { "✅" },
-            v.scenario,
-            v.check,
+            mark(v),
+            escaped(&v.scenario),
+            escaped(&v.check),
             month(v),
             num(v.value),
             num(v.limit),
             v.baseline.map_or("—".into(), num),
             num(v.se),
-            detail(v).replace('|', "/")
+            escaped(&detail(v))
         );
     }
 }
 
-/// The pull-request comment.
+/// The Markdown of an error (exit 2): what to post instead of an empty comment.
+pub fn markdown_error(message: &str) -> String {
+    format!(
+        "{MARKER}\n❌ **headroom gate: error (exit 2), nothing was judged**\n\n```text\n{}\n```\n",
+        message.replace("```", "` ` `")
+    )
+}
+
+/// The JSON of an error (exit 2).
+pub fn json_error(message: &str) -> String {
+    serde_json::json!({
+        "format_version": FORMAT_VERSION,
+        "pass": false,
+        "error": message,
+    })
+    .to_string()
+}
+
+/// Text for a Markdown table cell or list item: `|` would end the cell, and `<`, `>`, `*`,
+/// `` ` ``, `[`, `]` would be markup, in a name someone else chose (GitHub does not read an
+/// underscore inside a word as emphasis, so `cost_total` stays as written).
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' | '*' | '`' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The pull-request comment: the marker line, the summary, the failing and inconclusive
+/// checks, every check folded; cut with a note where it would pass [`MARKDOWN_LIMIT`].
 pub fn markdown(r: &GateReport) -> String {
+    let full = markdown_whole(r);
+    let length = full.chars().count();
+    if length <= MARKDOWN_LIMIT {
+        return full;
+    }
+    let note = format!(
+        "\n\n… cut at {MARKDOWN_LIMIT} characters of {length}: `headroom gate … --format json` gives every verdict.\n"
+    );
+    let mut cut: String = full
+        .chars()
+        .take(MARKDOWN_LIMIT - note.chars().count() - 16)
+        .collect();
+    // Close a fold left open, so that the note shows.
+    if cut.contains("<details>") && !cut.contains("</details>") {
+        cut.push_str("\n\n</details>");
+    }
+    cut.push_str(&note);
+    cut
+}
+
+fn markdown_whole(r: &GateReport) -> String {
     let mut out = format!(
-        "{} **{}**\n\n",
-        if r.pass { "✅" } else { "❌" },
+        "{MARKER}\n{} **{}**\n\n",
+        if !r.pass {
+            "❌"
+        } else if r.inconclusive > 0 {
+            "⚠️"
+        } else {
+            "✅"
+        },
         summary(r)
     );
-    let failing: Vec<&Verdict> = r.verdicts.iter().filter(|v| v.fails()).collect();
+    let failing: Vec<&Verdict> = r
+        .verdicts
+        .iter()
+        .filter(|v| v.fails() || v.inconclusive())
+        .collect();
     if !failing.is_empty() {
-        let _ = writeln!(out, "### Failing checks\n");
+        let _ = writeln!(out, "### Failing and inconclusive checks\n");
         for v in &failing {
             let value = if v.value.is_finite() {
                 format!(" at {}:", num(v.value))
@@ -202,13 +314,13 @@ pub fn markdown(r: &GateReport) -> String {
             let _ = writeln!(
                 out,
                 "- **{}**: {}{} — {}{value} {}{}",
-                v.scenario,
-                v.check,
+                escaped(&v.scenario),
+                escaped(&v.check),
                 v.month.map_or(String::new(), |m| format!(", month {m}")),
                 status(v),
                 outcome(v),
                 if v.over_by.is_finite() && !v.note.is_empty() {
-                    format!(" ({})", v.note)
+                    format!(" ({})", escaped(&v.note))
                 } else {
                     String::new()
                 }
@@ -225,11 +337,11 @@ pub fn markdown(r: &GateReport) -> String {
         out.push('\n');
     }
     for n in &r.notes {
-        let _ = writeln!(out, "- {n}");
+        let _ = writeln!(out, "- {}", escaped(n));
     }
     let _ = writeln!(
         out,
-        "\n</details>\n\n<sub>headroom {}: each scenario with its own seed and trials; a regression counts only past its limit and 1.96 standard errors of the difference.</sub>",
+        "\n</details>\n\n<sub>headroom {}: each scenario with its own seed and trials; a regression fails only past its allowance by 1.96 standard errors of the difference (paired where both sides ran together), judged with the run's other checks (Holm); past it within the noise it is inconclusive.</sub>",
         r.version
     );
     out

@@ -351,6 +351,7 @@ pub fn load_budget(path: &Path) -> Result<Budget, ScenarioError> {
     let sources = Sources {
         files: vec![(path.to_path_buf(), text)],
         merged: table.clone(),
+        workdir: None,
     };
     let spec: BudgetSpec = deserialize(table, &sources)?;
     let mut ck = Checker {

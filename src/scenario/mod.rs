@@ -114,12 +114,21 @@ pub struct Sources {
     files: Vec<(PathBuf, String)>,
     /// The merged document, to map `volumes[i]` to each file's own index by `name`.
     merged: toml::Table,
+    /// The folder that stands for the working directory in the catalog lookup (None: the
+    /// working directory itself): for a base revision's scenario, the same folder in its
+    /// checkout, so that nothing of the working tree is read for the base side.
+    workdir: Option<PathBuf>,
 }
 
 impl Sources {
     /// Every file and its text, the main one first.
     pub fn texts(&self) -> impl Iterator<Item = (&Path, &str)> {
         self.files.iter().map(|(p, t)| (p.as_path(), t.as_str()))
+    }
+
+    /// The folder standing for the working directory, where it is not the working directory.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.workdir.as_deref()
     }
 
     /// The main file.
@@ -401,6 +410,16 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     validate::scenario(spec, &sources)
 }
 
+/// Loads the scenario `path` of another tree (a git revision's checkout) whose folder
+/// `workdir` stands for the working directory: its catalog is looked for there, never under
+/// the working directory.
+pub fn load_in(path: &Path, workdir: &Path) -> Result<Scenario, ScenarioError> {
+    let (table, mut sources) = read_with_extends(path, None)?;
+    sources.workdir = Some(workdir.to_path_buf());
+    let spec: schema::ScenarioSpec = deserialize(table, &sources)?;
+    validate::scenario(spec, &sources)
+}
+
 /// Validates `text` as the scenario file `path` would be (its `extends` and catalog found
 /// beside `path`) without writing it: what `ingest` and `calibrate` check before they replace
 /// a file.
@@ -435,20 +454,22 @@ pub fn load_catalog(path: &Path) -> Result<(schema::CatalogSpec, Sources), Scena
     let sources = Sources {
         files: vec![(path.to_path_buf(), text)],
         merged: table.clone(),
+        workdir: None,
     };
     let spec = deserialize(table, &sources)?;
     Ok((spec, sources))
 }
 
 /// Where a catalog named `name` is looked for, for a scenario at `scenario`: `pricing/`
-/// beside the scenario's folder, inside it, then under the working directory.
-pub fn catalog_candidates(scenario: &Path, name: &str) -> Vec<PathBuf> {
+/// beside the scenario's folder, inside it, then under the working directory (`workdir`
+/// where it stands for it).
+pub fn catalog_candidates(scenario: &Path, name: &str, workdir: Option<&Path>) -> Vec<PathBuf> {
     let file = format!("{name}.toml");
     let dir = scenario.parent().unwrap_or(Path::new("."));
     let mut out = vec![
         dir.join("..").join("pricing").join(&file),
         dir.join("pricing").join(&file),
-        PathBuf::from("pricing").join(&file),
+        workdir.unwrap_or(Path::new("")).join("pricing").join(&file),
     ];
     out.dedup();
     out

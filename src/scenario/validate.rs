@@ -371,7 +371,7 @@ fn header(ck: &mut Checker, spec: &ScenarioSpec) -> (u64, Option<(i32, u32)>) {
 
 /// The pricing catalog `name`, looked for beside the scenario (see [`catalog_candidates`]).
 fn catalog(ck: &mut Checker, scenario: &std::path::Path, name: &str) -> Option<Catalog> {
-    let candidates = catalog_candidates(scenario, name);
+    let candidates = catalog_candidates(scenario, name, ck.sources.workdir());
     let Some(found) = candidates.iter().find(|p| p.exists()) else {
         ck.err(
             "pricing",
