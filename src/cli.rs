@@ -78,6 +78,10 @@ pub struct GateArgs {
     /// within the Monte Carlo noise, or fewer trials than the base revision's.
     #[arg(long)]
     pub allow_inconclusive: bool,
+    /// With --against: pass a budget loosened since REF (a limit raised, an allowance widened
+    /// or a check removed), which otherwise fails, as a change that may let itself through.
+    #[arg(long, requires = "against")]
+    pub allow_budget_change: bool,
     /// Worker threads (results do not depend on it; at most 16 per core).
     #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,

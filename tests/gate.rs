@@ -782,3 +782,177 @@ fn refs_are_checked_and_never_options() {
         "keep me\n"
     );
 }
+
+/// Loosening the budget in the same change is said and fails: the change has to meet the
+/// budget it started from. The case: P(ceph_full) ≤ 0.03 raised to 0.8 beside a
+/// change that needs it, and a regression allowance dropped.
+#[test]
+fn a_budget_loosened_in_the_same_change_fails_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q"]);
+    write(repo, "small.toml", SMALL);
+    write(
+        repo,
+        "budget.toml",
+        "[[check]]\nmetric = \"cost_total\"\nmax = 100.0\n\n[[regression]]\nmetric = \"cost_cumulative\"\nmax_increase_percent = 1.0\n",
+    );
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-q", "-m", "base"]);
+    write(
+        repo,
+        "budget.toml",
+        "[[check]]\nmetric = \"cost_total\"\nmax = 1000.0\n",
+    );
+    let args = [
+        "--budget",
+        "budget.toml",
+        "--against",
+        "HEAD",
+        "small.toml",
+        "--format",
+        "json",
+    ];
+    let out = gate(repo, &args).output().unwrap();
+    let r = json(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{r:#}");
+    let budget: Vec<&serde_json::Value> = r["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["kind"] == "budget")
+        .collect();
+    assert_eq!(budget.len(), 2, "{r:#}");
+    assert!(budget.iter().all(|v| v["status"] == "fail"));
+    let notes: Vec<&str> = budget.iter().map(|v| v["note"].as_str().unwrap()).collect();
+    assert!(notes[0].contains("max 100 → 1000"), "{notes:?}");
+    assert!(notes[1].contains("removed"), "{notes:?}");
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-budget-change");
+    gate(repo, &allowed).assert().code(0);
+}
+
+/// The loopholes of a change judged by path alone: the scenario moved (`git mv`) with its
+/// growth doubled, or its horizon cut by a month with its growth doubled, used to pass as
+/// "not in HEAD" and "not comparable". The moved file is compared with the scenario of the
+/// same name; the horizons over the months both have. A scenario deleted is listed.
+#[test]
+fn moved_cut_and_deleted_scenarios_are_still_judged() {
+    let budget =
+        "[[regression]]\nmetric = \"used_gib\"\nstat = \"mean\"\nmax_increase_percent = 5.0\n";
+    let doubled = SMALL.replace("median = 0.5, sigma", "median = 1.0, sigma");
+    let setup = || {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().to_path_buf();
+        git(&repo, &["init", "-q"]);
+        std::fs::create_dir(repo.join("scenarios")).unwrap();
+        write(&repo, "scenarios/small.toml", SMALL);
+        write(
+            &repo,
+            "scenarios/other.toml",
+            &SMALL.replace("name = \"small\"", "name = \"other\""),
+        );
+        write(&repo, "budget.toml", budget);
+        git(&repo, &["add", "."]);
+        git(&repo, &["commit", "-q", "-m", "base"]);
+        dir
+    };
+    let judge = |repo: &Path, scenario: &str| {
+        let out = gate(
+            repo,
+            &[
+                "--budget",
+                "budget.toml",
+                "--against",
+                "HEAD",
+                scenario,
+                "--format",
+                "json",
+            ],
+        )
+        .output()
+        .unwrap();
+        (out.status.code(), json(&out.stdout))
+    };
+
+    let dir = setup();
+    let repo = dir.path();
+    git(
+        repo,
+        &["mv", "scenarios/small.toml", "scenarios/renamed.toml"],
+    );
+    write(repo, "scenarios/renamed.toml", &doubled);
+    git(repo, &["rm", "-q", "scenarios/other.toml"]);
+    let (code, r) = judge(repo, "scenarios/renamed.toml");
+    let v = &r["verdicts"][0];
+    assert_eq!(
+        (code, v["status"].as_str()),
+        (Some(1), Some("fail")),
+        "{r:#}"
+    );
+    let note = v["note"].as_str().unwrap();
+    assert!(
+        note.contains("compared with scenarios/small.toml there"),
+        "{note}"
+    );
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("scenarios/other.toml (scenario \\\"other\\\") was deleted since HEAD"),
+        "{notes}"
+    );
+
+    let dir = setup();
+    let repo = dir.path();
+    write(
+        repo,
+        "scenarios/small.toml",
+        &doubled.replace("horizon_months = 12", "horizon_months = 11"),
+    );
+    let (code, r) = judge(repo, "scenarios/small.toml");
+    let v = &r["verdicts"][0];
+    assert_eq!(
+        (code, v["status"].as_str()),
+        (Some(1), Some("fail")),
+        "{r:#}"
+    );
+    assert_eq!(v["month"], 11);
+    assert!(
+        v["note"]
+            .as_str()
+            .unwrap()
+            .contains("compared over months 1…11"),
+        "{v:#}"
+    );
+}
+
+/// A change of comments and formatting only is no model change: against a revision it is
+/// judged unchanged without a second simulation, and a stored baseline stays valid.
+#[test]
+fn comments_and_formatting_are_no_model_change() {
+    let budget = "[[regression]]\nmetric = \"cost_cumulative\"\nmax_increase_percent = 1.0\n";
+    let reworded = format!(
+        "# the team's volumes, reviewed\n{}",
+        SMALL
+            .replace(
+                "pods_per_user = 0.2",
+                "pods_per_user   =   0.2   # one pod per five users"
+            )
+            .replace("min = 1\n", "min = 1 # at least one\n")
+    );
+    let (code, r) = against_change(SMALL, &reworded, budget, &[]);
+    let v = &r["verdicts"][0];
+    assert_eq!((code, v["status"].as_str()), (0, Some("pass")), "{r:#}");
+    assert!(
+        v["note"].as_str().unwrap().contains("no model change"),
+        "{v:#}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    write(dir.path(), "budget.toml", budget);
+    record(dir.path());
+    write(dir.path(), "small.toml", &reworded);
+    against_file(dir.path(), "base.json", "small.toml")
+        .code(0)
+        .stdout(predicate::str::contains("STALE").not());
+}

@@ -282,6 +282,118 @@ impl Checkout {
     }
 }
 
+/// The base side of scenario `s` at `rev`: the file at the same path there, or, where the
+/// path is new, the scenario of the same `name` among the `.toml` files of its folder there
+/// (a file renamed or moved within its folder); with notes on how it was found. Err: why
+/// there is nothing to compare with.
+fn base_scenario(
+    s: &Scenario,
+    checkout: &Checkout,
+    rev: &str,
+) -> Result<(Scenario, Vec<String>), String> {
+    let workdir = checkout.workdir();
+    let problem = |path: &Path, e: ScenarioError| {
+        format!(
+            "{} does not load at {rev} ({}): nothing to compare with",
+            path.display(),
+            e.problems
+                .first()
+                .map_or(String::new(), |p| p.message.clone())
+        )
+    };
+    if let Some(path) = checkout.path_of(&s.path).filter(|p| p.is_file()) {
+        return scenario::load_in(&path, &workdir)
+            .map(|b| (b, Vec::new()))
+            .map_err(|e| problem(&s.path, e));
+    }
+    let folder = s.path.parent().and_then(|d| {
+        checkout.path_of(if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        })
+    });
+    for candidate in folder.map(|d| toml_files(&d)).unwrap_or_default() {
+        if let Ok(b) = scenario::load_in(&candidate, &workdir)
+            && b.model.name == s.model.name
+        {
+            let was = candidate
+                .strip_prefix(checkout.tree())
+                .map(Path::to_path_buf)
+                .unwrap_or(candidate.clone());
+            return Ok((
+                b,
+                vec![format!(
+                    "{} is new since {rev}: compared with {} there, of the same name",
+                    s.path.display(),
+                    was.display()
+                )],
+            ));
+        }
+    }
+    Err(format!(
+        "{} is not in {rev}, nor a scenario named {:?} in its folder there: nothing to compare with",
+        s.path.display(),
+        s.model.name
+    ))
+}
+
+/// The `.toml` files of a folder, in name order.
+fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Scenarios of the given scenarios' folders at `rev` that are gone from the working tree:
+/// nothing gates them now, which a reviewer should see.
+fn deleted_since(loaded: &[Scenario], checkout: &Checkout, rev: &str) -> Vec<String> {
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for s in loaded {
+        let dir = s.path.parent().unwrap_or(Path::new("."));
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Some(d) = checkout.path_of(dir)
+            && !folders.contains(&d)
+        {
+            folders.push(d);
+        }
+    }
+    let workdir = checkout.workdir();
+    let mut notes = Vec::new();
+    for folder in folders {
+        for file in toml_files(&folder) {
+            let Ok(rel) = file.strip_prefix(checkout.tree()) else {
+                continue;
+            };
+            if checkout.root.join(rel).exists() {
+                continue;
+            }
+            if let Ok(b) = scenario::load_in(&file, &workdir)
+                && !loaded.iter().any(|s| s.model.name == b.model.name)
+            {
+                notes.push(format!(
+                    "{} (scenario {:?}) was deleted since {rev}: nothing gates it now",
+                    rel.display(),
+                    b.model.name
+                ));
+            }
+        }
+    }
+    notes
+}
+
 /// The limits and regressions of one scenario against the revision `rev`.
 fn against_revision(
     s: &Scenario,
@@ -291,25 +403,7 @@ fn against_revision(
     args: &GateArgs,
 ) -> Result<Vec<Verdict>, AppError> {
     let name = &s.model.name;
-    let base = checkout.path_of(&s.path).filter(|p| p.is_file());
-    let base = match base.map(|p| scenario::load_in(&p, &checkout.workdir())) {
-        None => Err(format!(
-            "{} is not in {rev}: nothing to compare with",
-            s.path.display()
-        )),
-        Some(Err(e)) => Err(format!(
-            "{} does not load at {rev} ({}): nothing to compare with",
-            s.path.display(),
-            e.problems
-                .first()
-                .map_or(String::new(), |p| p.message.clone())
-        )),
-        Some(Ok(b)) if b.model.horizon_months != s.model.horizon_months => Err(format!(
-            "the horizon changed from {} to {} months since {rev}: not comparable",
-            b.model.horizon_months, s.model.horizon_months
-        )),
-        Some(Ok(b)) => Ok(b),
-    };
+    let base = base_scenario(s, checkout, rev);
     let mut verdicts = Vec::new();
     match base {
         Err(why) => {
@@ -322,21 +416,33 @@ fn against_revision(
                 Base::Missing(&why),
             ));
         }
-        Ok(b) if b.inputs_hash == s.inputs_hash => {
+        Ok((b, _)) if b.inputs_hash == s.inputs_hash => {
             let agg = simulate(s, args)?;
             verdicts.extend(gate::check_limits(budget, name, &agg));
             verdicts.extend(gate::check_regressions(budget, name, &agg, Base::Unchanged));
         }
-        Ok(b) => {
+        Ok((b, how)) => {
             let cfg = config(s, args.threads);
             let bar = super::progress_bar(cfg.trials, args.quiet, &format!("{name} vs {rev}"));
-            let horizon = s.model.horizon_months;
+            // Over the months both sides have: a month's draws do not depend on the months
+            // after it, so cutting a horizon leaves the months before it as they were.
+            let horizon = b.model.horizon_months.min(s.model.horizon_months);
+            let (mut base_model, mut now_model) = (b.model.clone(), s.model.clone());
+            base_model.horizon_months = horizon;
+            now_model.horizon_months = horizon;
+            let mut notes = how;
+            if b.model.horizon_months != s.model.horizon_months {
+                notes.push(format!(
+                    "the horizon changed from {} to {} months since {rev}: compared over months 1…{horizon}",
+                    b.model.horizon_months, s.model.horizon_months
+                ));
+            }
             let mut kept = gate::kept_metrics(budget, name);
             if !gate::paired::can_keep(cfg.trials, horizon, kept.len()) {
                 kept.clear();
             }
             let acc = engine::fold(
-                &[&b.model, &s.model],
+                &[&base_model, &now_model],
                 &cfg,
                 &|| AgainstAcc::new(horizon, kept.clone()),
                 &|n| bar.inc(n),
@@ -344,13 +450,25 @@ fn against_revision(
             .context("starting the worker threads")?;
             bar.finish_and_clear();
             super::check_reportable(&acc.now, &s.model)?;
-            verdicts.extend(gate::check_limits(budget, name, &acc.now));
+            if horizon == s.model.horizon_months {
+                verdicts.extend(gate::check_limits(budget, name, &acc.now));
+            } else {
+                // The limits are judged on the change's own horizon.
+                verdicts.extend(gate::check_limits(budget, name, &simulate(s, args)?));
+            }
             let base = Base::Paired {
                 base: &acc.base,
                 diff: &acc.diff,
                 trials: &acc.trials,
             };
-            verdicts.extend(gate::check_regressions(budget, name, &acc.now, base));
+            let mut regressions = gate::check_regressions(budget, name, &acc.now, base);
+            if !notes.is_empty() {
+                let said = notes.join("; ");
+                for v in &mut regressions {
+                    v.note = format!("{}; {said}", v.note);
+                }
+            }
+            verdicts.extend(regressions);
             if b.trials > s.trials {
                 verdicts.push(fewer_trials(name, b.trials, s.trials, rev));
             }
@@ -380,6 +498,70 @@ fn fewer_trials(scenario: &str, before: u64, now: u64, rev: &str) -> Verdict {
         p_value: None,
         se_diff: None,
     }
+}
+
+/// The loosenings of the budget since `rev`, each a verdict: failed, or passed with a note
+/// under `--allow-budget-change`. A budget that did not exist or does not load at `rev` is
+/// noted.
+fn budget_changes(
+    checkout: &Checkout,
+    path: &Path,
+    budget: &Budget,
+    rev: &str,
+    allowed: bool,
+    notes: &mut Vec<String>,
+) -> Vec<Verdict> {
+    let Some(base_path) = checkout.path_of(path).filter(|p| p.is_file()) else {
+        notes.push(format!(
+            "{} is not in {rev}: every check of it is new",
+            path.display()
+        ));
+        return Vec::new();
+    };
+    let base = match load_budget(&base_path) {
+        Ok(b) => b,
+        Err(e) => {
+            notes.push(format!(
+                "{} does not load at {rev} ({}): its changes are not judged",
+                path.display(),
+                e.problems
+                    .first()
+                    .map_or(String::new(), |p| p.message.clone())
+            ));
+            return Vec::new();
+        }
+    };
+    let file = path.display().to_string();
+    gate::budget_change::loosenings(&base, budget)
+        .into_iter()
+        .map(|l| Verdict {
+            scenario: file.clone(),
+            kind: "budget",
+            check: l.check,
+            month: None,
+            value: f64::NAN,
+            se: f64::NAN,
+            baseline: None,
+            limit: f64::NAN,
+            over_by: f64::NAN,
+            status: if allowed {
+                gate::Status::Pass
+            } else {
+                gate::Status::Fail
+            },
+            note: format!(
+                "loosened since {rev}: {}{}",
+                l.what,
+                if allowed {
+                    " (allowed by --allow-budget-change)"
+                } else {
+                    "; the change has to meet the budget it started from: pass --allow-budget-change if this is on purpose"
+                }
+            ),
+            p_value: None,
+            se_diff: None,
+        })
+        .collect()
 }
 
 /// Notes on what the budget and the scenarios do not cover.
@@ -450,25 +632,29 @@ fn judge(args: &GateArgs) -> Result<ExitCode, AppError> {
         return Err(anyhow::anyhow!("gate needs --budget (or --write-baseline)").into());
     };
     let stored = args.baseline.as_deref().map(read_baseline).transpose()?;
-    // A ref that names no commit is exit 2 whatever the budget holds.
-    let checkout = match &args.against {
-        Some(rev) if !budget.regressions.is_empty() => Some(Checkout::new(rev)?),
-        Some(rev) => {
-            Checkout::resolve(rev)?;
-            None
-        }
-        None => None,
-    };
+    // A ref that names no commit is exit 2 whatever the budget holds; the budget at the
+    // revision is read even when today's has no regression left.
+    let checkout = args.against.as_deref().map(Checkout::new).transpose()?;
     let mut notes = coverage_notes(&budget, &loaded);
     let mut verdicts = Vec::new();
+    if let (Some(c), Some(path), Some(rev)) = (&checkout, &args.budget, &args.against) {
+        verdicts.extend(budget_changes(
+            c,
+            path,
+            &budget,
+            rev,
+            args.allow_budget_change,
+            &mut notes,
+        ));
+    }
     for s in &loaded {
         let name = &s.model.name;
         match (&checkout, &stored) {
-            (Some(checkout), _) => {
+            (Some(checkout), _) if !budget.regressions.is_empty() => {
                 let rev = args.against.as_deref().unwrap_or_default();
                 verdicts.extend(against_revision(s, &budget, checkout, rev, args)?);
             }
-            (None, stored) => {
+            (_, stored) => {
                 let agg = simulate(s, args)?;
                 verdicts.extend(gate::check_limits(&budget, name, &agg));
                 if let Some(b) = stored {
@@ -495,6 +681,7 @@ fn judge(args: &GateArgs) -> Result<ExitCode, AppError> {
         (None, None) => "none".into(),
     };
     if let (Some(c), Some(rev)) = (&checkout, &args.against) {
+        notes.extend(deleted_since(&loaded, c, rev));
         notes.push(format!(
             "the base side is {rev} = commit {}, every file as committed",
             c.commit

@@ -16,6 +16,7 @@
 //! version (it catches a change of headroom that moves the numbers); a baseline of other inputs
 //! is stale. A change of the inputs is judged with `--against REF`, which simulates both sides.
 
+pub mod budget_change;
 pub mod paired;
 
 use crate::aggregate::{Aggregate, Sketch};
@@ -571,7 +572,7 @@ impl Base<'_> {
                     base: now,
                     se_diff: 0.0,
                 },
-                "inputs unchanged".into(),
+                "no model change: the inputs parse the same as at the base (comments and formatting aside)".into(),
             )),
             Base::Paired { base, diff, trials } => Ok(paired(m, agg, base, diff, trials)),
             Base::Stored { entry, .. } => {

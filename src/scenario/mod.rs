@@ -91,18 +91,23 @@ pub struct Scenario {
     /// `seed` of the file, if set.
     pub seed: Option<u64>,
     /// SHA-256 of every input the model was built from (the file, what it extends, its pricing
-    /// catalog), hex: two runs with the same hash, seed and trials give the same numbers.
+    /// catalog) as parsed, hex: two runs with the same hash, seed and trials give the same
+    /// numbers, and a comment or a reformatting changes nothing.
     pub inputs_hash: String,
 }
 
-/// SHA-256, hex, of named texts in order.
-pub fn hash_texts<'a>(texts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+/// SHA-256, hex, of TOML texts in order, each as parsed and written back canonically (keys
+/// sorted, no comments, one formatting), so that only what the model reads counts; a text
+/// that does not parse counts as written.
+pub fn hash_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for (name, text) in texts {
-        h.update(name.as_bytes());
-        h.update([0]);
-        h.update(text.as_bytes());
+    for text in texts {
+        let canonical = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| toml::to_string(&t).ok());
+        h.update(canonical.as_deref().unwrap_or(text).as_bytes());
         h.update([0]);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()

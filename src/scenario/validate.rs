@@ -239,19 +239,12 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
             problems: ck.problems,
         });
     }
-    let names: Vec<(String, &str)> = sources
-        .texts()
-        .map(|(p, t)| {
-            let base = p.file_name().map(|n| n.to_string_lossy().into_owned());
-            (base.unwrap_or_default(), t)
-        })
-        .chain(
-            catalog
-                .as_ref()
-                .map(|c| (c.file.0.clone(), c.file.1.as_str())),
-        )
-        .collect();
-    let inputs_hash = super::hash_texts(names.iter().map(|(n, t)| (n.as_str(), *t)));
+    let inputs_hash = super::hash_texts(
+        sources
+            .texts()
+            .map(|(_, t)| t)
+            .chain(catalog.as_ref().map(|c| c.file.1.as_str())),
+    );
     let scenario = Scenario {
         path,
         inputs_hash,
