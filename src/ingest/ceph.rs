@@ -244,6 +244,22 @@ impl CephFacts {
             used / GIB,
             &format!("stats.{used_field}"),
         )?;
+        self.add_class_stats(cap);
+        if let Some(n) = number(stats.get("num_osds")) {
+            self.num_osds = Some(sourced(cap, n, "stats.num_osds"));
+        }
+        let pools = cap.doc["pools"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for (i, p) in pools.iter().enumerate() {
+            self.add_pool_stats(cap, i, p)?;
+        }
+        Ok(())
+    }
+
+    /// `stats_by_class`: each device class's raw capacity and use.
+    fn add_class_stats(&mut self, cap: &Capture) {
         let classes = cap.doc["stats_by_class"].as_object();
         for (class, c) in classes.into_iter().flatten() {
             let field = |f: &str| format!("stats_by_class.{class}.{f}");
@@ -263,54 +279,47 @@ impl CephFacts {
                 );
             }
         }
-        if let Some(n) = number(stats.get("num_osds")) {
-            self.num_osds = Some(sourced(cap, n, "stats.num_osds"));
+    }
+
+    /// One pool of `ceph df`: what it stores, takes and can still take, and the raw-used
+    /// rate that says its protection where `osd dump` was not captured.
+    fn add_pool_stats(&mut self, cap: &Capture, i: usize, p: &Value) -> Result<(), ScenarioError> {
+        let name = text(cap, p, "name", &format!("pools[{i}].name"))?;
+        let s = &p["stats"];
+        let pool = self.pools.entry(name.clone()).or_insert_with(|| Pool {
+            name,
+            ..Pool::default()
+        });
+        pool.id = pool.id.or(p.get("id").and_then(Value::as_i64));
+        if let Some((stored, field)) = first_of(s, &[("stored", 1.0), ("bytes_used", 1.0)]) {
+            pool.stored_gib = Some(sourced(
+                cap,
+                stored / GIB,
+                &format!("pools[{i}].stats.{field}"),
+            ));
         }
-        let pools = cap.doc["pools"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        for (i, p) in pools.iter().enumerate() {
-            let name = text(cap, p, "name", &format!("pools[{i}].name"))?;
-            let s = &p["stats"];
-            let pool = self.pools.entry(name.clone()).or_insert_with(|| Pool {
-                name,
-                ..Pool::default()
-            });
-            pool.id = pool.id.or(p.get("id").and_then(Value::as_i64));
-            if let Some((stored, field)) = first_of(s, &[("stored", 1.0), ("bytes_used", 1.0)]) {
-                pool.stored_gib = Some(sourced(
-                    cap,
-                    stored / GIB,
-                    &format!("pools[{i}].stats.{field}"),
-                ));
-            }
-            if let (Some(_), Some(used)) = (s.get("stored"), number(s.get("bytes_used"))) {
-                pool.allocated_gib = Some(sourced(
-                    cap,
-                    used / GIB,
-                    &format!("pools[{i}].stats.bytes_used"),
-                ));
-            }
-            if let Some(avail) = number(s.get("max_avail")) {
-                pool.max_avail_gib = Some(sourced(
-                    cap,
-                    avail / GIB,
-                    &format!("pools[{i}].stats.max_avail"),
-                ));
-            }
-            // `detail` (and Octopus on) gives stored × rate and MAX AVAIL × rate as well.
-            let rate =
-                ratio(s, "stored_raw", "stored").or_else(|| ratio(s, "avail_raw", "max_avail"));
-            if let (None, Some(protection)) =
-                (&pool.protection, rate.and_then(Protection::from_rate))
-            {
-                pool.protection = Some(sourced(
-                    cap,
-                    protection,
-                    &format!("pools[{i}].stats.stored_raw / stored (the raw-used rate)"),
-                ));
-            }
+        if let (Some(_), Some(used)) = (s.get("stored"), number(s.get("bytes_used"))) {
+            pool.allocated_gib = Some(sourced(
+                cap,
+                used / GIB,
+                &format!("pools[{i}].stats.bytes_used"),
+            ));
+        }
+        if let Some(avail) = number(s.get("max_avail")) {
+            pool.max_avail_gib = Some(sourced(
+                cap,
+                avail / GIB,
+                &format!("pools[{i}].stats.max_avail"),
+            ));
+        }
+        // `detail` (and Octopus on) gives stored × rate and MAX AVAIL × rate as well.
+        let rate = ratio(s, "stored_raw", "stored").or_else(|| ratio(s, "avail_raw", "max_avail"));
+        if let (None, Some(protection)) = (&pool.protection, rate.and_then(Protection::from_rate)) {
+            pool.protection = Some(sourced(
+                cap,
+                protection,
+                &format!("pools[{i}].stats.stored_raw / stored (the raw-used rate)"),
+            ));
         }
         Ok(())
     }
