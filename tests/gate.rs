@@ -956,3 +956,52 @@ fn comments_and_formatting_are_no_model_change() {
         .code(0)
         .stdout(predicate::str::contains("STALE").not());
 }
+
+/// Exit 2 still writes the error in the format asked for on stdout, so that a pipeline
+/// posting stdout posts the error, not an empty comment.
+#[test]
+fn bad_input_is_written_in_the_chosen_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    write(
+        dir.path(),
+        "budget.toml",
+        "[[check]]\nmetric = \"no_such_metric\"\nmax = 1\n",
+    );
+    let md = gate(
+        dir.path(),
+        &[
+            "--budget",
+            "budget.toml",
+            "small.toml",
+            "--format",
+            "markdown",
+        ],
+    )
+    .assert()
+    .code(2)
+    .get_output()
+    .stdout
+    .clone();
+    let md = String::from_utf8(md).unwrap();
+    assert!(
+        md.starts_with("<!-- headroom-gate -->\n❌ **headroom gate: error (exit 2)"),
+        "{md}"
+    );
+    assert!(md.contains("no_such_metric"), "{md}");
+    let out = gate(
+        dir.path(),
+        &["--budget", "budget.toml", "small.toml", "--format", "json"],
+    )
+    .assert()
+    .code(2)
+    .get_output()
+    .stdout
+    .clone();
+    let r = json(&out);
+    assert_eq!(r["pass"], false);
+    assert!(
+        r["error"].as_str().unwrap().contains("no_such_metric"),
+        "{r}"
+    );
+}

@@ -306,21 +306,23 @@ impl Cluster {
             .expect("running scripts/live-ceph.sh fill")
     }
 
-    /// A size-3 pool `rbd` of `pgs` PGs, the ratios lowered to 0.45 / 0.55 / 0.65 so that every
-    /// state is reached in a few GiB; returns the test's work folder.
-    fn size_3_pool(&self, pgs: &str) -> PathBuf {
+    /// A size-3 pool `rbd` of `pgs` PGs, the ratios lowered (nearfull, backfillfull, full) so
+    /// that every state is reached in a few GiB; returns the test's work folder. Each ratio
+    /// should lie mid-way between two steps' fullest OSD: Ceph's own fill varies by about half
+    /// a point from run to run (BlueFS, objects per PG), and a ratio within that of a step
+    /// makes the step Ceph raises the state a coin flip.
+    fn size_3_pool(&self, pgs: &str, ratios: [&str; 3]) -> PathBuf {
         self.ceph(&["osd", "pool", "create", "rbd", pgs, pgs, "replicated"]);
         self.ceph(&["osd", "pool", "set", "rbd", "size", "3"]);
         self.ceph(&["osd", "pool", "application", "enable", "rbd", "rbd"]);
-        self.ceph(&["osd", "set-nearfull-ratio", "0.45"]);
-        self.ceph(&["osd", "set-backfillfull-ratio", "0.55"]);
-        self.ceph(&["osd", "set-full-ratio", "0.65"]);
+        self.ceph(&["osd", "set-nearfull-ratio", ratios[0]]);
+        self.ceph(&["osd", "set-backfillfull-ratio", ratios[1]]);
+        self.ceph(&["osd", "set-full-ratio", ratios[2]]);
         let work = self.dir.path().join("work");
         std::fs::create_dir_all(&work).expect("work folder");
         work
     }
 
-    /// The captures `ingest` reads, written into `dir`.
     /// The read-only captures `ingest --live` takes, into `dir`: the five cluster-wide ones
     /// and each pool's `pg ls-by-pool`.
     fn capture(&self, dir: &Path) -> Vec<PathBuf> {
@@ -487,7 +489,7 @@ fn equal_osds_fill_as_headroom_projects() {
     let Some(c) = start(&["3", "3", "3"]) else {
         return;
     };
-    let work = c.size_3_pool("32");
+    let work = c.size_3_pool("32", ["0.45", "0.55", "0.65"]);
     let object = work.join("object");
     object_file(&object, OBJECT);
 
@@ -637,7 +639,9 @@ fn equal_osds_fill_as_headroom_projects() {
 }
 
 /// OSDs of unequal size (3, 3, 3 and 4.5 GiB, each its own host), a size-3 pool of 64 PGs,
-/// 0.25 GiB a step in 4096 objects of 64 KiB, ratios 0.45 / 0.55 / 0.65. A size-3 pool on four
+/// 0.25 GiB a step in 4096 objects of 64 KiB, ratios 0.475 / 0.545 / 0.61 (mid-way between
+/// steps, whose fullest OSD grows about 7 points each: 0.44 and 0.51, 0.51 and 0.58, 0.58 and
+/// 0.65; 0.45 and 0.65 lay within a point of steps 5 and 8). A size-3 pool on four
 /// hosts cannot give the 4.5 GiB OSD its weight's share (it would need more than every PG), so
 /// the small OSDs fill faster than the mean says, each by its own PG count. Projected from the
 /// capture of step 2 (per OSD: what each holds, new data by `ceph osd df`'s pgs), every later
@@ -649,16 +653,23 @@ fn unequal_osds_fill_by_their_placement_groups() {
     let Some(c) = start(&["3", "3", "3", "4.5"]) else {
         return;
     };
-    let work = c.size_3_pool("64");
+    let work = c.size_3_pool("64", ["0.475", "0.545", "0.61"]);
     // 3%, or near 0 what the fullest OSD's 1 point is in MAX AVAIL: the bounding 3 GiB OSD
     // has 3/13.5 of the weight, so 0.01 × 3 / (3/13.5) / 3 = 0.045 GiB.
-    fill_until_full_and_project(&c, &work, "rbd", 4096, 64 * 1024, 0.045);
+    fill_until_full_and_project(
+        &c,
+        &work,
+        "rbd",
+        (4096, 64 * 1024),
+        [0.475, 0.545, 0.61],
+        0.045,
+    );
 }
 
 /// An erasure-coded pool, k = 2, m = 1, failure domain host (`ErasureCode::create_rule`:
 /// `chooseleaf indep`), on 4 hosts × one 3 GiB OSD: each PG's three shards on three of the
 /// four, 1.5 raw bytes a stored byte. 0.5 GiB a step in 4096 objects of 128 KiB (each shard
-/// 64 KiB, whole 4 KiB units), ratios 0.45 / 0.55 / 0.65. Ingest reads the profile from `ceph
+/// 64 KiB, whole 4 KiB units), ratios 0.45 / 0.52 / 0.65. Ingest reads the profile from `ceph
 /// osd dump`; projected from step 2 as the unequal OSDs are, to the same tolerances (1 point
 /// of a 3 GiB OSD is 0.01 × 3 / ¼ / 1.5 = 0.08 GiB of MAX AVAIL).
 #[test]
@@ -677,12 +688,21 @@ fn an_erasure_coded_pool_fills_by_its_shards() {
     ]);
     c.ceph(&["osd", "pool", "create", "ec", "32", "32", "erasure", "ec21"]);
     c.ceph(&["osd", "pool", "application", "enable", "ec", "rbd"]);
+    // Mid-way between steps (fullest about 0.42, 0.49, 0.55, 0.62, 0.68 at steps 5 to 9):
+    // 0.55 lay on step 7.
     c.ceph(&["osd", "set-nearfull-ratio", "0.45"]);
-    c.ceph(&["osd", "set-backfillfull-ratio", "0.55"]);
+    c.ceph(&["osd", "set-backfillfull-ratio", "0.52"]);
     c.ceph(&["osd", "set-full-ratio", "0.65"]);
     let work = c.dir.path().join("work");
     std::fs::create_dir_all(&work).expect("work folder");
-    fill_until_full_and_project(&c, &work, "ec", 4096, 128 * 1024, 0.08);
+    fill_until_full_and_project(
+        &c,
+        &work,
+        "ec",
+        (4096, 128 * 1024),
+        [0.45, 0.52, 0.65],
+        0.08,
+    );
 }
 
 /// Fills `pool` with `per_step` objects of `object` bytes a step until Ceph raises OSD_FULL
@@ -690,13 +710,13 @@ fn an_erasure_coded_pool_fills_by_its_shards() {
 /// pool's class is ingest's own, named after the pool) and projects it with one volume
 /// growing by a step a month. Every later step: the fullest OSD within 1 point, MAX AVAIL
 /// within 3% or `avail_floor` GiB, and the steps of nearfull, backfillfull and full those
-/// Ceph raised.
+/// Ceph raised, headroom judging them at the ratios the test set (nearfull, backfillfull, full).
 fn fill_until_full_and_project(
     c: &Cluster,
     work: &Path,
     pool: &str,
-    per_step: u64,
-    object: u64,
+    (per_step, object): (u64, u64),
+    [nearfull, backfillfull, full]: [f64; 3],
     avail_floor: f64,
 ) {
     let mut steps: Vec<Snapshot> = Vec::new();
@@ -813,15 +833,19 @@ fn fill_until_full_and_project(
     let first_past = |ratio: f64| {
         (0..later.len()).find(|&k| agg.cell(k, Metric::CephFullestOsdUtil).mean() > ratio)
     };
-    assert_eq!(first_past(0.45), first("OSD_NEARFULL"), "nearfull\n{table}");
     assert_eq!(
-        first_past(0.55),
+        first_past(nearfull),
+        first("OSD_NEARFULL"),
+        "nearfull\n{table}"
+    );
+    assert_eq!(
+        first_past(backfillfull),
         first("OSD_BACKFILLFULL"),
         "backfillfull\n{table}"
     );
     // Full: the step Ceph raised OSD_FULL, or the one during which it stopped the writes.
     let first_full =
-        (0..months as usize).find(|&k| agg.cell(k, Metric::CephFullestOsdUtil).mean() > 0.65);
+        (0..months as usize).find(|&k| agg.cell(k, Metric::CephFullestOsdUtil).mean() > full);
     assert_eq!(first_full, Some(full_step - FROM), "full\n{table}");
 }
 
@@ -840,7 +864,7 @@ fn an_osd_out_recovers_where_crush_places_its_copies() {
     let Some(c) = start(&specs) else {
         return;
     };
-    let work = c.size_3_pool("256");
+    let work = c.size_3_pool("256", ["0.45", "0.55", "0.65"]);
     const SMALL: u64 = 64 * 1024;
     const COUNT: u64 = 8192;
     let out = c.fill("rbd", "o", COUNT, SMALL);

@@ -346,3 +346,65 @@ fn markdown_whole(r: &GateReport) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(i: usize, status: Status) -> Verdict {
+        Verdict {
+            scenario: format!("team|{i}"),
+            kind: "regression",
+            check: "cost_total P90 in the worst month rises by at most 2%".into(),
+            month: Some(24),
+            value: 1000.0 + i as f64,
+            se: 1.0,
+            baseline: Some(1000.0),
+            limit: 1020.0,
+            over_by: i as f64 - 20.0,
+            status,
+            note: "x".repeat(200),
+            p_value: Some(0.5),
+            se_diff: Some(1.0),
+        }
+    }
+
+    #[test]
+    fn a_long_comment_is_cut_under_githubs_limit_with_its_fold_closed() {
+        let verdicts = (0..2000).map(|i| verdict(i, Status::Fail)).collect();
+        let r = GateReport::new(verdicts, Vec::new(), "git main".into(), false);
+        let md = markdown(&r);
+        assert!(
+            md.chars().count() <= MARKDOWN_LIMIT,
+            "{}",
+            md.chars().count()
+        );
+        assert!(md.starts_with(MARKER));
+        assert!(md.contains("… cut at 60000 characters of"));
+        // A table cell never breaks on a name with a bar.
+        assert!(md.contains("team\\|7"));
+    }
+
+    #[test]
+    fn inconclusive_checks_fail_the_run_unless_allowed() {
+        let verdicts = vec![verdict(25, Status::Inconclusive), verdict(1, Status::Pass)];
+        let strict = GateReport::new(verdicts.clone(), Vec::new(), "git main".into(), false);
+        assert!(!strict.pass && strict.failed == 0 && strict.inconclusive == 1);
+        assert!(markdown(&strict).contains("⚠️ | team\\|25"));
+        let allowed = GateReport::new(verdicts, Vec::new(), "git main".into(), true);
+        assert!(allowed.pass);
+        assert!(summary(&allowed).contains("1 inconclusive (allowed)"));
+    }
+
+    #[test]
+    fn an_error_is_a_comment_and_a_json_object() {
+        let md = markdown_error("--against x: no such commit");
+        assert!(md.starts_with(MARKER) && md.contains("no such commit"));
+        let json: serde_json::Value = serde_json::from_str(&json_error("bad")).unwrap();
+        assert_eq!(
+            (json["pass"].as_bool(), json["error"].as_str()),
+            (Some(false), Some("bad"))
+        );
+        assert_eq!(json["format_version"], FORMAT_VERSION);
+    }
+}
