@@ -644,7 +644,7 @@ fn equal_osds_fill_as_headroom_projects() {
 /// 0.65; 0.45 and 0.65 lay within a point of steps 5 and 8). A size-3 pool on four
 /// hosts cannot give the 4.5 GiB OSD its weight's share (it would need more than every PG), so
 /// the small OSDs fill faster than the mean says, each by its own PG count. Projected from the
-/// capture of step 2 (per OSD: what each holds, new data by `ceph osd df`'s pgs), every later
+/// capture of step 2 (per OSD: what each holds, new data by the pool's PGs, `pg ls-by-pool`), every later
 /// step: the fullest OSD within 1 point, MAX AVAIL within 3% (or, near 0, the fullest OSD's
 /// 1 point carried into it), and the steps of nearfull, backfillfull and full those Ceph
 /// raised.
