@@ -854,8 +854,8 @@ fn fill_until_full_and_project(
 /// does (most go to the four other hosts; its sibling osd.1 takes about 30%, where the old
 /// model said all of it): every OSD's utilisation after recovery must be within 1 point of
 /// what headroom projects from the capture before the loss. Then osd.0 comes back, the
-/// backfillfull ratio is set between today's fullest OSD and the fullest headroom projects
-/// after the loss, and osd.0 goes out again: headroom says recovery stalls, and Ceph must
+/// backfillfull ratio is set a third of the way from today's fullest OSD to the fullest
+/// headroom projects after the loss, and osd.0 goes out again: headroom says recovery stalls, and Ceph must
 /// show PGs in `backfill_toofull`.
 #[test]
 fn an_osd_out_recovers_where_crush_places_its_copies() {
@@ -949,10 +949,21 @@ fn an_osd_out_recovers_where_crush_places_its_copies() {
         fullest_after - fullest_now >= 0.015,
         "the loss must raise the fullest OSD by 1.5 points to test a stall: {fullest_now:.4} → {fullest_after:.4}\n{table}"
     );
-    let ratio = (fullest_now + fullest_after) / 2.0;
+    // A third of the way up, and backfill one PG at a time with the OSDs' own statistics
+    // fresh each second: an OSD judges a backfill reservation by the usage it last sampled
+    // (every `osd_heartbeat_interval`, 6 s by default), so with four backfills at full speed
+    // it took several PGs past a ratio set half-way (one CI run: 0.2428 against 0.2352).
+    let ratio = fullest_now + (fullest_after - fullest_now) / 3.0;
     let ratio = format!("{ratio:.4}");
     c.ceph(&["osd", "set-nearfull-ratio", &ratio]);
     c.ceph(&["osd", "set-backfillfull-ratio", &ratio]);
+    for (key, value) in [
+        ("osd_heartbeat_interval", "1"),
+        ("osd_max_backfills", "1"),
+        ("osd_recovery_sleep", "0.1"),
+    ] {
+        c.ceph(&["tell", "osd.*", "config", "set", key, value]);
+    }
     c.ceph(&["osd", "out", "0"]);
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
@@ -962,7 +973,8 @@ fn an_osd_out_recovers_where_crush_places_its_copies() {
         }
         assert!(
             Instant::now() < deadline,
-            "headroom says recovery stalls at backfillfull {ratio} (fullest {fullest_after:.4} after the loss), and Ceph shows no backfill_toofull: {states:?}"
+            "headroom says recovery stalls at backfillfull {ratio} (fullest {fullest_after:.4} after the loss), and Ceph shows no backfill_toofull: {states:?}; utilisations now {:?}",
+            c.utilisations()
         );
         std::thread::sleep(Duration::from_secs(3));
     }
