@@ -168,8 +168,7 @@ fn a_budget_breached_fails_naming_scenario_month_and_amount() {
         "{failing}"
     );
     assert!(
-        failing.contains(&format!("{:.4} past the limit", over))
-            || failing.contains(&format!("{:.2} past the limit", over)),
+        failing.contains(&format!("{over:.2} USD past the limit")),
         "{failing} should say by {over}"
     );
     assert!(md.contains("<details><summary>All 1 checks</summary>"));
@@ -590,6 +589,34 @@ fn a_price_rise_fails_the_p90_check_its_own_noise_hid() {
     let over = v["over_by"].as_f64().unwrap();
     let se_diff = v["se_diff"].as_f64().unwrap();
     let se = v["se"].as_f64().unwrap();
+    // The same comparison in fields a pipeline reads without parsing sentences.
+    assert_eq!(
+        (
+            v["metric"].as_str(),
+            v["stat"].as_str(),
+            v["unit"].as_str(),
+            v["currency"].as_str(),
+            v["verdict"].as_str()
+        ),
+        (
+            Some("cost_total"),
+            Some("p90"),
+            Some("money"),
+            Some("USD"),
+            Some("fail")
+        ),
+        "{v:#}"
+    );
+    assert_eq!(
+        (v["base"].as_f64(), v["head"].as_f64()),
+        (Some(base), Some(now))
+    );
+    assert_eq!(v["difference"].as_f64(), Some(now - base));
+    assert_eq!(v["noise"].as_f64(), Some(1.96 * se_diff));
+    assert!(
+        (v["allowance"].as_f64().unwrap() - 0.02 * base).abs() < 1e-9,
+        "{v:#}"
+    );
     eprintln!(
         "price +4%: P90 {base:.4} → {now:.4} (+{:.4}), {over:.4} past 2%; own noise ±{:.4}, paired ±{:.6}",
         now - base,
@@ -713,6 +740,60 @@ fn the_base_side_reads_the_base_revisions_prices() {
         (ratio - 99.9).abs() < 1e-6,
         "the base side priced at 0.10: {ratio}"
     );
+    // The verdict names the catalog each side read, with its hash: the base's from the
+    // revision's tree, the change's from the working tree.
+    let sha256 = |text: &str| {
+        use sha2::Digest;
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let inputs = &r["inputs"][0];
+    assert_eq!(inputs["scenario"], "small", "{r:#}");
+    assert_eq!(
+        inputs["catalog"]["sha256"],
+        sha256(&catalog("9.99")),
+        "{r:#}"
+    );
+    assert!(
+        inputs["catalog"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("pricing/cat.toml"),
+        "{r:#}"
+    );
+    let base = &inputs["base"];
+    assert_eq!(base["catalog"]["path"], "pricing/cat.toml", "{r:#}");
+    assert_eq!(base["catalog"]["sha256"], sha256(&catalog("0.10")), "{r:#}");
+    assert_eq!(base["file"], "scenarios/team/small.toml", "{r:#}");
+    let commit = std::process::Command::new("git")
+        .current_dir(repo)
+        .args(["rev-parse", "HEAD~1"])
+        .output()
+        .unwrap();
+    let commit = String::from_utf8_lossy(&commit.stdout);
+    assert_eq!(base["commit"].as_str(), Some(commit.trim()), "{r:#}");
+    // The comment says so in words.
+    let md = gate(
+        repo,
+        &[
+            "--budget",
+            "budget.toml",
+            "--against",
+            "HEAD~1",
+            "scenarios/team/small.toml",
+            "--format",
+            "markdown",
+        ],
+    )
+    .output()
+    .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        md.contains("catalog pricing/cat.toml (sha256 ") && md.contains("prices changed"),
+        "{md}"
+    );
 }
 
 /// `export-ignore` in `.gitattributes` hides files from `git archive`; the base side is every
@@ -834,8 +915,9 @@ fn a_budget_loosened_in_the_same_change_fails_unless_allowed() {
 
 /// The loopholes of a change judged by path alone: the scenario moved (`git mv`) with its
 /// growth doubled, or its horizon cut by a month with its growth doubled, used to pass as
-/// "not in HEAD" and "not comparable". The moved file is compared with the scenario of the
-/// same name; the horizons over the months both have. A scenario deleted is listed.
+/// "not in HEAD" and "not comparable". The moved file (within its folder or to another) is
+/// compared with the scenario of the same name; the horizons over the months both have. A
+/// scenario deleted is listed.
 #[test]
 fn moved_cut_and_deleted_scenarios_are_still_judged() {
     let budget =
@@ -899,6 +981,30 @@ fn moved_cut_and_deleted_scenarios_are_still_judged() {
     assert!(
         notes.contains("scenarios/other.toml (scenario \\\"other\\\") was deleted since HEAD"),
         "{notes}"
+    );
+
+    // Moved to another folder, where nothing of that name was before.
+    let dir = setup();
+    let repo = dir.path();
+    std::fs::create_dir_all(repo.join("teams/data")).unwrap();
+    git(
+        repo,
+        &["mv", "scenarios/small.toml", "teams/data/small.toml"],
+    );
+    write(repo, "teams/data/small.toml", &doubled);
+    let (code, r) = judge(repo, "teams/data/small.toml");
+    let v = &r["verdicts"][0];
+    assert_eq!(
+        (code, v["status"].as_str()),
+        (Some(1), Some("fail")),
+        "{r:#}"
+    );
+    assert!(
+        v["note"]
+            .as_str()
+            .unwrap()
+            .contains("compared with scenarios/small.toml there"),
+        "{v:#}"
     );
 
     let dir = setup();

@@ -552,3 +552,87 @@ fn gate_against_takes_a_revision_and_cleans_after_the_killed() {
         [alive.file_name().unwrap().to_string_lossy().into_owned()]
     );
 }
+
+/// SIGINT or SIGTERM in the middle of `gate --against` removes the base revision's checkout
+/// (a copy of the whole tree) and exits 130; the checkout used to stay in the temporary folder
+/// until a later gate found its process gone.
+#[test]
+fn an_interrupted_gate_removes_its_checkout() {
+    for signal in ["INT", "TERM"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        crate::common::git(&repo, &["init", "-q"]);
+        // Long enough never to finish before the signal.
+        let s = variant(&repo, "s.toml", "name = \"s\"\ntrials = 5000000\nseed = 1");
+        std::fs::write(
+            repo.join("budget.toml"),
+            "[[regression]]\nmetric = \"cost_cumulative\"\nmax_increase_percent = 5.0\n",
+        )
+        .unwrap();
+        crate::common::git(&repo, &["add", "."]);
+        crate::common::git(&repo, &["commit", "-q", "-m", "base"]);
+        let temp = tmp.path().join("tmp");
+        std::fs::create_dir(&temp).unwrap();
+        let mut child = Reaped(
+            std::process::Command::new(env!("CARGO_BIN_EXE_headroom"))
+                .current_dir(&repo)
+                .env("TMPDIR", &temp)
+                .args([
+                    "gate",
+                    "--quiet",
+                    "--budget",
+                    "budget.toml",
+                    "--against",
+                    "HEAD",
+                ])
+                .arg(&s)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let until = |what: &str, done: &mut dyn FnMut() -> bool| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while !done() {
+                assert!(std::time::Instant::now() < deadline, "SIG{signal}: {what}");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        };
+        until("no checkout appeared", &mut || {
+            folder_names(&temp).iter().any(|n| {
+                n.starts_with("headroom-against-")
+                    && temp.join(n).join("tree/budget.toml").is_file()
+            })
+        });
+        let sent = std::process::Command::new("kill")
+            .args(["-s", signal, &child.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let mut code = None;
+        until("the gate did not stop", &mut || {
+            code = child.0.try_wait().unwrap().map(|s| s.code());
+            code.is_some()
+        });
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(child.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+        assert_eq!(code, Some(Some(130)), "SIG{signal}: {stderr}");
+        assert!(stderr.contains("interrupted"), "{stderr}");
+        assert_eq!(
+            folder_names(&temp),
+            Vec::<String>::new(),
+            "SIG{signal} left the checkout"
+        );
+    }
+}
+
+/// A child process killed and reaped when dropped, so that a failed test leaves none running.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -7,7 +7,7 @@ use crate::aggregate::Aggregate;
 use crate::cli::{GateArgs, GateFormat};
 use crate::engine::{self, RunConfig};
 use crate::gate::{self, AgainstAcc, Base, Baseline, Verdict};
-use crate::report::gate::GateReport;
+use crate::report::gate::{BaseInputs, CatalogInput, GateReport, ScenarioInputs};
 use crate::scenario::budget::{Budget, load_budget};
 use crate::scenario::{self, Problem, Scenario, ScenarioError};
 use anyhow::{Context, bail};
@@ -144,7 +144,32 @@ fn remove_abandoned_checkouts() {
     }
 }
 
-/// A git revision's tree, written into a temporary folder (removed when dropped).
+/// The checkouts of this process, removed if it is interrupted.
+static IN_USE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// On SIGINT, SIGTERM or SIGHUP: remove this process's checkouts and exit 130. Dropping them
+/// removes them on every other way out; without this an interrupted gate left a copy of the
+/// whole tree in the temporary folder until the next gate found its process gone.
+fn remove_checkouts_when_interrupted() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Another handler already installed (none is, in the CLI) keeps its own way out.
+        let _ = ctrlc::set_handler(|| {
+            let dirs = IN_USE.lock().map(|d| d.clone()).unwrap_or_default();
+            for dir in &dirs {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            eprintln!(
+                "headroom gate: interrupted; removed {} checkout(s) of the base revision",
+                dirs.len()
+            );
+            std::process::exit(130);
+        });
+    });
+}
+
+/// A git revision's tree, written into a temporary folder (removed when dropped, or when the
+/// gate is interrupted).
 struct Checkout {
     /// The repository's top folder.
     root: PathBuf,
@@ -165,6 +190,15 @@ fn git(root: Option<&Path>, args: &[&str]) -> anyhow::Result<std::process::Outpu
         .stdin(Stdio::null())
         .output()
         .context("running git (is it installed?)")
+}
+
+impl Drop for Checkout {
+    /// The folder goes with its `TempDir`; it is no longer this process's to remove.
+    fn drop(&mut self) {
+        if let Ok(mut dirs) = IN_USE.lock() {
+            dirs.retain(|d| d != self.dir.path());
+        }
+    }
 }
 
 impl Checkout {
@@ -217,12 +251,23 @@ impl Checkout {
     fn new(rev: &str) -> anyhow::Result<Checkout> {
         let (root, commit) = Self::resolve(rev)?;
         remove_abandoned_checkouts();
+        remove_checkouts_when_interrupted();
         let dir = tempfile::Builder::new()
             .prefix(&format!("{AGAINST}{}-", std::process::id()))
             .tempdir()
             .context("creating a temporary folder")?;
-        let index = dir.path().join("index");
-        let tree = dir.path().join("tree");
+        if let Ok(mut dirs) = IN_USE.lock() {
+            dirs.push(dir.path().to_path_buf());
+        }
+        // From here a failure drops the checkout, which removes the folder and its entry.
+        let checkout = Checkout {
+            root: PathBuf::new(),
+            here: PathBuf::new(),
+            commit: commit.clone(),
+            dir,
+        };
+        let index = checkout.dir.path().join("index");
+        let tree = checkout.tree();
         let run = |args: &[&str]| -> anyhow::Result<()> {
             let out = Command::new("git")
                 .arg("-C")
@@ -256,12 +301,10 @@ impl Checkout {
             .strip_prefix(&root)
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        Ok(Checkout {
-            root,
-            here,
-            commit,
-            dir,
-        })
+        let mut checkout = checkout;
+        checkout.root = root;
+        checkout.here = here;
+        Ok(checkout)
     }
 
     /// The tree's top folder.
@@ -276,6 +319,26 @@ impl Checkout {
         Some(self.tree().join(rel))
     }
 
+    /// Every `.toml` file of the revision (as `git ls-tree` lists them), in path order.
+    fn toml_files(&self) -> Vec<PathBuf> {
+        let Ok(out) = git(
+            Some(&self.root),
+            &["ls-tree", "-r", "-z", "--name-only", &self.commit],
+        ) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = out
+            .stdout
+            .split(|&b| b == 0)
+            .filter_map(|name| std::str::from_utf8(name).ok())
+            .filter(|name| name.ends_with(".toml"))
+            .map(|name| self.tree().join(name))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        files
+    }
+
     /// The working directory's folder at the revision.
     fn workdir(&self) -> PathBuf {
         self.tree().join(&self.here)
@@ -284,8 +347,9 @@ impl Checkout {
 
 /// The base side of scenario `s` at `rev`: the file at the same path there, or, where the
 /// path is new, the scenario of the same `name` among the `.toml` files of its folder there
-/// (a file renamed or moved within its folder); with notes on how it was found. Err: why
-/// there is nothing to compare with.
+/// (a file renamed within its folder), then among every `.toml` file of the revision (one
+/// moved to another folder); with notes on how it was found. Err: why there is nothing to
+/// compare with.
 fn base_scenario(
     s: &Scenario,
     checkout: &Checkout,
@@ -313,14 +377,18 @@ fn base_scenario(
             d
         })
     });
-    for candidate in folder.map(|d| toml_files(&d)).unwrap_or_default() {
-        if let Ok(b) = scenario::load_in(&candidate, &workdir)
+    let nearby = folder.map(|d| toml_files(&d)).unwrap_or_default();
+    let elsewhere = checkout.toml_files();
+    for candidate in nearby
+        .iter()
+        .chain(elsewhere.iter().filter(|f| !nearby.contains(f)))
+    {
+        if let Ok(b) = scenario::load_in(candidate, &workdir)
             && b.model.name == s.model.name
         {
             let was = candidate
                 .strip_prefix(checkout.tree())
-                .map(Path::to_path_buf)
-                .unwrap_or(candidate.clone());
+                .map_or(candidate.clone(), Path::to_path_buf);
             return Ok((
                 b,
                 vec![format!(
@@ -332,7 +400,7 @@ fn base_scenario(
         }
     }
     Err(format!(
-        "{} is not in {rev}, nor a scenario named {:?} in its folder there: nothing to compare with",
+        "{} is not in {rev}, nor a scenario named {:?} there: nothing to compare with",
         s.path.display(),
         s.model.name
     ))
@@ -394,16 +462,38 @@ fn deleted_since(loaded: &[Scenario], checkout: &Checkout, rev: &str) -> Vec<Str
     notes
 }
 
-/// The limits and regressions of one scenario against the revision `rev`.
+/// What the base side of a scenario was read from: its file and catalog inside the revision's
+/// tree, named as in the repository.
+fn base_inputs(b: &Scenario, checkout: &Checkout) -> BaseInputs {
+    let in_repo = |p: &Path| {
+        p.strip_prefix(checkout.tree())
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
+    BaseInputs {
+        commit: checkout.commit.clone(),
+        file: in_repo(&b.path),
+        inputs_hash: b.inputs_hash.clone(),
+        catalog: b.catalog.as_ref().map(|c| CatalogInput {
+            path: in_repo(&c.path),
+            sha256: c.sha256.clone(),
+        }),
+    }
+}
+
+/// The limits and regressions of one scenario against the revision `rev`, and what its base
+/// side was read from.
 fn against_revision(
     s: &Scenario,
     budget: &Budget,
     checkout: &Checkout,
     rev: &str,
     args: &GateArgs,
-) -> Result<Vec<Verdict>, AppError> {
+) -> Result<(Vec<Verdict>, Option<BaseInputs>), AppError> {
     let name = &s.model.name;
     let base = base_scenario(s, checkout, rev);
+    let read_from = base.as_ref().ok().map(|(b, _)| base_inputs(b, checkout));
     let mut verdicts = Vec::new();
     match base {
         Err(why) => {
@@ -474,7 +564,7 @@ fn against_revision(
             }
         }
     }
-    Ok(verdicts)
+    Ok((verdicts, read_from))
 }
 
 /// A change that lowers a scenario's trials: every check then sees √(before / now) times the
@@ -484,6 +574,10 @@ fn fewer_trials(scenario: &str, before: u64, now: u64, rev: &str) -> Verdict {
         scenario: scenario.to_string(),
         kind: "regression",
         check: "trials".into(),
+        metric: None,
+        stat: None,
+        unit: Some(crate::model::metrics::Unit::Count),
+        currency: None,
         month: None,
         value: now as f64,
         se: 0.0,
@@ -538,6 +632,10 @@ fn budget_changes(
             scenario: file.clone(),
             kind: "budget",
             check: l.check,
+            metric: None,
+            stat: None,
+            unit: None,
+            currency: None,
             month: None,
             value: f64::NAN,
             se: f64::NAN,
@@ -647,16 +745,20 @@ fn judge(args: &GateArgs) -> Result<ExitCode, AppError> {
             &mut notes,
         ));
     }
+    let mut inputs = Vec::new();
     for s in &loaded {
         let name = &s.model.name;
-        match (&checkout, &stored) {
+        let mut base_side = None;
+        let mut these = match (&checkout, &stored) {
             (Some(checkout), _) if !budget.regressions.is_empty() => {
                 let rev = args.against.as_deref().unwrap_or_default();
-                verdicts.extend(against_revision(s, &budget, checkout, rev, args)?);
+                let (these, read_from) = against_revision(s, &budget, checkout, rev, args)?;
+                base_side = read_from;
+                these
             }
             (_, stored) => {
                 let agg = simulate(s, args)?;
-                verdicts.extend(gate::check_limits(&budget, name, &agg));
+                let mut these = gate::check_limits(&budget, name, &agg);
                 if let Some(b) = stored {
                     let base = Base::Stored {
                         entry: b.entry(name),
@@ -664,10 +766,23 @@ fn judge(args: &GateArgs) -> Result<ExitCode, AppError> {
                         seed: config(s, None).seed,
                         same_version: b.version == env!("CARGO_PKG_VERSION"),
                     };
-                    verdicts.extend(gate::check_regressions(&budget, name, &agg, base));
+                    these.extend(gate::check_regressions(&budget, name, &agg, base));
                 }
+                these
             }
-        }
+        };
+        Verdict::price_in(&mut these, &s.model.currency);
+        verdicts.extend(these);
+        inputs.push(ScenarioInputs {
+            scenario: name.clone(),
+            file: s.path.display().to_string(),
+            inputs_hash: s.inputs_hash.clone(),
+            catalog: s.catalog.as_ref().map(|c| CatalogInput {
+                path: c.path.display().to_string(),
+                sha256: c.sha256.clone(),
+            }),
+            base: base_side,
+        });
     }
     if stored.is_none() && args.against.is_none() && !budget.regressions.is_empty() {
         notes.push(format!(
@@ -688,7 +803,8 @@ fn judge(args: &GateArgs) -> Result<ExitCode, AppError> {
         ));
     }
     gate::holm(&mut verdicts);
-    let report = GateReport::new(verdicts, notes, baseline, args.allow_inconclusive);
+    let mut report = GateReport::new(verdicts, notes, baseline, args.allow_inconclusive);
+    report.inputs = inputs;
     match args.format {
         GateFormat::Text => print!("{}", crate::report::gate::text(&report)),
         GateFormat::Markdown => print!("{}", crate::report::gate::markdown(&report)),

@@ -21,7 +21,7 @@ pub mod paired;
 
 use crate::aggregate::{Aggregate, Sketch};
 use crate::model::Model;
-use crate::model::metrics::Metric;
+use crate::model::metrics::{Metric, Unit};
 use crate::scenario::budget::{Budget, Measure, Month, Quantity, Regression, Stat, glob_match};
 pub use paired::PairedTrials;
 use serde::{Deserialize, Serialize};
@@ -248,6 +248,7 @@ pub enum Status {
 
 /// One verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(into = "VerdictRecord")]
 pub struct Verdict {
     /// Scenario.
     pub scenario: String,
@@ -255,6 +256,14 @@ pub struct Verdict {
     pub kind: &'static str,
     /// The figure, in words.
     pub check: String,
+    /// The metric or event judged (`cost_total`, `ceph_full`), where the check is on one.
+    pub metric: Option<&'static str>,
+    /// Its statistic (`p90`, `mean`, an event's `p` or `upper95`).
+    pub stat: Option<String>,
+    /// What the figure is counted in.
+    pub unit: Option<Unit>,
+    /// The scenario's currency, for a figure in money.
+    pub currency: Option<String>,
     /// The month it was read at.
     pub month: Option<u32>,
     /// Its value now.
@@ -279,7 +288,83 @@ pub struct Verdict {
     pub se_diff: Option<f64>,
 }
 
+/// A verdict as the JSON report writes it: every field of [`Verdict`] and, for a pipeline
+/// that reads fields rather than sentences, the comparison spelled out: `base` and `head`
+/// (the figure at the base and now), their `difference`, the `noise` (1.96 standard errors of
+/// the difference), the `allowance` (how far it may move), the `verdict`.
+#[derive(Serialize)]
+struct VerdictRecord {
+    scenario: String,
+    kind: &'static str,
+    check: String,
+    metric: Option<&'static str>,
+    stat: Option<String>,
+    month: Option<u32>,
+    unit: Option<Unit>,
+    currency: Option<String>,
+    base: Option<f64>,
+    head: f64,
+    difference: Option<f64>,
+    noise: Option<f64>,
+    allowance: Option<f64>,
+    limit: f64,
+    verdict: Status,
+    value: f64,
+    se: f64,
+    baseline: Option<f64>,
+    over_by: f64,
+    status: Status,
+    note: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p_value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    se_diff: Option<f64>,
+}
+
+impl From<Verdict> for VerdictRecord {
+    fn from(v: Verdict) -> VerdictRecord {
+        VerdictRecord {
+            difference: v.baseline.map(|b| v.value - b),
+            noise: v.se_diff.map(|se| 1.96 * se),
+            allowance: v.allowance(),
+            base: v.baseline,
+            head: v.value,
+            verdict: v.status,
+            scenario: v.scenario,
+            kind: v.kind,
+            check: v.check,
+            metric: v.metric,
+            stat: v.stat,
+            month: v.month,
+            unit: v.unit,
+            currency: v.currency,
+            limit: v.limit,
+            value: v.value,
+            se: v.se,
+            baseline: v.baseline,
+            over_by: v.over_by,
+            status: v.status,
+            note: v.note,
+            p_value: v.p_value,
+            se_diff: v.se_diff,
+        }
+    }
+}
+
 impl Verdict {
+    /// How far a regression's figure may move from its baseline (the distance to its limit).
+    pub fn allowance(&self) -> Option<f64> {
+        let base = self.baseline?;
+        (self.kind == "regression" && self.limit.is_finite()).then(|| (self.limit - base).abs())
+    }
+
+    /// Gives the verdicts of a scenario in money its currency.
+    pub fn price_in(verdicts: &mut [Verdict], currency: &str) {
+        for v in verdicts.iter_mut().filter(|v| v.unit == Some(Unit::Money)) {
+            v.currency = Some(currency.to_string());
+        }
+    }
+
     /// Whether it fails the gate (inconclusive checks aside).
     pub fn fails(&self) -> bool {
         matches!(self.status, Status::Fail | Status::Stale)
@@ -355,6 +440,10 @@ pub fn check_limits(budget: &Budget, scenario: &str, agg: &Aggregate) -> Vec<Ver
                     c.measure.describe(),
                     if is_max { "≤" } else { "≥" }
                 ),
+                metric: Some(c.measure.subject()),
+                stat: Some(c.measure.stat_label()),
+                unit: Some(c.measure.unit()),
+                currency: None,
                 month: f.month,
                 value: f.value,
                 se: f.se,
@@ -417,6 +506,10 @@ pub fn judge(r: &Regression, scenario: &str, pair: &Pair, note: String, trials: 
         scenario: scenario.to_string(),
         kind: "regression",
         check: r.describe(),
+        metric: Some(r.measure.subject()),
+        stat: Some(r.measure.stat_label()),
+        unit: Some(r.measure.unit()),
+        currency: None,
         month: pair.now.month,
         value: pair.now.value,
         se: pair.now.se,
@@ -591,12 +684,22 @@ impl Base<'_> {
     }
 }
 
-/// A verdict that could not be judged.
-fn unjudged(scenario: &str, check: String, now: Figure, status: Status, note: String) -> Verdict {
+/// A verdict that could not be judged: of one measure, or of several (`None`).
+fn unjudged(
+    scenario: &str,
+    (check, of): (String, Option<&Measure>),
+    now: Figure,
+    status: Status,
+    note: String,
+) -> Verdict {
     Verdict {
         scenario: scenario.to_string(),
         kind: "regression",
         check,
+        metric: of.map(Measure::subject),
+        stat: of.map(Measure::stat_label),
+        unit: of.map(Measure::unit),
+        currency: None,
         month: now.month,
         value: now.value,
         se: now.se,
@@ -641,7 +744,7 @@ pub fn check_regressions(
             se: f64::NAN,
             month: None,
         };
-        return vec![unjudged(scenario, check, none, status, note)];
+        return vec![unjudged(scenario, (check, None), none, status, note)];
     }
     regressions
         .into_iter()
@@ -649,7 +752,7 @@ pub fn check_regressions(
             Ok((pair, note)) => judge(r, scenario, &pair, note, agg.trials()),
             Err(note) => unjudged(
                 scenario,
-                r.describe(),
+                (r.describe(), Some(&r.measure)),
                 measure(agg, &r.measure),
                 Status::Stale,
                 note,

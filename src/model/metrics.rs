@@ -168,6 +168,58 @@ impl Metric {
     }
 }
 
+/// What a figure is counted in: how a report writes it (an amount of money with its currency,
+/// a probability in %, GiB, a ratio of capacity, a plain count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// The scenario's currency.
+    Money,
+    /// GiB.
+    Gib,
+    /// A fraction of capacity (an OSD's utilisation, overcommit): compared with Ceph's ratios.
+    Ratio,
+    /// A chance, or the share of trials where something holds (the mean of a 0/1 metric).
+    Probability,
+    /// Users, pods, volumes, events.
+    Count,
+}
+
+impl Metric {
+    /// What its values are counted in.
+    pub fn unit(self) -> Unit {
+        match self {
+            Metric::CostStorage
+            | Metric::CostSnapshots
+            | Metric::CostCompute
+            | Metric::CostFixed
+            | Metric::CostOneTime
+            | Metric::CostTotal
+            | Metric::CostCumulative
+            | Metric::Purchases => Unit::Money,
+            Metric::ProvisionedGib
+            | Metric::UsedGib
+            | Metric::BilledGib
+            | Metric::CephRawCapacityGib
+            | Metric::CephRawUsedGib
+            | Metric::CephUsableGib
+            | Metric::CephMaxAvailGib
+            | Metric::CephWritableGib
+            | Metric::CephUnwrittenGib => Unit::Gib,
+            Metric::CephFullestOsdUtil | Metric::CephOvercommit => Unit::Ratio,
+            Metric::CephHostFailureSafe | Metric::CephOsdFailureSafe => Unit::Probability,
+            Metric::Users
+            | Metric::Pods
+            | Metric::Volumes
+            | Metric::ResizeEvents
+            | Metric::ManualResizeEvents
+            | Metric::FullEvents
+            | Metric::CephOsds
+            | Metric::CephOrders => Unit::Count,
+        }
+    }
+}
+
 /// Events whose first month a trial notes, and whose probability and timing a run reports.
 /// The discriminant indexes every per-event array (`[T; Event::COUNT]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -2,6 +2,7 @@
 //! pull-request comment (a one-line summary, the failing checks, the rest folded).
 
 use crate::gate::{Status, Verdict};
+use crate::model::metrics::Unit;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -38,6 +39,77 @@ pub struct GateReport {
     pub notes: Vec<String>,
     /// headroom's version.
     pub version: String,
+    /// What each scenario was read from, on each side.
+    pub inputs: Vec<ScenarioInputs>,
+}
+
+/// A pricing catalog as a side of the gate read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CatalogInput {
+    /// The file (inside the revision's tree for the base side).
+    pub path: String,
+    /// SHA-256 of its text.
+    pub sha256: String,
+}
+
+/// The files a scenario's base side was read from, inside the base revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaseInputs {
+    /// The base commit.
+    pub commit: String,
+    /// The scenario file in the repository.
+    pub file: String,
+    /// SHA-256 of the parsed inputs.
+    pub inputs_hash: String,
+    /// Its pricing catalog.
+    pub catalog: Option<CatalogInput>,
+}
+
+/// The files a scenario was read from: now, and at the base revision where there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScenarioInputs {
+    /// Scenario name.
+    pub scenario: String,
+    /// The scenario file.
+    pub file: String,
+    /// SHA-256 of the parsed inputs (the file, what it extends, its catalog).
+    pub inputs_hash: String,
+    /// Its pricing catalog.
+    pub catalog: Option<CatalogInput>,
+    /// The base side, under `--against`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseInputs>,
+}
+
+impl ScenarioInputs {
+    /// One line: `coditect: scenarios/coditect.toml, catalog pricing/gcp.toml (sha256
+    /// 1a2b3c4d5e6f); at base 0123abcd: …, prices changed`.
+    pub fn line(&self) -> String {
+        let catalog = |c: &Option<CatalogInput>| match c {
+            Some(c) => format!(", catalog {} (sha256 {})", c.path, short(&c.sha256)),
+            None => ", no catalog".into(),
+        };
+        let mut out = format!("{}: {}{}", self.scenario, self.file, catalog(&self.catalog));
+        if let Some(b) = &self.base {
+            let _ = write!(
+                out,
+                "; at base {}: {}{}",
+                short(&b.commit),
+                b.file,
+                catalog(&b.catalog)
+            );
+            let sums = |c: &Option<CatalogInput>| c.as_ref().map(|c| c.sha256.clone());
+            if sums(&b.catalog) != sums(&self.catalog) {
+                out.push_str(", prices changed");
+            }
+        }
+        out
+    }
+}
+
+/// The first 12 hex digits of a hash or commit.
+fn short(hex: &str) -> &str {
+    &hex[..hex.len().min(12)]
 }
 
 impl GateReport {
@@ -61,6 +133,7 @@ impl GateReport {
             verdicts,
             notes,
             version: env!("CARGO_PKG_VERSION").to_string(),
+            inputs: Vec::new(),
         }
     }
 }
@@ -72,6 +145,58 @@ fn num(x: f64) -> String {
         format!("{x:.2}")
     } else {
         format!("{x:.4}")
+    }
+}
+
+/// Digits grouped by thousands: 12,345.67.
+fn grouped(x: f64) -> String {
+    let text = format!("{:.2}", x.abs());
+    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{}{out}.{cents}", if x < 0.0 { "-" } else { "" })
+}
+
+/// A figure of a verdict in its unit: `3,909.90 USD`, `2.80%`, `48.2 GiB`, `0.8512`.
+fn amount(v: &Verdict, x: f64) -> String {
+    if !x.is_finite() {
+        return num(x);
+    }
+    match v.unit {
+        Some(Unit::Money) => match &v.currency {
+            Some(cur) => format!("{} {cur}", grouped(x)),
+            None => grouped(x),
+        },
+        Some(Unit::Probability) => percent(x),
+        Some(Unit::Gib) => format!("{} GiB", num(x)),
+        Some(Unit::Ratio | Unit::Count) | None => num(x),
+    }
+}
+
+/// A probability in %: two decimals, three under 0.1%.
+fn percent(p: f64) -> String {
+    let pct = 100.0 * p;
+    if pct != 0.0 && pct.abs() < 0.1 {
+        format!("{pct:.3}%")
+    } else {
+        format!("{pct:.2}%")
+    }
+}
+
+/// A change of a figure, signed, in its unit; a probability's in percentage points.
+fn change(v: &Verdict, x: f64) -> String {
+    let sign = if x >= 0.0 { "+" } else { "" };
+    match v.unit {
+        Some(Unit::Probability) if x.is_finite() => {
+            let pct = percent(x);
+            format!("{sign}{} pp", pct.trim_end_matches('%'))
+        }
+        _ => format!("{sign}{}", amount(v, x)),
     }
 }
 
@@ -127,19 +252,19 @@ fn outcome(v: &Verdict) -> String {
         return v.note.clone();
     }
     let past = if v.over_by > 0.0 {
-        format!("{} past the limit", num(v.over_by))
+        format!("{} past the limit", magnitude(v, v.over_by))
     } else {
-        format!("{} to spare", num(-v.over_by))
+        format!("{} to spare", magnitude(v, -v.over_by))
     };
     match v.baseline {
         Some(base) => {
-            let change = v.value - base;
+            let moved = v.value - base;
             let rel = if base != 0.0 {
-                format!(" ({:+.1}%)", 100.0 * change / base.abs())
+                format!(" ({:+.1}%)", 100.0 * moved / base.abs())
             } else {
                 String::new()
             };
-            format!("{}{rel} from {}, {past}", signed(change), num(base))
+            format!("{}{rel} from {}, {past}", change(v, moved), amount(v, base))
         }
         None => {
             let rel = if v.limit != 0.0 {
@@ -155,12 +280,9 @@ fn outcome(v: &Verdict) -> String {
     }
 }
 
-fn signed(x: f64) -> String {
-    if x >= 0.0 {
-        format!("+{}", num(x))
-    } else {
-        num(x)
-    }
+/// A distance between two figures in their unit: a probability's in percentage points.
+fn magnitude(v: &Verdict, x: f64) -> String {
+    change(v, x).trim_start_matches('+').to_string()
 }
 
 /// What the last column says: the outcome and the note (noise, where the baseline came from).
@@ -191,14 +313,17 @@ pub fn text(r: &GateReport) -> String {
             status(v),
             v.check,
             month(v),
-            num(v.value),
-            num(v.limit),
-            num(v.se),
+            amount(v, v.value),
+            amount(v, v.limit),
+            magnitude(v, v.se),
             detail(v)
         );
     }
     for n in &r.notes {
         let _ = writeln!(out, "note: {n}");
+    }
+    for i in &r.inputs {
+        let _ = writeln!(out, "inputs: {}", i.line());
     }
     out
 }
@@ -216,10 +341,10 @@ fn table(out: &mut String, verdicts: &[&Verdict]) {
             escaped(&v.scenario),
             escaped(&v.check),
             month(v),
-            num(v.value),
-            num(v.limit),
-            v.baseline.map_or("—".into(), num),
-            num(v.se),
+            amount(v, v.value),
+            amount(v, v.limit),
+            v.baseline.map_or("—".into(), |b| amount(v, b)),
+            magnitude(v, v.se),
             escaped(&detail(v))
         );
     }
@@ -307,7 +432,7 @@ fn markdown_whole(r: &GateReport) -> String {
         let _ = writeln!(out, "### Failing and inconclusive checks\n");
         for v in &failing {
             let value = if v.value.is_finite() {
-                format!(" at {}:", num(v.value))
+                format!(" at {}:", amount(v, v.value))
             } else {
                 ":".into()
             };
@@ -339,6 +464,12 @@ fn markdown_whole(r: &GateReport) -> String {
     for n in &r.notes {
         let _ = writeln!(out, "- {}", escaped(n));
     }
+    if !r.inputs.is_empty() {
+        let _ = writeln!(out, "\nInputs:\n");
+    }
+    for i in &r.inputs {
+        let _ = writeln!(out, "- {}", escaped(&i.line()));
+    }
     let _ = writeln!(
         out,
         "\n</details>\n\n<sub>headroom {}: each scenario with its own seed and trials; a regression fails only past its allowance by 1.96 standard errors of the difference (paired where both sides ran together), judged with the run's other checks (Holm); past it within the noise it is inconclusive.</sub>",
@@ -356,6 +487,10 @@ mod tests {
             scenario: format!("team|{i}"),
             kind: "regression",
             check: "cost_total P90 in the worst month rises by at most 2%".into(),
+            metric: Some("cost_total"),
+            stat: Some("p90".into()),
+            unit: Some(Unit::Money),
+            currency: Some("USD".into()),
             month: Some(24),
             value: 1000.0 + i as f64,
             se: 1.0,
@@ -383,6 +518,27 @@ mod tests {
         assert!(md.contains("… cut at 60000 characters of"));
         // A table cell never breaks on a name with a bar.
         assert!(md.contains("team\\|7"));
+    }
+
+    #[test]
+    fn money_and_probabilities_are_written_in_their_units() {
+        let mut money = verdict(0, Status::Fail);
+        (money.value, money.baseline, money.limit) = (12_345.678, Some(12_000.0), 12_240.0);
+        money.over_by = money.value - money.limit;
+        let mut chance = verdict(1, Status::Fail);
+        (chance.unit, chance.currency) = (Some(Unit::Probability), None);
+        (chance.value, chance.baseline, chance.limit) = (0.05, Some(0.02), 0.03);
+        (chance.over_by, chance.se) = (0.02, 0.0004);
+        let r = GateReport::new(vec![money, chance], Vec::new(), "git main".into(), false);
+        let md = markdown(&r);
+        for want in [
+            "at 12,345.68 USD: +345.68 USD (+2.9%) from 12,000.00 USD, 105.68 USD past the limit",
+            "at 5.00%: +3.00 pp (+150.0%) from 2.00%, 2.00 pp past the limit",
+            "| 5.00% | 3.00% | 2.00% | 0.040 pp |",
+        ] {
+            assert!(md.contains(want), "{want}\n{md}");
+        }
+        assert!(text(&r).contains("12,345.68 USD"));
     }
 
     #[test]

@@ -120,18 +120,41 @@ pub struct Measure {
 impl Measure {
     /// `cost_total.p90.worst`, `ceph_full.upper95`: the key of a baseline value.
     pub fn key(&self) -> String {
+        let (subject, stat) = (self.subject(), self.stat_label());
         match self.quantity {
-            Quantity::Event(e, upper) => {
-                format!("{}.{}", e.name(), if upper { "upper95" } else { "p" })
-            }
-            Quantity::Metric(m, stat) => {
+            Quantity::Event(..) => format!("{subject}.{stat}"),
+            Quantity::Metric(..) => {
                 let month = match self.month {
                     Month::Horizon => "horizon".to_string(),
                     Month::Worst => "worst".to_string(),
                     Month::At(m) => format!("month{m}"),
                 };
-                format!("{}.{}.{month}", m.name(), stat.label())
+                format!("{subject}.{stat}.{month}")
             }
+        }
+    }
+
+    /// The metric's or event's name: `cost_total`, `ceph_full`.
+    pub fn subject(&self) -> &'static str {
+        match self.quantity {
+            Quantity::Event(e, _) => e.name(),
+            Quantity::Metric(m, _) => m.name(),
+        }
+    }
+
+    /// The statistic: `mean`, `p90`; for an event its chance `p` or upper bound `upper95`.
+    pub fn stat_label(&self) -> String {
+        match self.quantity {
+            Quantity::Event(_, upper) => (if upper { "upper95" } else { "p" }).into(),
+            Quantity::Metric(_, stat) => stat.label(),
+        }
+    }
+
+    /// What the figure is counted in (an event's chance is a probability).
+    pub fn unit(&self) -> crate::model::metrics::Unit {
+        match self.quantity {
+            Quantity::Event(..) => crate::model::metrics::Unit::Probability,
+            Quantity::Metric(m, _) => m.unit(),
         }
     }
 

@@ -94,6 +94,30 @@ pub struct Scenario {
     /// catalog) as parsed, hex: two runs with the same hash, seed and trials give the same
     /// numbers, and a comment or a reformatting changes nothing.
     pub inputs_hash: String,
+    /// The pricing catalog the scenario was priced from, if it names one.
+    pub catalog: Option<CatalogFile>,
+}
+
+/// A pricing catalog file as found: where, and the SHA-256 of its bytes, so that a reader
+/// (the gate's verdict) can tell which prices each side used.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CatalogFile {
+    /// The file found (see [`catalog_candidates`]).
+    pub path: PathBuf,
+    /// SHA-256 of its text, hex.
+    pub sha256: String,
+}
+
+impl CatalogFile {
+    /// The catalog at `path` with this text.
+    pub fn of(path: &Path, text: &str) -> CatalogFile {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(text.as_bytes());
+        CatalogFile {
+            path: path.to_path_buf(),
+            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
 }
 
 /// SHA-256, hex, of TOML texts in order, each as parsed and written back canonically (keys

@@ -183,8 +183,8 @@ impl Checker<'_> {
 struct Catalog {
     spec: CatalogSpec,
     label: String,
-    /// The catalog file's name and text, for the inputs hash.
-    file: (String, String),
+    /// The catalog file's path and text, for the inputs hash.
+    file: (std::path::PathBuf, String),
 }
 
 fn parse_start(s: &str) -> Option<(i32, u32)> {
@@ -245,9 +245,13 @@ pub fn scenario(spec: ScenarioSpec, sources: &Sources) -> Result<Scenario, Scena
             .map(|(_, t)| t)
             .chain(catalog.as_ref().map(|c| c.file.1.as_str())),
     );
+    let catalog_file = catalog
+        .as_ref()
+        .map(|c| super::CatalogFile::of(&c.file.0, &c.file.1));
     let scenario = Scenario {
         path,
         inputs_hash,
+        catalog: catalog_file,
         model: Model {
             name,
             description: spec.description.unwrap_or_default(),
@@ -387,7 +391,7 @@ fn catalog(ck: &mut Checker, scenario: &std::path::Path, name: &str) -> Option<C
             ),
             spec,
             file: (
-                format!("pricing/{name}.toml"),
+                found.clone(),
                 sources
                     .texts()
                     .next()
