@@ -157,8 +157,9 @@ for spec in "$@"; do
   ceph-osd -c "$conf" -i "$id" --osd-data "$dir/osd.$id"
   i=$((i + 1))
 done
-# Up and in, every one.
-for _ in $(seq 120); do
+# Up and in, every one: within 3 minutes (OSDs booting beside a loaded test run take longer
+# than the usual 20 s; one such start exceeded a minute).
+for _ in $(seq 360); do
   up=$(ceph osd stat -f json 2>/dev/null | python3 -c 'import json,sys;d=json.load(sys.stdin);print(d.get("num_up_osds",0))' || echo 0)
   [ "$up" = "$#" ] && break
   sleep 0.5

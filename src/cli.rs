@@ -127,9 +127,45 @@ pub struct PlanArgs {
     /// Folder to write the plan to (replaced as a whole).
     #[arg(long)]
     pub out: PathBuf,
+    /// Labels of the PrometheusRule, `KEY=VALUE[,KEY=VALUE…]` (kube-prometheus-stack loads
+    /// only the rules labelled `release: <its release name>`).
+    #[arg(long, value_parser = parse_label, value_delimiter = ',')]
+    pub rule_labels: Vec<(String, String)>,
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimArgs,
+}
+
+/// `KEY=VALUE`, a Kubernetes label: the key an optional DNS prefix and `/`, then a name of up
+/// to 63 letters, digits, `-`, `_`, `.` starting and ending alphanumeric; the value the same
+/// or empty.
+fn parse_label(s: &str) -> Result<(String, String), String> {
+    let (key, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not KEY=VALUE"))?;
+    let name_ok = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 63
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && n.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && n.ends_with(|c: char| c.is_ascii_alphanumeric())
+    };
+    let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
+    let prefix_ok = prefix.is_empty()
+        || (prefix.len() <= 253
+            && prefix.split('.').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            }));
+    if !prefix_ok || !name_ok(name) {
+        return Err(format!("{key:?} is not a Kubernetes label key"));
+    }
+    if !value.is_empty() && !name_ok(value) {
+        return Err(format!("{value:?} is not a Kubernetes label value"));
+    }
+    Ok((key.to_string(), value.to_string()))
 }
 
 /// Options of every command that simulates.

@@ -132,7 +132,7 @@ fn contabo_plan_dates_the_orders_and_writes_each_expansion() {
     assert!(
         order
             .expr
-            .starts_with("max(ceph_osd_stat_bytes_used / ceph_osd_stat_bytes) >= 0.")
+            .starts_with("max by (cluster) (ceph_osd_stat_bytes_used / ceph_osd_stat_bytes) >= 0.")
     );
 }
 
@@ -145,7 +145,8 @@ fn have(tool: &str) -> bool {
 }
 
 /// Every built-in object passes the Kubernetes OpenAPI schema (`kubernetes-validate --strict`,
-/// installed by `.ci/run`), and the alert rules pass `promtool check rules`.
+/// installed by `.ci/run`), and the alert rules pass `promtool check rules` and the plan's own
+/// `promtool test rules` cases.
 #[test]
 fn plans_pass_the_kubernetes_schema_and_promtool() {
     let dir = tempfile::tempdir().unwrap();
@@ -181,27 +182,53 @@ fn plans_pass_the_kubernetes_schema_and_promtool() {
         } else {
             eprintln!("notice: kubernetes-validate is not installed; schema check skipped");
         }
-        if have("promtool") {
-            let rule: PrometheusRule = yaml_serde::from_str(
-                &std::fs::read_to_string(out.join("prometheusrule-headroom.yaml")).unwrap(),
-            )
+        promtool_passes(&out, label);
+    }
+}
+
+/// The plan's rule file passes `promtool check rules`, holds the same groups as its
+/// PrometheusRule, and every alert passes its own `promtool test rules` cases (firing at the
+/// simulated threshold, quiet short of it). Without promtool: a notice, or under CI a failure.
+fn promtool_passes(out: &Path, label: &str) {
+    if !have("promtool") {
+        let why = "promtool is not installed (Debian: apt-get install prometheus)";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+        eprintln!("notice: {why}; the rule checks are skipped");
+        return;
+    }
+    let rule: PrometheusRule = yaml_serde::from_str(
+        &std::fs::read_to_string(out.join("prometheusrule-headroom.yaml")).unwrap(),
+    )
+    .unwrap();
+    let plain: headroom::plan::alerts::RuleSpec = yaml_serde::from_str(
+        &std::fs::read_to_string(out.join("alerts/headroom-rules.yaml")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(plain, rule.spec, "{label}");
+    let tests = std::fs::read_to_string(out.join("alerts/headroom-rules.test.yaml")).unwrap();
+    let alerts: usize = rule.spec.groups.iter().map(|g| g.rules.len()).sum();
+    assert!(alerts > 0, "{label}: no alert");
+    assert_eq!(
+        tests.matches("fires at its threshold").count(),
+        alerts,
+        "{label}: a case for every alert\n{tests}"
+    );
+    for args in [
+        vec!["check", "rules", "headroom-rules.yaml"],
+        vec!["test", "rules", "headroom-rules.test.yaml"],
+    ] {
+        let o = std::process::Command::new("promtool")
+            .current_dir(out.join("alerts"))
+            .args(&args)
+            .output()
             .unwrap();
-            let rules = dir.path().join(format!("{label}-rules.yaml"));
-            std::fs::write(&rules, yaml_serde::to_string(&rule.spec).unwrap()).unwrap();
-            let o = std::process::Command::new("promtool")
-                .args(["check", "rules"])
-                .arg(&rules)
-                .output()
-                .unwrap();
-            assert!(
-                o.status.success(),
-                "{label}: {}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            );
-        } else {
-            eprintln!("notice: promtool is not installed; rule check skipped");
-        }
+        assert!(
+            o.status.success(),
+            "{label}: promtool {}: {}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 }
 
@@ -255,4 +282,77 @@ fn an_unknown_statefulset_is_an_error() {
         .stderr(predicate::str::contains(
             "volumes[0].statefulset: no StatefulSet \"no-such-set\"",
         ));
+}
+
+/// Where nothing meets the targets (a monthly budget of 1 EUR, no chance of nearfull), `plan`
+/// exits 1 and still writes an alert for every template and cluster: the Ceph order alert at
+/// the lowest trigger tried (it used to write none), each template's on today's setting (the
+/// database's autoresize limit too). `--rule-labels` labels the PrometheusRule, for
+/// kube-prometheus-stack's `release` selector; a label Kubernetes would refuse is exit 2.
+#[test]
+fn nothing_feasible_still_gets_every_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let strict = dir.path().join("strict.toml");
+    std::fs::write(
+        &strict,
+        format!(
+            "extends = \"{}\"\n[targets]\nmonthly_budget = 1.0\nmax_ceph_nearfull_probability = 0.0\n",
+            root().join("scenarios/contabo-ceph.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("plan");
+    let run = |labels: &str, out: &Path| {
+        headroom()
+            .arg("plan")
+            .arg(&strict)
+            .args(["--manifests", "examples/contabo/k8s", "--quiet"])
+            .args(["--trials", "300", "--seed", "1", "--rule-labels", labels])
+            .arg("--out")
+            .arg(out)
+            .assert()
+    };
+    run("release=kube-prometheus-stack,team=storage", &out)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no option meets the targets for volume odoo-data, volume platform-db, volume odoo-backups-storage, ceph.contabo",
+        ));
+    let rule: PrometheusRule = yaml_serde::from_str(
+        &std::fs::read_to_string(out.join("prometheusrule-headroom.yaml")).unwrap(),
+    )
+    .unwrap();
+    let labels = rule.metadata.labels.clone().unwrap();
+    assert_eq!(labels["release"], "kube-prometheus-stack");
+    assert_eq!(labels["team"], "storage");
+    let names: Vec<&str> = rule
+        .spec
+        .groups
+        .iter()
+        .flat_map(|g| g.rules.iter().map(|r| r.alert.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "HeadroomCephOrderCapacity",
+            "HeadroomVolumeLowFreePlatformDb",
+            "HeadroomVolumeAtLimitPlatformDb",
+            "HeadroomVolumeLowFreeOdooBackupsStorage"
+        ]
+    );
+    let order = &rule.spec.groups[0].rules[0];
+    assert!(order.expr.ends_with(">= 0.3"), "{}", order.expr);
+    assert!(
+        order.annotations["description"].contains("no trigger meets the targets"),
+        "{order:?}"
+    );
+    let md = std::fs::read_to_string(out.join("plan.md")).unwrap();
+    assert!(
+        md.contains("HeadroomCephOrderCapacity fires at the lowest tried, 30.0%"),
+        "{md}"
+    );
+    promtool_passes(&out, "strict");
+    run("release=", &dir.path().join("ok")).code(1);
+    run("bad key=x", &dir.path().join("bad"))
+        .code(2)
+        .stderr(predicate::str::contains("not a Kubernetes label key"));
 }

@@ -42,14 +42,29 @@ fn shard_and_merge(args: &[&str], shares: u64, dir: &Path) -> PathBuf {
     }
     partials.reverse();
     let out = dir.join("merged");
-    headroom()
+    let code = headroom()
         .arg("merge")
         .args(&partials)
         .arg("--out")
         .arg(&out)
         .arg("--quiet")
-        .assert()
-        .success();
+        .output()
+        .unwrap()
+        .status
+        .code();
+    // 1 only for a recommendation where nothing meets some target, as `recommend` exits.
+    let expected = if args[0] == "recommend" {
+        headroom()
+            .args(args)
+            .arg("--quiet")
+            .output()
+            .unwrap()
+            .status
+            .code()
+    } else {
+        Some(0)
+    };
+    assert_eq!(code, expected, "merge of {args:?}");
     out
 }
 
@@ -132,7 +147,7 @@ fn merged_recommend_shares_are_one_recommend() {
                 .args(args)
                 .args(["--format", format])
                 .assert()
-                .success();
+                .code(predicates::ord::lt(2));
             let want = one.get_output().stdout.clone();
             assert!(want.len() > 500, "{format}: {} bytes", want.len());
             let got = std::fs::read(merged.join(file)).expect("merge wrote it");

@@ -370,5 +370,5 @@ fn finish_recommendation(
     if !args.quiet {
         print!("{text}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::recommend::feasibility(&r))
 }

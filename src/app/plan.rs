@@ -67,11 +67,12 @@ pub fn execute(args: &PlanArgs) -> Result<ExitCode, AppError> {
         &args.scenario.display().to_string(),
         &rec,
         folder,
+        &args.rule_labels,
     )?;
     output::replace_folder(&args.out, &plan.outputs)?;
     if !args.sim.quiet {
         println!(
-            "wrote {}/ ({} files: manifests, prometheusrule-headroom.yaml, migrate.sh, plan.md)",
+            "wrote {}/ ({} files: manifests, prometheusrule-headroom.yaml, alerts/ (the rules and their promtool tests), migrate.sh, plan.md)",
             args.out.display(),
             plan.outputs.len()
         );
@@ -79,5 +80,5 @@ pub fn execute(args: &PlanArgs) -> Result<ExitCode, AppError> {
             println!("  note: {n}");
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::recommend::feasibility(&rec))
 }

@@ -45,5 +45,19 @@ pub fn execute(args: &RecommendArgs) -> Result<ExitCode, AppError> {
             print!("{}", String::from_utf8_lossy(&bytes));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(feasibility(&r))
+}
+
+/// Exit 0 when every template and cluster has an option that meets the targets; else 1, with
+/// the ones that have none on stderr (the report says the closest option and what it misses).
+pub fn feasibility(r: &Recommendation) -> ExitCode {
+    let missing = r.infeasible();
+    if missing.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "headroom: no option meets the targets for {} (exit 1)",
+        missing.join(", ")
+    );
+    ExitCode::from(1)
 }

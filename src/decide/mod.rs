@@ -168,6 +168,24 @@ pub struct Recommendation {
     pub version: String,
 }
 
+impl Recommendation {
+    /// The templates and clusters where no option meets the targets (`volume x`, `ceph.y`):
+    /// `recommend` and `plan` exit 1 for them, as a gate would, after writing what they can.
+    pub fn infeasible(&self) -> Vec<String> {
+        self.volumes
+            .iter()
+            .filter(|v| v.choice.chosen.is_none())
+            .map(|v| format!("volume {}", v.choice.name))
+            .chain(
+                self.ceph
+                    .iter()
+                    .filter(|c| c.trigger.is_none())
+                    .map(|c| format!("ceph.{}", c.choice.cluster)),
+            )
+            .collect()
+    }
+}
+
 /// Seeds for the independent rechecks of a trigger, derived from the run's seed.
 pub fn recheck_seeds(seed: u64) -> [u64; 2] {
     [

@@ -5,7 +5,8 @@
 //! `volumeClaimTemplates` sizes, pvc-autoresizer annotations, StorageClasses that allow
 //! expansion and the CephCluster's ratios; `expansions/<cluster>-order-<k>.yaml`, the
 //! CephCluster after the k-th order; `prometheusrule-headroom.yaml`, the simulated triggers as
-//! alerts; `migrate.sh`, the procedure for what the API will not change in place; and
+//! alerts (also as a plain rule file with a `promtool test rules` case for each alert, see
+//! [`rule_tests`]); `migrate.sh`, the procedure for what the API will not change in place; and
 //! `plan.md`, the dated steps. Matching: a volume template's name is a `volumeClaimTemplates`
 //! entry's name (or a standalone PVC's), a storage class key is a StorageClass name, a Ceph
 //! cluster key (or its `rook = "…"`) a CephCluster name. What the scenario names and the folder
@@ -14,6 +15,7 @@
 pub mod alerts;
 pub mod manifests;
 pub mod rook;
+pub mod rule_tests;
 pub mod volumes;
 
 use crate::decide::{ClusterRecommendation, Recommendation};
@@ -46,7 +48,54 @@ struct Changes {
     ratios: Vec<(String, String)>,
     /// (cluster, order, file) of each expansion manifest.
     expansions: Vec<(String, usize, String)>,
+    /// Every template's claims the alerts watch, changed or not.
+    watched: Vec<Watched>,
     notes: Vec<String>,
+}
+
+/// A template's claims as the alerts select them, with the setting they are judged against
+/// (the recommended one, or today's where nothing is feasible) and how risky it is.
+#[derive(Debug)]
+struct Watched {
+    template: usize,
+    option: crate::decide::tiers::TierOption,
+    /// (namespace, regular expression of the claim names, one claim's name).
+    claims: Vec<(String, String, String)>,
+    /// Whether an option met the targets.
+    feasible: bool,
+    /// The chance one of its volumes fills within the horizon.
+    p_full: f64,
+}
+
+impl Watched {
+    fn of(
+        template: usize,
+        option: &crate::decide::tiers::OptionResult,
+        feasible: bool,
+        (sts, pvcs): (&[TemplateChange], &[PvcChange]),
+    ) -> Watched {
+        let mut claims: Vec<(String, String, String)> = sts
+            .iter()
+            .map(|s| {
+                (
+                    s.namespace.clone(),
+                    format!("{}-{}-[0-9]+", s.template, s.statefulset),
+                    format!("{}-{}-0", s.template, s.statefulset),
+                )
+            })
+            .collect();
+        claims.extend(
+            pvcs.iter()
+                .map(|p| (p.namespace.clone(), p.name.clone(), p.name.clone())),
+        );
+        Watched {
+            template,
+            option: option.option(),
+            claims,
+            feasible,
+            p_full: option.p_volume_full,
+        }
+    }
 }
 
 fn err(problem: Problem) -> ScenarioError {
@@ -66,9 +115,20 @@ fn apply_volumes(
         let template = &model.volumes[t];
         let Some(i) = v.choice.chosen else {
             ch.notes.push(format!(
-                "volume {}: no option meets the targets; its manifests are left as they are",
+                "volume {}: no option meets the targets; its manifests are left as they are, and its alerts watch today's setting",
                 template.name
             ));
+            // Today's claims, found on a copy: nothing is written.
+            if let Some(today) = v.choice.options.iter().find(|o| o.current) {
+                let mut scratch = folder.clone();
+                let only = template.statefulset.as_deref();
+                let sts =
+                    volumes::statefulsets(&mut scratch, &template.name, only, &today.option())
+                        .map_err(err)?;
+                let pvcs =
+                    volumes::pvcs(&mut scratch, &template.name, &today.option()).map_err(err)?;
+                ch.watched.push(Watched::of(t, today, false, (&sts, &pvcs)));
+            }
             continue;
         };
         let option = v.choice.options[i].option();
@@ -145,6 +205,8 @@ fn apply_volumes(
                 }
             ));
         }
+        ch.watched
+            .push(Watched::of(t, &v.choice.options[i], true, (&sts, &pvcs)));
         ch.statefulsets.extend(sts);
         ch.pvcs.extend(pvcs);
     }
@@ -219,101 +281,115 @@ fn annotations_text(a: &std::collections::BTreeMap<String, String>) -> String {
         .join(" ")
 }
 
-/// `namespace=~"a|b"`-style: the namespaces of the changes.
-fn namespaces(ch: &Changes) -> Vec<String> {
-    let mut ns: Vec<String> = ch
-        .statefulsets
-        .iter()
-        .map(|s| s.namespace.clone())
-        .chain(ch.pvcs.iter().map(|p| p.namespace.clone()))
-        .collect();
-    ns.sort();
-    ns.dedup();
-    ns
-}
-
-/// The alert rules: the Ceph trigger of each cluster, and each template's free-space and limit
-/// alerts.
+/// The alerts: the order trigger of every Ceph cluster, and the free-space and limit alerts of
+/// every template the manifests hold, the riskiest first (a cluster or template where nothing
+/// meets the targets before the rest: it gets the lowest trigger tried, or today's setting).
 fn rules(
     model: &Model,
     rec: &Recommendation,
-    ch: &Changes,
+    ch: &mut Changes,
     provenance: &str,
-) -> Vec<alerts::Group> {
+) -> Vec<(String, Vec<alerts::Alert>)> {
     let mut capacity = Vec::new();
+    let several = rec.ceph.len() > 1;
     for c in &rec.ceph {
-        if let Some(t) = c.trigger {
-            let adds = c.orders.first().map_or(String::new(), |o| o.adds.clone());
-            capacity.push(alerts::order_capacity(
+        let lowest = c
+            .choice
+            .options
+            .iter()
+            .map(|o| o.trigger)
+            .min_by(f64::total_cmp);
+        let (trigger, how) = match (c.trigger, lowest) {
+            (Some(t), _) => (t, provenance.to_string()),
+            (None, Some(t)) => {
+                ch.notes.push(format!(
+                    "ceph.{}: no trigger meets the targets; HeadroomCephOrderCapacity fires at the lowest tried, {}: order as soon as it fires",
+                    c.choice.cluster,
+                    pct(t)
+                ));
+                (
+                    t,
+                    format!(
+                        "no trigger meets the targets; this is the lowest tried — {provenance}"
+                    ),
+                )
+            }
+            (None, None) => continue,
+        };
+        let adds = c.orders.first().map_or(String::new(), |o| o.adds.clone());
+        capacity.push((
+            c.trigger.is_some(),
+            alerts::order_capacity(
                 &c.choice.cluster,
-                t,
+                several.then_some(c.choice.cluster.as_str()),
+                trigger,
                 c.choice.lead_time_months,
                 &adds,
-                provenance,
-            ));
-        }
+                &how,
+            ),
+        ));
     }
+    capacity.sort_by_key(|(feasible, _)| *feasible);
+    let mut watched: Vec<&Watched> = ch.watched.iter().filter(|w| !w.claims.is_empty()).collect();
+    watched.sort_by(|a, b| {
+        a.feasible
+            .cmp(&b.feasible)
+            .then(b.p_full.total_cmp(&a.p_full))
+    });
     let mut vols = Vec::new();
-    for (t, v) in rec.volumes.iter().enumerate() {
-        let Some(i) = v.choice.chosen else { continue };
-        let name = &model.volumes[t].name;
-        let option = v.choice.options[i].option();
-        let mut patterns: Vec<String> = ch
-            .statefulsets
-            .iter()
-            .filter(|s| s.template == *name)
-            .map(|s| format!("{}-{}-[0-9]+", s.template, s.statefulset))
-            .collect();
-        patterns.extend(
-            ch.pvcs
-                .iter()
-                .filter(|p| p.name == *name || p.name.starts_with(&format!("{name}-")))
-                .map(|p| p.name.clone()),
-        );
-        if patterns.is_empty() {
-            continue;
-        }
-        let ns = namespaces(ch).join("|");
-        let selector = alerts::pvc_selector(&ns, &patterns.join("|"));
-        match option.expansion {
-            Expansion::Autoresize {
-                threshold,
-                limit_gib,
-                ..
-            } => {
-                let th = threshold.of(option.size_gib.max(1.0)) / option.size_gib.max(1.0);
-                vols.push(alerts::free_space(name, &selector, th, true));
-                vols.push(alerts::at_limit(
-                    name,
-                    &selector,
-                    limit_gib * 1024f64.powi(3),
-                    th,
-                ));
-            }
-            // The operator's alert: the policy's threshold, or 10% where it acts only on full.
-            Expansion::Manual { threshold, .. } => {
-                let th = threshold.of(option.size_gib.max(1.0)) / option.size_gib.max(1.0);
-                let th = if th > 0.0 { th } else { 0.10 };
-                vols.push(alerts::free_space(name, &selector, th, false));
-            }
-            Expansion::None => vols.push(alerts::free_space(name, &selector, 0.10, false)),
-        }
+    for w in watched {
+        vols.extend(volume_alerts(&model.volumes[w.template].name, w));
     }
     let mut groups = Vec::new();
     if !capacity.is_empty() {
-        groups.push(alerts::Group {
-            name: "headroom.ceph-capacity".into(),
-            rules: capacity,
-        });
+        groups.push((
+            "headroom.ceph-capacity".to_string(),
+            capacity.into_iter().map(|(_, a)| a).collect(),
+        ));
     }
     if !vols.is_empty() {
-        groups.push(alerts::Group {
-            name: "headroom.volumes".into(),
-            rules: vols,
-        });
+        groups.push(("headroom.volumes".to_string(), vols));
     }
     groups
 }
+
+/// A template's alerts: free space under its threshold, and with autoresize the limit.
+fn volume_alerts(name: &str, w: &Watched) -> Vec<alerts::Alert> {
+    let mut namespaces: Vec<&str> = w.claims.iter().map(|c| c.0.as_str()).collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    let patterns: Vec<&str> = w.claims.iter().map(|c| c.1.as_str()).collect();
+    let selector = alerts::pvc_selector(&namespaces.join("|"), &patterns.join("|"));
+    let claim = alerts::Claim {
+        namespace: w.claims[0].0.clone(),
+        name: w.claims[0].2.clone(),
+    };
+    let size = w.option.size_gib.max(1.0);
+    let example = (claim.clone(), size * GIB);
+    match w.option.expansion {
+        Expansion::Autoresize {
+            threshold,
+            limit_gib,
+            ..
+        } => {
+            let th = threshold.of(size) / size;
+            vec![
+                alerts::free_space(name, &selector, example, th, true),
+                alerts::at_limit(name, &selector, claim, limit_gib * GIB, th),
+            ]
+        }
+        // The operator's alert: the policy's threshold, or 10% where it acts only on full.
+        Expansion::Manual { threshold, .. } => {
+            let th = threshold.of(size) / size;
+            let th = if th > 0.0 { th } else { 0.10 };
+            vec![alerts::free_space(name, &selector, example, th, false)]
+        }
+        Expansion::None => vec![alerts::free_space(name, &selector, example, 0.10, false)],
+    }
+}
+
+/// Bytes in a GiB.
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// `migrate.sh`: StorageClasses and PVCs first, then each StatefulSet deleted with its pods and
 /// PVCs kept (`--cascade=orphan`), re-applied with the new templates, and its PVCs grown and
@@ -523,10 +599,10 @@ fn now_section(out: &mut String, ch: &Changes, rec: &Recommendation) {
         );
         n += 1;
     }
-    if rec.ceph.iter().any(|c| c.trigger.is_some()) || !rec.volumes.is_empty() {
+    if !rec.ceph.is_empty() || !rec.volumes.is_empty() {
         let _ = writeln!(
             out,
-            "{n}. `prometheusrule-headroom.yaml`: the triggers as alerts (prometheus-operator)."
+            "{n}. `prometheusrule-headroom.yaml`: the triggers as alerts (prometheus-operator; `--rule-labels release=<name>` for kube-prometheus-stack, which loads only rules so labelled). `promtool test rules alerts/headroom-rules.test.yaml` shows each alert firing at its threshold and quiet short of it; `alerts/headroom-rules.yaml` is the same rules for a Prometheus without the operator."
         );
     }
     out.push('\n');
@@ -582,6 +658,7 @@ pub fn build(
     scenario_file: &str,
     rec: &Recommendation,
     mut folder: Folder,
+    rule_labels: &[(String, String)],
 ) -> Result<Plan, ScenarioError> {
     let header = format!(
         "headroom plan {scenario_file} — {} trials per option, seed {}, headroom {}",
@@ -612,16 +689,12 @@ pub fn build(
         "headroom recommend, {} trials, seed {}",
         rec.provenance.trials, rec.provenance.seed
     );
-    let rule = alerts::PrometheusRule::new(
-        "headroom-capacity",
+    let groups = rules(model, rec, &mut ch, &provenance);
+    outputs.extend(rule_tests::outputs(
+        &groups,
         &namespace,
-        rules(model, rec, &ch, &provenance),
-    );
-    outputs.push(Output::new(
-        "prometheusrule-headroom.yaml",
-        yaml_serde::to_string(&rule)
-            .unwrap_or_default()
-            .into_bytes(),
+        rule_labels,
+        &header,
     ));
     outputs.push(Output::new("migrate.sh", script(&ch, &header).into_bytes()));
     outputs.push(Output::new(
