@@ -20,7 +20,7 @@ const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 /// The files [`Cluster::capture`] writes.
 const MIB: u64 = 1024 * 1024;
 /// Each step writes 4 objects of 64 MiB: 0.25 GiB stored, 0.75 GiB raw in a pool of size 3.
-const OBJECT: u64 = 64 * MIB;
+pub(crate) const OBJECT: u64 = 64 * MIB;
 const OBJECTS_PER_STEP: u64 = 4;
 
 /// One live cluster at a time: two on two cores (mons, mgrs, seven OSDs) starve each other,
@@ -29,9 +29,9 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A running cluster; stopped (every daemon by its pid file) when dropped, then the next
 /// test may start its own.
-struct Cluster {
-    dir: tempfile::TempDir,
-    conf: PathBuf,
+pub(crate) struct Cluster {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) conf: PathBuf,
     _turn: std::sync::MutexGuard<'static, ()>,
 }
 
@@ -41,7 +41,7 @@ fn script() -> PathBuf {
 
 /// Starts a cluster of one OSD per size (GiB), or None where Ceph is not installed and this is
 /// not CI.
-fn start(osds: &[&str]) -> Option<Cluster> {
+pub(crate) fn start(osds: &[&str]) -> Option<Cluster> {
     let have = |tool: &str| {
         Command::new("sh")
             .arg("-c")
@@ -109,7 +109,7 @@ impl Drop for Cluster {
 
 impl Cluster {
     /// `ceph ARGS…`, which must succeed; its stdout.
-    fn ceph(&self, args: &[&str]) -> String {
+    pub(crate) fn ceph(&self, args: &[&str]) -> String {
         // The CLI sometimes loses its session with the monitor on a loaded machine ("Error
         // EPERM: problem getting command descriptions from mon", seen twice in CI runs) or
         // hangs; the commands here are queries or idempotent settings, so such a failure is
@@ -138,7 +138,7 @@ impl Cluster {
     }
 
     /// `ceph ARGS… -f json`, parsed.
-    fn json(&self, args: &[&str]) -> Value {
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
         let mut all = args.to_vec();
         all.extend(["-f", "json"]);
         serde_json::from_str(&self.ceph(&all)).expect("ceph's JSON")
@@ -146,7 +146,7 @@ impl Cluster {
 
     /// `rados put`, given 20 s: false when Ceph does not take the write (a full cluster makes
     /// the client wait for space, so the put never returns on its own).
-    fn put(&self, pool: &str, name: &str, file: &Path) -> bool {
+    pub(crate) fn put(&self, pool: &str, name: &str, file: &Path) -> bool {
         Command::new("timeout")
             .arg("20")
             .arg("rados")
@@ -161,7 +161,7 @@ impl Cluster {
     /// What a step shows once the statistics have caught up: every PG active+clean, the pool
     /// stores `stored` bytes and raw use, MAX AVAIL, every OSD's use and the health checks read
     /// the same twice, 3 s apart.
-    fn settle(&self, pool: &str, stored: u64) -> Snapshot {
+    pub(crate) fn settle(&self, pool: &str, stored: u64) -> Snapshot {
         self.settle_within(pool, stored, 120)
     }
 
@@ -260,7 +260,7 @@ impl Cluster {
     }
 
     /// Each OSD's utilisation (`kb_used / kb` of `ceph osd df`), by id.
-    fn utilisations(&self) -> std::collections::BTreeMap<i64, f64> {
+    pub(crate) fn utilisations(&self) -> std::collections::BTreeMap<i64, f64> {
         self.json(&["osd", "df"])["nodes"]
             .as_array()
             .expect("osd df nodes")
@@ -311,7 +311,7 @@ impl Cluster {
     /// should lie mid-way between two steps' fullest OSD: Ceph's own fill varies by about half
     /// a point from run to run (BlueFS, objects per PG), and a ratio within that of a step
     /// makes the step Ceph raises the state a coin flip.
-    fn size_3_pool(&self, pgs: &str, ratios: [&str; 3]) -> PathBuf {
+    pub(crate) fn size_3_pool(&self, pgs: &str, ratios: [&str; 3]) -> PathBuf {
         self.ceph(&["osd", "pool", "create", "rbd", pgs, pgs, "replicated"]);
         self.ceph(&["osd", "pool", "set", "rbd", "size", "3"]);
         self.ceph(&["osd", "pool", "application", "enable", "rbd", "rbd"]);
@@ -325,7 +325,7 @@ impl Cluster {
 
     /// The read-only captures `ingest --live` takes, into `dir`: the five cluster-wide ones
     /// and each pool's `pg ls-by-pool`.
-    fn capture(&self, dir: &Path) -> Vec<PathBuf> {
+    pub(crate) fn capture(&self, dir: &Path) -> Vec<PathBuf> {
         std::fs::create_dir_all(dir).expect("capture folder");
         let df = self.ceph(&["df", "detail", "-f", "json"]);
         let pools: serde_json::Value = serde_json::from_str(&df).expect("ceph df is JSON");
@@ -352,13 +352,13 @@ impl Cluster {
 
 /// What Ceph shows after a step.
 #[derive(Debug, Clone, PartialEq)]
-struct Snapshot {
+pub(crate) struct Snapshot {
     clean: bool,
     stored: u64,
     raw_used: u64,
     max_avail: u64,
     used_kb: Vec<u64>,
-    fullest: f64,
+    pub(crate) fullest: f64,
     checks: Vec<String>,
 }
 
@@ -382,7 +382,7 @@ impl Snapshot {
 }
 
 /// A file of `bytes` pseudo-random bytes (nothing BlueStore could compress or skip).
-fn object_file(path: &Path, bytes: u64) {
+pub(crate) fn object_file(path: &Path, bytes: u64) {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut data = Vec::with_capacity(bytes as usize);
     while (data.len() as u64) < bytes {
@@ -406,7 +406,7 @@ pub(crate) fn one_trial(path: &Path) -> headroom::aggregate::Aggregate {
 }
 
 /// Every capture [`Cluster::capture`] kept in `dir`, in name order.
-fn captured(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn captured(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("a capture folder")
         .map(|e| e.expect("a folder entry").path())
@@ -417,7 +417,7 @@ fn captured(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// `ingest` of a step's captures: the scenario's text; month 0 must match every figure.
-fn ingest(captures: &[PathBuf], out: &Path) -> String {
+pub(crate) fn ingest(captures: &[PathBuf], out: &Path) -> String {
     ingest_pools(captures, out, &["rbd"])
 }
 
@@ -444,7 +444,7 @@ fn ingest_pools(captures: &[PathBuf], out: &Path, pools: &[&str]) -> String {
 
 /// The ingested scenario with one volume that grows as the test writes: 0.25 GiB a month into
 /// the pool `rbd` (size 3, the class ingest writes for the main pool).
-fn projected(ingested: &str, months: u32) -> String {
+pub(crate) fn projected(ingested: &str, months: u32) -> String {
     // Ingest writes the main pool as a class of its own where no claim names one.
     assert!(
         ingested.contains("[storage_classes.rbd]"),
