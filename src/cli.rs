@@ -131,6 +131,10 @@ pub struct PlanArgs {
     /// only the rules labelled `release: <its release name>`).
     #[arg(long, value_parser = parse_label, value_delimiter = ',')]
     pub rule_labels: Vec<(String, String)>,
+    /// The kubectl context `migrate.sh` is for: it refuses any other (without it, the script
+    /// asks for `--context` each time it runs).
+    #[arg(long)]
+    pub kube_context: Option<String>,
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimArgs,

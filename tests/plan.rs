@@ -77,7 +77,10 @@ fn coditect_plan_parses_back_and_changes_only_the_templates() {
     let service = original.split("\n---\n").next().unwrap();
     assert!(written.starts_with(service), "{written}");
     let script = std::fs::read_to_string(out.join("migrate.sh")).unwrap();
-    assert!(script.contains("delete statefulset coditect-combined --cascade=orphan"));
+    assert!(script.contains("delete statefulset \"$2\" --cascade=orphan --ignore-not-found"));
+    assert!(script.contains(
+        "replace coditect-app coditect-combined \"$PLAN_DIR\"/migrate/statefulset-coditect-app-coditect-combined.yaml"
+    ));
     assert!(script.contains("annotate \"$pvc\" --overwrite resize.topolvm.io/increase=10%"));
     let rule: PrometheusRule = yaml_serde::from_str(
         &std::fs::read_to_string(out.join("prometheusrule-headroom.yaml")).unwrap(),
@@ -355,4 +358,195 @@ fn nothing_feasible_still_gets_every_alert() {
     run("bad key=x", &dir.path().join("bad"))
         .code(2)
         .stderr(predicate::str::contains("not a Kubernetes label key"));
+}
+
+/// `migrate.sh` against a fake kubectl (`tests/fixtures/fake-kubectl`) that records its calls,
+/// keeps the state the script reads and fails on demand. The script is bash with `set -euo
+/// pipefail` and executable; it refuses to run without the planned context, and under
+/// `--dry-run` sends every change with `--dry-run=server` and changes nothing. Failed at any
+/// one of its calls (a forbidden `get pvc`, a refused patch, a delete) it stops with an error
+/// (it used to print "kept its size" and exit 0), and run again it finishes the job: the
+/// StatefulSet re-applied once, each smaller workspace PVC grown to the plan's 10Gi and the one
+/// already at 20Gi left alone, every PVC annotated.
+#[test]
+fn migrate_sh_stops_on_errors_and_finishes_when_run_again() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan");
+    headroom()
+        .args(["plan", "scenarios/coditect-hybrid.toml", "--manifests"])
+        .args(["examples/coditect/k8s", "--kube-context", "prod", "--quiet"])
+        .args(["--trials", "300", "--seed", "1", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let script = out.join("migrate.sh");
+    let text = std::fs::read_to_string(&script).unwrap();
+    assert!(text.starts_with("#!/usr/bin/env bash\n"), "{text}");
+    assert!(text.contains("set -euo pipefail"));
+    let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+    assert!(mode & 0o100 != 0, "migrate.sh is not executable: {mode:o}");
+    // The StatefulSet is applied from a file of its own, never with the StorageClass.
+    assert!(
+        out.join("migrate/statefulset-coditect-app-coditect-combined.yaml")
+            .is_file()
+    );
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/fake-kubectl/kubectl"),
+        bin.join("kubectl"),
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("kubectl"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let fresh = |name: &str| {
+        let state = dir.path().join(name);
+        std::fs::create_dir_all(state.join("pvc")).unwrap();
+        std::fs::write(
+            state.join("statefulset-coditect-app-coditect-combined"),
+            "OLD\n",
+        )
+        .unwrap();
+        for (pvc, size) in [
+            ("workspace-coditect-combined-0", "5Gi"),
+            ("workspace-coditect-combined-1", "5Gi"),
+            ("workspace-coditect-combined-2", "20Gi"),
+            ("theia-config-coditect-combined-0", "5Gi"),
+            ("unrelated-data-0", "1Gi"),
+        ] {
+            std::fs::write(state.join("pvc").join(pvc), format!("{size}\n")).unwrap();
+        }
+        state
+    };
+    let run = |state: &Path, args: &[&str], fail_at: Option<usize>| {
+        let mut cmd = std::process::Command::new(&script);
+        cmd.args(args)
+            .env("PATH", &path)
+            .env("FAKE_KUBE", state)
+            .env_remove("FAIL_AT");
+        if let Some(n) = fail_at {
+            cmd.env("FAIL_AT", n.to_string());
+        }
+        cmd.output().unwrap()
+    };
+    let read = |state: &Path, file: &str| {
+        std::fs::read_to_string(state.join(file))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    let finished = |state: &Path| {
+        assert_eq!(
+            read(state, "statefulset-coditect-app-coditect-combined"),
+            "NEW:statefulset-coditect-app-coditect-combined.yaml"
+        );
+        for (pvc, size) in [
+            ("workspace-coditect-combined-0", "10Gi"),
+            ("workspace-coditect-combined-1", "10Gi"),
+            ("workspace-coditect-combined-2", "20Gi"),
+            ("theia-config-coditect-combined-0", "5Gi"),
+            ("unrelated-data-0", "1Gi"),
+        ] {
+            assert_eq!(read(state, &format!("pvc/{pvc}")), size, "{pvc}");
+        }
+        let annotated = read(state, "annotated");
+        for pvc in [
+            "workspace-coditect-combined-0",
+            "workspace-coditect-combined-2",
+            "theia-config-coditect-combined-0",
+        ] {
+            assert!(annotated.contains(pvc), "{pvc} not annotated:\n{annotated}");
+        }
+        assert!(!annotated.contains("unrelated"));
+    };
+
+    // Another context than the plan's: refused before any call. A plan made without
+    // `--kube-context` asks for one and runs nothing without it (the current context is
+    // never assumed); every call names the context (the fake refuses any that does not).
+    let state = fresh("refused");
+    let o = run(&state, &["--context", "staging"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("this plan is for context prod"));
+    assert_eq!(read(&state, "calls"), "");
+    let unnamed = dir.path().join("unnamed");
+    headroom()
+        .args(["plan", "scenarios/coditect-hybrid.toml", "--manifests"])
+        .args([
+            "examples/coditect/k8s",
+            "--quiet",
+            "--trials",
+            "300",
+            "--seed",
+            "1",
+            "--out",
+        ])
+        .arg(&unnamed)
+        .assert()
+        .success();
+    let o = std::process::Command::new(unnamed.join("migrate.sh"))
+        .env("PATH", &path)
+        .env("FAKE_KUBE", &state)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("name the cluster with --context CONTEXT"));
+    assert_eq!(read(&state, "calls"), "config current-context");
+
+    // A dry run: every change checked by the API server, none made.
+    let state = fresh("dry");
+    let o = run(&state, &["--context", "prod", "--dry-run"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let calls = read(&state, "calls");
+    for line in calls.lines() {
+        let changes = ["apply -f", "delete", "patch", "annotate"]
+            .iter()
+            .any(|c| line.contains(c));
+        assert!(!changes || line.contains("--dry-run=server"), "{line}");
+    }
+    assert_eq!(
+        read(&state, "statefulset-coditect-app-coditect-combined"),
+        "OLD"
+    );
+    assert_eq!(read(&state, "pvc/workspace-coditect-combined-0"), "5Gi");
+
+    // The whole run, its calls counted; run again, it changes nothing more.
+    let state = fresh("whole");
+    let o = run(&state, &["--context", "prod"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    finished(&state);
+    let calls: usize = read(&state, "count").parse().unwrap();
+    let o = run(&state, &["--context", "prod"], None);
+    assert!(o.status.success());
+    let again = read(&state, "calls");
+    let second: Vec<&str> = again.lines().skip(calls).collect();
+    assert!(
+        !second
+            .iter()
+            .any(|l| l.contains(" delete ") || l.contains(" patch ")),
+        "a second run deleted or patched again: {second:#?}"
+    );
+
+    // Failed at each call in turn, then run again.
+    for fail_at in 1..=calls {
+        let state = fresh(&format!("fail-{fail_at}"));
+        let o = run(&state, &["--context", "prod"], Some(fail_at));
+        assert!(
+            !o.status.success(),
+            "call {fail_at} failed and the script went on: {}",
+            read(&state, "calls")
+        );
+        std::fs::remove_file(state.join("count")).unwrap();
+        let o = run(&state, &["--context", "prod"], None);
+        assert!(
+            o.status.success(),
+            "the re-run after a failure at call {fail_at}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        finished(&state);
+    }
 }

@@ -415,7 +415,8 @@ fn deep_yaml_is_refused_at_once() {
 }
 
 /// Names from manifests reach `migrate.sh` only as safe words: a namespace Kubernetes would
-/// refuse is refused, and a file named like a command is quoted, so running the script (with a
+/// refuse is refused, and a file named like a command never reaches the script (each object
+/// is applied from `migrate/<kind>-<namespace>-<name>.yaml`), so running the script (with a
 /// stub `kubectl`) executes nothing it names.
 #[test]
 fn migrate_sh_runs_no_name() {
@@ -441,9 +442,12 @@ fn migrate_sh_runs_no_name() {
         .arg(&plan)
         .assert()
         .success();
+    // The StatefulSet is applied from a file of its own, named by kind, namespace and name
+    // (Kubernetes names): the manifest file's name never reaches the script.
     let script = std::fs::read_to_string(plan.join("migrate.sh")).unwrap();
+    assert!(!script.contains("PWNED"), "{script}");
     assert!(
-        script.contains("'s$(touch PWNED-file)`touch PWNED-tick`.yaml'"),
+        script.contains("migrate/statefulset-coditect-app-coditect-combined.yaml"),
         "{script}"
     );
     // Run it with a kubectl that only records its arguments.
@@ -461,8 +465,9 @@ fn migrate_sh_runs_no_name() {
     .unwrap();
     let run = d.join("run");
     std::fs::create_dir(&run).unwrap();
-    let status = std::process::Command::new("sh")
+    let status = std::process::Command::new("bash")
         .arg(plan.join("migrate.sh"))
+        .args(["--context", "test"])
         .current_dir(&run)
         .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
         .env("KUBECTL_LOG", d.join("kubectl.log"))
@@ -471,7 +476,8 @@ fn migrate_sh_runs_no_name() {
     assert!(status.success());
     let log = std::fs::read_to_string(d.join("kubectl.log")).unwrap();
     assert!(
-        log.contains("s$(touch PWNED-file)`touch PWNED-tick`.yaml"),
+        log.contains("--context test apply -f")
+            && log.contains("migrate/statefulset-coditect-app-coditect-combined.yaml"),
         "{log}"
     );
     assert_eq!(

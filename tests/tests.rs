@@ -12,6 +12,7 @@ mod formulas;
 mod gate;
 mod golden;
 mod ingest;
+mod live_alerts;
 mod live_ceph;
 mod pinned;
 mod plan;

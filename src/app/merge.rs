@@ -356,14 +356,8 @@ fn finish_recommendation(
     if let Some(dir) = &args.out {
         let json = crate::report::recommend::json(&r).context("formatting JSON")?;
         let outputs = [
-            Output {
-                name: "recommendation.txt".into(),
-                bytes: text.clone().into_bytes(),
-            },
-            Output {
-                name: "recommendation.json".into(),
-                bytes: json,
-            },
+            Output::new("recommendation.txt", text.clone().into_bytes()),
+            Output::new("recommendation.json", json),
         ];
         output::replace_folder(dir, &outputs)?;
     }

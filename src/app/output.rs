@@ -169,9 +169,18 @@ fn check_contents(top: &Path, dir: &Path, depth: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to a new file at `path` with the umask's permissions and syncs it.
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = File::options().write(true).create_new(true).open(path)?;
+/// Writes `bytes` to a new file at `path` with the umask's permissions (a script's execute
+/// bits too) and syncs it.
+fn write_new(path: &Path, bytes: &[u8], executable: bool) -> std::io::Result<()> {
+    let mut options = File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if executable {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o777);
+    }
+    #[cfg(not(unix))]
+    let _ = executable;
+    let mut file = options.open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
 }
@@ -415,7 +424,7 @@ fn stage(staging: &Path, dir: &Path, outputs: &[Output]) -> anyhow::Result<()> {
         {
             fs::create_dir_all(sub).with_context(|| format!("writing {}", dir.display()))?;
         }
-        write_new(&path, &output.bytes)
+        write_new(&path, &output.bytes, output.executable)
             .with_context(|| format!("writing {}", dir.join(&output.name).display()))?;
         pause_point(&format!("file-{}", i + 1));
     }

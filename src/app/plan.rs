@@ -67,7 +67,10 @@ pub fn execute(args: &PlanArgs) -> Result<ExitCode, AppError> {
         &args.scenario.display().to_string(),
         &rec,
         folder,
-        &args.rule_labels,
+        crate::plan::Settings {
+            rule_labels: &args.rule_labels,
+            kube_context: args.kube_context.as_deref(),
+        },
     )?;
     output::replace_folder(&args.out, &plan.outputs)?;
     if !args.sim.quiet {

@@ -14,13 +14,13 @@
 
 pub mod alerts;
 pub mod manifests;
+pub mod migrate;
 pub mod rook;
 pub mod rule_tests;
 pub mod volumes;
 
 use crate::decide::{ClusterRecommendation, Recommendation};
 use crate::model::{Expansion, Model};
-use crate::names::shell_quote;
 use crate::report::Output;
 use crate::report::format::{calendar, money, pct, when};
 use crate::scenario::{Problem, ScenarioError};
@@ -42,10 +42,10 @@ pub struct Plan {
 struct Changes {
     statefulsets: Vec<TemplateChange>,
     pvcs: Vec<PvcChange>,
-    /// (StorageClass, file) made expandable.
-    classes: Vec<(String, String)>,
-    /// (cluster, file) whose ratios were set.
-    ratios: Vec<(String, String)>,
+    /// (StorageClass, file, place) made expandable.
+    classes: Vec<(String, String, manifests::Place)>,
+    /// (cluster, file, place) whose ratios were set.
+    ratios: Vec<(String, String, manifests::Place)>,
     /// (cluster, order, file) of each expansion manifest.
     expansions: Vec<(String, usize, String)>,
     /// Every template's claims the alerts watch, changed or not.
@@ -174,9 +174,10 @@ fn apply_volumes(
         if matches!(option.expansion, Expansion::Autoresize { .. }) {
             let class = &model.storage_classes[template.storage_class].name;
             match volumes::storage_class(folder, class).map_err(err)? {
-                Some(file) => {
+                Some(at) => {
                     if !ch.classes.iter().any(|c| c.0 == *class) {
-                        ch.classes.push((class.clone(), file));
+                        let file = folder.files[at.file].name.clone();
+                        ch.classes.push((class.clone(), file, at));
                     }
                 }
                 None => ch.notes.push(format!(
@@ -242,7 +243,7 @@ fn apply_ceph(
             })?;
             folder.set(at, value);
             ch.ratios
-                .push((cluster.name.clone(), folder.files[at.file].name.clone()));
+                .push((cluster.name.clone(), folder.files[at.file].name.clone(), at));
         }
         let orders = rec
             .ceph
@@ -391,105 +392,6 @@ fn volume_alerts(name: &str, w: &Watched) -> Vec<alerts::Alert> {
 /// Bytes in a GiB.
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
-/// `migrate.sh`: StorageClasses and PVCs first, then each StatefulSet deleted with its pods and
-/// PVCs kept (`--cascade=orphan`), re-applied with the new templates, and its PVCs grown and
-/// annotated one by one.
-fn script(ch: &Changes, header: &str) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "#!/bin/sh\n# {header}\n#\n# A StatefulSet's volumeClaimTemplates cannot change in place: the API forbids updates to\n# fields other than replicas, template, updateStrategy and a few more (KEP-661 never merged;\n# KEP-4650 had not merged by mid-2026). So each StatefulSet is deleted with its pods and PVCs\n# kept (--cascade=orphan), re-applied with the new template, and its existing PVCs are grown\n# and annotated one by one. Review before running; it stops at the first error.\nset -eu\nPLAN_DIR=$(cd \"$(dirname \"$0\")\" && pwd)\n"
-    );
-    let mut first: Vec<&str> = ch
-        .classes
-        .iter()
-        .map(|c| c.1.as_str())
-        .chain(
-            ch.pvcs
-                .iter()
-                .filter(|p| p.changed)
-                .map(|p| p.file.as_str()),
-        )
-        .chain(ch.ratios.iter().map(|r| r.1.as_str()))
-        .collect();
-    first.sort();
-    first.dedup();
-    let _ = writeln!(
-        s,
-        "# 1. StorageClasses, standalone PVCs, Ceph ratios, alert rules."
-    );
-    for f in first {
-        let _ = writeln!(s, "kubectl apply -f \"$PLAN_DIR\"/{}", shell_quote(f));
-    }
-    let _ = writeln!(
-        s,
-        "kubectl apply -f \"$PLAN_DIR/prometheusrule-headroom.yaml\"\n"
-    );
-    let mut done = std::collections::BTreeSet::new();
-    for (n, c) in ch.statefulsets.iter().filter(|c| c.changed).enumerate() {
-        // Every name is a Kubernetes name (checked where the manifests are read) and quoted
-        // all the same: a script must not run what a manifest's names say.
-        let (ns, sts) = (shell_quote(&c.namespace), shell_quote(&c.statefulset));
-        let _ = writeln!(
-            s,
-            "# {}. StatefulSet {sts} ({ns}): volumeClaimTemplate {} {} → {}.",
-            n + 2,
-            c.template,
-            c.old_gib.map_or("unset".into(), volumes::quantity),
-            volumes::quantity(c.new_gib)
-        );
-        if done.insert((ns.clone(), sts.clone())) {
-            let _ = writeln!(
-                s,
-                "kubectl -n {ns} delete statefulset {sts} --cascade=orphan\nkubectl apply -f \"$PLAN_DIR\"/{}",
-                shell_quote(&c.file)
-            );
-        }
-        let grow = c.old_gib.is_none_or(|o| c.new_gib > o + 1e-9);
-        let shrink = c.old_gib.is_some_and(|o| c.new_gib < o - 1e-9);
-        let _ = writeln!(
-            s,
-            "for pvc in $(kubectl -n {ns} get pvc -o name | grep -E '^persistentvolumeclaim/{}-{}-[0-9]+$'); do",
-            c.template.replace('.', "\\."),
-            c.statefulset.replace('.', "\\.")
-        );
-        if grow {
-            let _ = writeln!(
-                s,
-                "  kubectl -n {ns} patch \"$pvc\" --type merge -p '{{\"spec\":{{\"resources\":{{\"requests\":{{\"storage\":\"{}\"}}}}}}}}' || echo \"$pvc: kept its size (it may already be larger)\"",
-                volumes::quantity(c.new_gib)
-            );
-        } else if shrink {
-            let _ = writeln!(
-                s,
-                "  # {} is smaller than before: existing PVCs keep their size (a PVC cannot shrink); new replicas get the new size.",
-                volumes::quantity(c.new_gib)
-            );
-        }
-        if c.annotations.is_empty() {
-            let _ = writeln!(
-                s,
-                "  kubectl -n {ns} annotate \"$pvc\" {}- {}- {}- 2>/dev/null || true",
-                volumes::LIMIT,
-                volumes::THRESHOLD,
-                volumes::INCREASE
-            );
-        } else {
-            let _ = writeln!(
-                s,
-                "  kubectl -n {ns} annotate \"$pvc\" --overwrite {}",
-                c.annotations
-                    .iter()
-                    .map(|(k, v)| shell_quote(&format!("{k}={v}")))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
-        }
-        let _ = writeln!(s, "done\n");
-    }
-    s
-}
-
 /// A month as the plan prints it: the calendar month where the scenario has a start.
 fn month(model: &Model, m: Option<u32>) -> String {
     match (model.start, m) {
@@ -549,7 +451,7 @@ fn orders_section(out: &mut String, model: &Model, c: &ClusterRecommendation, ch
 fn now_section(out: &mut String, ch: &Changes, rec: &Recommendation) {
     let _ = writeln!(out, "## Now\n");
     let mut n = 1;
-    for (class, file) in &ch.classes {
+    for (class, file, _) in &ch.classes {
         let _ = writeln!(
             out,
             "{n}. StorageClass **{class}** (`{file}`): `allowVolumeExpansion: true` and `{}: \"true\"`, so that pvc-autoresizer (topolvm/pvc-autoresizer, which must run in the cluster) grows its PVCs.",
@@ -592,7 +494,7 @@ fn now_section(out: &mut String, ch: &Changes, rec: &Recommendation) {
         );
         n += 1;
     }
-    for (cluster, file) in &ch.ratios {
+    for (cluster, file, _) in &ch.ratios {
         let _ = writeln!(
             out,
             "{n}. CephCluster **{cluster}** (`{file}`): `spec.storage` ratios set to the scenario's."
@@ -652,13 +554,22 @@ fn markdown(model: &Model, rec: &Recommendation, ch: &Changes, header: &str) -> 
     out
 }
 
+/// What the user chose for the plan's files.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Settings<'a> {
+    /// Labels of the PrometheusRule (`--rule-labels`).
+    pub rule_labels: &'a [(String, String)],
+    /// The kubectl context `migrate.sh` is for (`--kube-context`), if named.
+    pub kube_context: Option<&'a str>,
+}
+
 /// Builds the plan for `model` from its recommendation and the manifests in `folder`.
 pub fn build(
     model: &Model,
     scenario_file: &str,
     rec: &Recommendation,
     mut folder: Folder,
-    rule_labels: &[(String, String)],
+    settings: Settings<'_>,
 ) -> Result<Plan, ScenarioError> {
     let header = format!(
         "headroom plan {scenario_file} — {} trials per option, seed {}, headroom {}",
@@ -693,10 +604,15 @@ pub fn build(
     outputs.extend(rule_tests::outputs(
         &groups,
         &namespace,
-        rule_labels,
+        settings.rule_labels,
         &header,
     ));
-    outputs.push(Output::new("migrate.sh", script(&ch, &header).into_bytes()));
+    outputs.extend(migrate::outputs(
+        &folder,
+        &ch,
+        &header,
+        settings.kube_context,
+    ));
     outputs.push(Output::new(
         "plan.md",
         markdown(model, rec, &ch, &header).into_bytes(),

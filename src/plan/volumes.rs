@@ -67,6 +67,8 @@ fn annotate(target: &mut Option<BTreeMap<String, String>>, option: &TierOption) 
 pub struct TemplateChange {
     /// The manifest file it is in.
     pub file: String,
+    /// Where in the folder.
+    pub place: Place,
     /// StatefulSet name.
     pub statefulset: String,
     /// Its namespace.
@@ -92,6 +94,8 @@ pub struct TemplateChange {
 pub struct PvcChange {
     /// The manifest file it is in.
     pub file: String,
+    /// Where in the folder.
+    pub place: Place,
     /// PVC name.
     pub name: String,
     /// Namespace.
@@ -192,6 +196,7 @@ pub fn statefulsets(
         let changed = sts != before;
         out.push(TemplateChange {
             file: folder.files[at.file].name.clone(),
+            place: at,
             statefulset: sts_name,
             namespace,
             template: name.to_string(),
@@ -266,6 +271,7 @@ pub fn pvcs(
         let changed = pvc != before;
         out.push(PvcChange {
             file: folder.files[at.file].name.clone(),
+            place: at,
             name: pvc_name,
             namespace,
             old_gib,
@@ -283,16 +289,16 @@ pub fn pvcs(
     Ok(out)
 }
 
-/// Lets a StorageClass expand volumes and opts it in to pvc-autoresizer. Returns the file it
-/// is in, or None when the folder has no such StorageClass.
+/// Lets a StorageClass expand volumes and opts it in to pvc-autoresizer. Returns where it is,
+/// or None when the folder has no such StorageClass.
 pub fn storage_class(
     folder: &mut Folder,
     name: &str,
-) -> Result<Option<String>, crate::scenario::Problem> {
+) -> Result<Option<Place>, crate::scenario::Problem> {
     let Some(at) = folder.named("StorageClass", name) else {
         return Ok(None);
     };
-    let file = folder.files[at.file].name.clone();
+    let file = at;
     let mut sc: StorageClass = yaml_serde::from_value(folder.get(at).clone())
         .map_err(|e| problem(folder, at, format!("not a valid StorageClass: {e}")))?;
     let already = sc.allow_volume_expansion == Some(true)

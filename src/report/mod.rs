@@ -38,6 +38,8 @@ pub struct Output {
     pub name: String,
     /// Contents.
     pub bytes: Vec<u8>,
+    /// Whether it is a script to run (written with the execute bits the umask allows).
+    pub executable: bool,
 }
 
 impl Output {
@@ -46,6 +48,15 @@ impl Output {
         Output {
             name: name.into(),
             bytes,
+            executable: false,
+        }
+    }
+
+    /// A script to run (`migrate.sh`).
+    pub fn script(name: impl Into<String>, bytes: Vec<u8>) -> Output {
+        Output {
+            executable: true,
+            ..Output::new(name, bytes)
         }
     }
 }
