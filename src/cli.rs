@@ -135,9 +135,28 @@ pub struct PlanArgs {
     /// asks for `--context` each time it runs).
     #[arg(long)]
     pub kube_context: Option<String>,
+    /// The month the plan is made in, `YYYY-MM` (default: this month by the clock): order-by
+    /// dates before it are said as overdue.
+    #[arg(long, value_parser = parse_year_month)]
+    pub today: Option<(i32, u32)>,
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimArgs,
+}
+
+/// `YYYY-MM`.
+fn parse_year_month(s: &str) -> Result<(i32, u32), String> {
+    let (y, m) = s
+        .split_once('-')
+        .ok_or_else(|| format!("{s:?} is not YYYY-MM"))?;
+    match (y.parse::<i32>(), m.parse::<u32>()) {
+        (Ok(y), Ok(m))
+            if y.to_string().len() == 4 && (1..=12).contains(&m) && m.to_string().len() <= 2 =>
+        {
+            Ok((y, m))
+        }
+        _ => Err(format!("{s:?} is not YYYY-MM")),
+    }
 }
 
 /// `KEY=VALUE`, a Kubernetes label: the key an optional DNS prefix and `/`, then a name of up

@@ -106,7 +106,14 @@ fn all_outputs() -> BTreeMap<String, Vec<u8>> {
     ] {
         all.extend(outputs(
             label,
-            &["plan", scenario, "--manifests", manifests],
+            &[
+                "plan",
+                scenario,
+                "--manifests",
+                manifests,
+                "--today",
+                "2026-12",
+            ],
         ));
     }
     all.extend(outputs(

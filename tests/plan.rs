@@ -15,7 +15,9 @@ use std::path::Path;
 fn plan(scenario: &str, manifests: &str, out: &Path) {
     headroom()
         .args(["plan", scenario, "--manifests", manifests, "--quiet"])
-        .args(["--trials", "300", "--seed", "1", "--out"])
+        .args([
+            "--trials", "300", "--seed", "1", "--today", "2026-12", "--out",
+        ])
         .arg(out)
         .assert()
         .success();
@@ -119,6 +121,48 @@ fn contabo_plan_dates_the_orders_and_writes_each_expansion() {
     assert!(md.contains("HeadroomCephOrderCapacity"), "{md}");
     assert!(md.contains("| 1 | 3 × 150 GiB OSD"), "{md}");
     assert!(md.contains("order by (in time in 90% of futures)"));
+    // A runbook: made in December 2026, the first order was due in April (the scenario starts
+    // in January 2026): overdue, order now. Pre-checks, a way back, and re-planning after each
+    // order are written out.
+    assert!(
+        md.contains("Made in 2026-12: dates before it are overdue."),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| 1 | 3 × 150 GiB OSD (1 on each of 3 hosts) | **overdue** (due 2026-04): order now |"
+        ),
+        "{md}"
+    );
+    for section in [
+        "## Before you start",
+        "## If you must go back",
+        "re-run `headroom plan`",
+    ] {
+        assert!(md.contains(section), "{section}\n{md}");
+    }
+    assert!(md.contains("--rule-labels release=<name>"), "{md}");
+    // Planned before the scenario starts, nothing is overdue.
+    let early = dir.path().join("early");
+    headroom()
+        .args([
+            "plan",
+            "scenarios/contabo-ceph.toml",
+            "--manifests",
+            "examples/contabo/k8s",
+        ])
+        .args([
+            "--quiet", "--trials", "300", "--seed", "1", "--today", "2025-12", "--out",
+        ])
+        .arg(&early)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(early.join("plan.md")).unwrap();
+    assert!(!md.contains("overdue**"), "{md}");
+    assert!(
+        md.contains("| 1 | 3 × 150 GiB OSD (1 on each of 3 hosts) | **2026-04** |"),
+        "{md}"
+    );
     // The PVC cannot shrink: it keeps 500Gi and the plan says so.
     let pvc: PersistentVolumeClaim = yaml_serde::from_value(
         of_kind(&out.join("workloads.yaml"), "PersistentVolumeClaim").remove(0),

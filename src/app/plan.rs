@@ -70,6 +70,7 @@ pub fn execute(args: &PlanArgs) -> Result<ExitCode, AppError> {
         crate::plan::Settings {
             rule_labels: &args.rule_labels,
             kube_context: args.kube_context.as_deref(),
+            today: Some(args.today.unwrap_or_else(this_month)),
         },
     )?;
     output::replace_folder(&args.out, &plan.outputs)?;
@@ -84,4 +85,13 @@ pub fn execute(args: &PlanArgs) -> Result<ExitCode, AppError> {
         }
     }
     Ok(super::recommend::feasibility(&rec))
+}
+
+/// This month by the clock (UTC), as (year, month).
+fn this_month() -> (i32, u32) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let m = crate::calibrate::history::month_of(secs) + 1970 * 12;
+    (m.div_euclid(12), m.rem_euclid(12) as u32 + 1)
 }

@@ -17,15 +17,15 @@ pub mod manifests;
 pub mod migrate;
 pub mod rook;
 pub mod rule_tests;
+mod runbook;
 pub mod volumes;
 
-use crate::decide::{ClusterRecommendation, Recommendation};
+use crate::decide::Recommendation;
 use crate::model::{Expansion, Model};
 use crate::report::Output;
-use crate::report::format::{calendar, money, pct, when};
+use crate::report::format::pct;
 use crate::scenario::{Problem, ScenarioError};
 use manifests::Folder;
-use std::fmt::Write;
 use volumes::{PvcChange, TemplateChange};
 
 /// What `plan` writes, and what it could not do.
@@ -392,168 +392,6 @@ fn volume_alerts(name: &str, w: &Watched) -> Vec<alerts::Alert> {
 /// Bytes in a GiB.
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
-/// A month as the plan prints it: the calendar month where the scenario has a start.
-fn month(model: &Model, m: Option<u32>) -> String {
-    match (model.start, m) {
-        (Some(s), Some(m)) => calendar(s, m),
-        (None, Some(m)) => format!("month {m}"),
-        (_, None) => "later than the horizon".into(),
-    }
-}
-
-fn orders_section(out: &mut String, model: &Model, c: &ClusterRecommendation, ch: &Changes) {
-    let cur = &model.currency;
-    let Some(t) = c.trigger else {
-        let _ = writeln!(
-            out,
-            "- **ceph.{}**: no trigger meets the targets; see `headroom recommend`.\n",
-            c.choice.cluster
-        );
-        return;
-    };
-    let _ = writeln!(
-        out,
-        "**ceph.{}**: the alert `HeadroomCephOrderCapacity` fires when the fullest OSD reaches **{}**; an order takes {} month(s) to land. When orders fall due, over the simulated futures:\n",
-        c.choice.cluster,
-        pct(t),
-        c.choice.lead_time_months
-    );
-    let _ = writeln!(
-        out,
-        "| order | adds | order by (in time in 90% of futures) | median | latest (P90) | futures that need it | cost | manifest when it lands |\n|---|---|---|---|---|---:|---|---|"
-    );
-    for o in &c.orders {
-        let manifest = ch
-            .expansions
-            .iter()
-            .find(|e| e.0 == c.choice.cluster && e.1 == o.order)
-            .map_or("—".to_string(), |e| format!("`{}`", e.2));
-        let _ = writeln!(
-            out,
-            "| {} | {} | **{}** | {} | {} | {:.0}% | {} {cur}/month{} | {manifest} |",
-            o.order,
-            o.adds,
-            month(model, o.p10),
-            month(model, o.p50),
-            month(model, o.p90),
-            o.share * 100.0,
-            money(o.monthly_cost),
-            if o.one_time_cost > 0.0 {
-                format!(" + {} once", money(o.one_time_cost))
-            } else {
-                String::new()
-            }
-        );
-    }
-    out.push('\n');
-}
-
-fn now_section(out: &mut String, ch: &Changes, rec: &Recommendation) {
-    let _ = writeln!(out, "## Now\n");
-    let mut n = 1;
-    for (class, file, _) in &ch.classes {
-        let _ = writeln!(
-            out,
-            "{n}. StorageClass **{class}** (`{file}`): `allowVolumeExpansion: true` and `{}: \"true\"`, so that pvc-autoresizer (topolvm/pvc-autoresizer, which must run in the cluster) grows its PVCs.",
-            volumes::ENABLED
-        );
-        n += 1;
-    }
-    for c in ch.statefulsets.iter().filter(|c| c.changed) {
-        let _ = writeln!(
-            out,
-            "{n}. StatefulSet **{}** ({}, `{}`): volumeClaimTemplate `{}` {} → **{}**{}. Run `migrate.sh`: the template cannot change in place.",
-            c.statefulset,
-            c.namespace,
-            c.file,
-            c.template,
-            c.old_gib.map_or("unset".into(), volumes::quantity),
-            volumes::quantity(c.new_gib),
-            if c.annotations.is_empty() {
-                ", no autoresizer".to_string()
-            } else {
-                format!(", {}", annotations_text(&c.annotations))
-            }
-        );
-        n += 1;
-    }
-    for p in ch.pvcs.iter().filter(|p| p.changed) {
-        let _ = writeln!(
-            out,
-            "{n}. PVC **{}** ({}, `{}`): {} → **{}**{}.",
-            p.name,
-            p.namespace,
-            p.file,
-            p.old_gib.map_or("unset".into(), volumes::quantity),
-            volumes::quantity(p.new_gib),
-            if p.annotations.is_empty() {
-                String::new()
-            } else {
-                format!(", {}", annotations_text(&p.annotations))
-            }
-        );
-        n += 1;
-    }
-    for (cluster, file, _) in &ch.ratios {
-        let _ = writeln!(
-            out,
-            "{n}. CephCluster **{cluster}** (`{file}`): `spec.storage` ratios set to the scenario's."
-        );
-        n += 1;
-    }
-    if !rec.ceph.is_empty() || !rec.volumes.is_empty() {
-        let _ = writeln!(
-            out,
-            "{n}. `prometheusrule-headroom.yaml`: the triggers as alerts (prometheus-operator; `--rule-labels release=<name>` for kube-prometheus-stack, which loads only rules so labelled). `promtool test rules alerts/headroom-rules.test.yaml` shows each alert firing at its threshold and quiet short of it; `alerts/headroom-rules.yaml` is the same rules for a Prometheus without the operator."
-        );
-    }
-    out.push('\n');
-}
-
-fn markdown(model: &Model, rec: &Recommendation, ch: &Changes, header: &str) -> String {
-    let mut out = String::new();
-    let h = rec.provenance.horizon_months;
-    let _ = writeln!(out, "# Plan: {}\n\n*{header}*\n", rec.scenario);
-    now_section(&mut out, ch, rec);
-    if !rec.ceph.is_empty() {
-        let _ = writeln!(out, "## Orders\n");
-        for c in &rec.ceph {
-            orders_section(&mut out, model, c, ch);
-        }
-    }
-    let _ = writeln!(out, "## Why these choices\n");
-    for v in &rec.volumes {
-        let _ = writeln!(
-            out,
-            "- {}",
-            crate::report::recommend::volume_sentence(v, h, &model.currency)
-        );
-    }
-    out.push('\n');
-    if !ch.notes.is_empty() {
-        let _ = writeln!(out, "## Left for a person\n");
-        for n in &ch.notes {
-            let _ = writeln!(out, "- {n}");
-        }
-        out.push('\n');
-    }
-    let t = &rec.targets;
-    let _ = writeln!(
-        out,
-        "## Where the numbers come from\n\nEvery figure above is from `headroom recommend` on the scenario, {} trials per option, seed {} (re-run with `--seed {}` for the same numbers), over {} months from {}, headroom {}. Targets: P(volume full) ≤ {}, P(nearfull) ≤ {}, P(recovery stalls) ≤ {}. \"Order by\" is the 10th percentile of the month the trigger fires: ordering then is in time in 90% of futures.",
-        rec.provenance.trials,
-        rec.provenance.seed,
-        rec.provenance.seed,
-        h,
-        when(model.start, 1),
-        rec.version,
-        pct(t.max_volume_full_probability),
-        pct(t.max_ceph_nearfull_probability),
-        pct(t.max_recovery_stall_probability)
-    );
-    out
-}
-
 /// What the user chose for the plan's files.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Settings<'a> {
@@ -561,6 +399,8 @@ pub struct Settings<'a> {
     pub rule_labels: &'a [(String, String)],
     /// The kubectl context `migrate.sh` is for (`--kube-context`), if named.
     pub kube_context: Option<&'a str>,
+    /// The month the plan is made in (year, month): an order-by date before it is overdue.
+    pub today: Option<(i32, u32)>,
 }
 
 /// Builds the plan for `model` from its recommendation and the manifests in `folder`.
@@ -615,7 +455,7 @@ pub fn build(
     ));
     outputs.push(Output::new(
         "plan.md",
-        markdown(model, rec, &ch, &header).into_bytes(),
+        runbook::markdown(model, rec, &ch, &header, settings).into_bytes(),
     ));
     Ok(Plan {
         outputs,
