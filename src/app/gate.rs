@@ -747,42 +747,9 @@ fn judge(args: &GateArgs) -> Result<ExitCode, AppError> {
     }
     let mut inputs = Vec::new();
     for s in &loaded {
-        let name = &s.model.name;
-        let mut base_side = None;
-        let mut these = match (&checkout, &stored) {
-            (Some(checkout), _) if !budget.regressions.is_empty() => {
-                let rev = args.against.as_deref().unwrap_or_default();
-                let (these, read_from) = against_revision(s, &budget, checkout, rev, args)?;
-                base_side = read_from;
-                these
-            }
-            (_, stored) => {
-                let agg = simulate(s, args)?;
-                let mut these = gate::check_limits(&budget, name, &agg);
-                if let Some(b) = stored {
-                    let base = Base::Stored {
-                        entry: b.entry(name),
-                        inputs_hash: &s.inputs_hash,
-                        seed: config(s, None).seed,
-                        same_version: b.version == env!("CARGO_PKG_VERSION"),
-                    };
-                    these.extend(gate::check_regressions(&budget, name, &agg, base));
-                }
-                these
-            }
-        };
-        Verdict::price_in(&mut these, &s.model.currency);
+        let (these, read) = judge_scenario(s, &budget, checkout.as_ref(), stored.as_ref(), args)?;
         verdicts.extend(these);
-        inputs.push(ScenarioInputs {
-            scenario: name.clone(),
-            file: s.path.display().to_string(),
-            inputs_hash: s.inputs_hash.clone(),
-            catalog: s.catalog.as_ref().map(|c| CatalogInput {
-                path: c.path.display().to_string(),
-                sha256: c.sha256.clone(),
-            }),
-            base: base_side,
-        });
+        inputs.push(read);
     }
     if stored.is_none() && args.against.is_none() && !budget.regressions.is_empty() {
         notes.push(format!(
@@ -805,18 +772,71 @@ fn judge(args: &GateArgs) -> Result<ExitCode, AppError> {
     gate::holm(&mut verdicts);
     let mut report = GateReport::new(verdicts, notes, baseline, args.allow_inconclusive);
     report.inputs = inputs;
-    match args.format {
-        GateFormat::Text => print!("{}", crate::report::gate::text(&report)),
-        GateFormat::Markdown => print!("{}", crate::report::gate::markdown(&report)),
-        GateFormat::Json => {
-            let mut bytes = serde_json::to_vec_pretty(&report).context("formatting JSON")?;
-            bytes.push(b'\n');
-            print!("{}", String::from_utf8_lossy(&bytes));
-        }
-    }
+    print_report(&report, args.format)?;
     Ok(if report.pass {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// One scenario's verdicts (its limits, and its regressions against the revision or the
+/// stored baseline), money in its currency, and the files each side read.
+fn judge_scenario(
+    s: &Scenario,
+    budget: &Budget,
+    checkout: Option<&Checkout>,
+    stored: Option<&Baseline>,
+    args: &GateArgs,
+) -> Result<(Vec<Verdict>, ScenarioInputs), AppError> {
+    let name = &s.model.name;
+    let mut base_side = None;
+    let mut these = match checkout {
+        Some(checkout) if !budget.regressions.is_empty() => {
+            let rev = args.against.as_deref().unwrap_or_default();
+            let (these, read_from) = against_revision(s, budget, checkout, rev, args)?;
+            base_side = read_from;
+            these
+        }
+        _ => {
+            let agg = simulate(s, args)?;
+            let mut these = gate::check_limits(budget, name, &agg);
+            if let Some(b) = stored {
+                let base = Base::Stored {
+                    entry: b.entry(name),
+                    inputs_hash: &s.inputs_hash,
+                    seed: config(s, None).seed,
+                    same_version: b.version == env!("CARGO_PKG_VERSION"),
+                };
+                these.extend(gate::check_regressions(budget, name, &agg, base));
+            }
+            these
+        }
+    };
+    Verdict::price_in(&mut these, &s.model.currency);
+    let read = ScenarioInputs {
+        scenario: name.clone(),
+        file: s.path.display().to_string(),
+        inputs_hash: s.inputs_hash.clone(),
+        catalog: s.catalog.as_ref().map(|c| CatalogInput {
+            path: c.path.display().to_string(),
+            sha256: c.sha256.clone(),
+        }),
+        base: base_side,
+    };
+    Ok((these, read))
+}
+
+/// Prints the report in the chosen format.
+fn print_report(report: &GateReport, format: GateFormat) -> Result<(), AppError> {
+    match format {
+        GateFormat::Text => print!("{}", crate::report::gate::text(report)),
+        GateFormat::Markdown => print!("{}", crate::report::gate::markdown(report)),
+        GateFormat::Json => {
+            let mut bytes = serde_json::to_vec_pretty(report).context("formatting JSON")?;
+            bytes.push(b'\n');
+            print!("{}", String::from_utf8_lossy(&bytes));
+        }
+    }
+    Ok(())
 }

@@ -128,7 +128,37 @@ pub(super) fn outputs(
         "#!/usr/bin/env bash\n# {header}\n#\n# What the plan changes in the cluster, step by step. First\n#   ./migrate.sh --context CONTEXT --dry-run\n# (the API server checks every change, nothing changes), then without --dry-run. Safe to run\n# again after a failure: each step skips what is done. A StatefulSet's volumeClaimTemplates\n# cannot change in place (KEP-661 never merged; KEP-4650 had not merged by mid-2026): it is\n# deleted with its pods and PVCs kept (--cascade=orphan), re-applied, and its existing PVCs\n# are grown and annotated one by one. Rollback: re-apply the manifests as they were (git),\n# after deleting the StatefulSet the same way; a grown PVC cannot shrink.\nPLANNED_CONTEXT={}\n{PREAMBLE}",
         shell_quote(context.unwrap_or(""))
     );
+    first_step(&mut s, &mut files, folder, ch);
     let mut n = 1;
+    for p in ch.pvcs.iter().filter(|p| p.changed) {
+        n += 1;
+        pvc_step(&mut s, n, p);
+    }
+    let mut replaced: Vec<(&str, &str)> = Vec::new();
+    for c in ch.statefulsets.iter().filter(|c| c.changed) {
+        n += 1;
+        let first = !replaced.contains(&(c.namespace.as_str(), c.statefulset.as_str()));
+        if first {
+            replaced.push((&c.namespace, &c.statefulset));
+        }
+        statefulset_step(
+            &mut s,
+            n,
+            c,
+            first.then(|| object(folder, c.place)),
+            &mut files,
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\necho \"migrate.sh: done${{DRY_RUN:+ (dry run: nothing changed)}}\""
+    );
+    files.push(Output::script("migrate.sh", s.into_bytes()));
+    files
+}
+
+/// Step 1: StorageClasses and CephClusters, each from its own file, and the alert rules.
+fn first_step(s: &mut String, files: &mut Vec<Output>, folder: &Folder, ch: &Changes) {
     let mut first: Vec<Place> = ch
         .classes
         .iter()
@@ -139,9 +169,7 @@ pub(super) fn outputs(
     let _ = writeln!(
         s,
         "\nstep {}",
-        shell_quote(&format!(
-            "{n}. StorageClasses, CephCluster ratios, alert rules"
-        ))
+        shell_quote("1. StorageClasses, CephCluster ratios, alert rules")
     );
     for at in first {
         let file = object(folder, at);
@@ -156,90 +184,75 @@ pub(super) fn outputs(
         s,
         "change apply -f \"$PLAN_DIR/prometheusrule-headroom.yaml\""
     );
-    for p in ch.pvcs.iter().filter(|p| p.changed) {
-        n += 1;
-        let (ns, name) = (shell_quote(&p.namespace), shell_quote(&p.name));
+}
+
+/// A standalone PVC: grown where smaller, annotated.
+fn pvc_step(s: &mut String, n: usize, p: &volumes::PvcChange) {
+    let (ns, name) = (shell_quote(&p.namespace), shell_quote(&p.name));
+    let size = volumes::quantity(p.new_gib);
+    let title = format!("{n}. PVC {}/{}: at least {size}", p.namespace, p.name);
+    let _ = writeln!(s, "\nstep {}\ngrow {ns} {name} {size}", shell_quote(&title));
+    annotate(
+        s,
+        &ns,
+        &format!("persistentvolumeclaim/{name}"),
+        &p.annotations,
+    );
+}
+
+/// A StatefulSet's template: the StatefulSet replaced from `file` (its first template's step
+/// only), then each of the template's claims grown to at least its size and annotated.
+fn statefulset_step(
+    s: &mut String,
+    n: usize,
+    c: &volumes::TemplateChange,
+    file: Option<Output>,
+    files: &mut Vec<Output>,
+) {
+    let (ns, sts) = (shell_quote(&c.namespace), shell_quote(&c.statefulset));
+    let size = volumes::quantity(c.new_gib);
+    let title = format!(
+        "{n}. StatefulSet {}/{}: volumeClaimTemplate {} {} → {size}",
+        c.namespace,
+        c.statefulset,
+        c.template,
+        c.old_gib.map_or("unset".into(), volumes::quantity),
+    );
+    let _ = writeln!(s, "\nstep {}", shell_quote(&title));
+    if let Some(file) = file {
         let _ = writeln!(
             s,
-            "\nstep {}\ngrow {ns} {name} {}",
-            shell_quote(&format!(
-                "{n}. PVC {}/{}: at least {}",
-                p.namespace,
-                p.name,
-                volumes::quantity(p.new_gib)
-            )),
-            volumes::quantity(p.new_gib)
+            "replace {ns} {sts} \"$PLAN_DIR\"/{} {}",
+            shell_quote(&file.name),
+            shell_quote(TEMPLATES)
         );
-        annotate(
-            &mut s,
-            &ns,
-            &format!("persistentvolumeclaim/{name}"),
-            &p.annotations,
-        );
+        files.push(file);
     }
-    let mut replaced: Vec<(String, String)> = Vec::new();
-    for c in ch.statefulsets.iter().filter(|c| c.changed) {
-        n += 1;
-        let (ns, sts) = (shell_quote(&c.namespace), shell_quote(&c.statefulset));
-        let _ = writeln!(
-            s,
-            "\nstep {}",
-            shell_quote(&format!(
-                "{n}. StatefulSet {}/{}: volumeClaimTemplate {} {} → {}",
-                c.namespace,
-                c.statefulset,
-                c.template,
-                c.old_gib.map_or("unset".into(), volumes::quantity),
-                volumes::quantity(c.new_gib)
-            ))
-        );
-        if !replaced.contains(&(c.namespace.clone(), c.statefulset.clone())) {
-            replaced.push((c.namespace.clone(), c.statefulset.clone()));
-            let file = object(folder, c.place);
-            let _ = writeln!(
-                s,
-                "replace {ns} {sts} \"$PLAN_DIR\"/{} {}",
-                shell_quote(&file.name),
-                shell_quote(TEMPLATES)
-            );
-            files.push(file);
-        }
-        let _ = writeln!(
-            s,
-            "pvcs=$(k -n {ns} get pvc -o name)\nfor pvc in $(printf '%s\\n' \"$pvcs\" | grep -E {} || true); do",
-            shell_quote(&format!(
-                "^persistentvolumeclaim/{}-{}-[0-9]+$",
-                c.template.replace('.', "\\."),
-                c.statefulset.replace('.', "\\.")
-            ))
-        );
-        if c.old_gib.is_some_and(|o| c.new_gib < o - 1e-9) {
-            let _ = writeln!(
-                s,
-                "  # {} is smaller than before: existing PVCs keep their size (a PVC cannot shrink); new replicas get the new size.",
-                volumes::quantity(c.new_gib)
-            );
-        }
-        // Each claim at least the template's size: one made before the template grew, or by
-        // hand, may be smaller; one larger is left as it is.
-        let _ = writeln!(
-            s,
-            "  grow {ns} \"${{pvc#persistentvolumeclaim/}}\" {}",
-            volumes::quantity(c.new_gib)
-        );
-        let mut each = String::new();
-        annotate(&mut each, &ns, "\"$pvc\"", &c.annotations);
-        for line in each.lines() {
-            let _ = writeln!(s, "  {line}");
-        }
-        let _ = writeln!(s, "done");
-    }
+    let claims = format!(
+        "^persistentvolumeclaim/{}-{}-[0-9]+$",
+        c.template.replace('.', "\\."),
+        c.statefulset.replace('.', "\\.")
+    );
     let _ = writeln!(
         s,
-        "\necho \"migrate.sh: done${{DRY_RUN:+ (dry run: nothing changed)}}\""
+        "pvcs=$(k -n {ns} get pvc -o name)\nfor pvc in $(printf '%s\\n' \"$pvcs\" | grep -E {} || true); do",
+        shell_quote(&claims)
     );
-    files.push(Output::script("migrate.sh", s.into_bytes()));
-    files
+    if c.old_gib.is_some_and(|o| c.new_gib < o - 1e-9) {
+        let _ = writeln!(
+            s,
+            "  # {size} is smaller than before: existing PVCs keep their size (a PVC cannot shrink); new replicas get the new size."
+        );
+    }
+    // Each claim at least the template's size: one made before the template grew, or by hand,
+    // may be smaller; one larger is left as it is.
+    let _ = writeln!(s, "  grow {ns} \"${{pvc#persistentvolumeclaim/}}\" {size}");
+    let mut each = String::new();
+    annotate(&mut each, &ns, "\"$pvc\"", &c.annotations);
+    for line in each.lines() {
+        let _ = writeln!(s, "  {line}");
+    }
+    let _ = writeln!(s, "done");
 }
 
 /// The pvc-autoresizer annotations of `target` set (or, where there are none, removed).

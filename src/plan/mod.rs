@@ -114,21 +114,7 @@ fn apply_volumes(
     for (t, v) in rec.volumes.iter().enumerate() {
         let template = &model.volumes[t];
         let Some(i) = v.choice.chosen else {
-            ch.notes.push(format!(
-                "volume {}: no option meets the targets; its manifests are left as they are, and its alerts watch today's setting",
-                template.name
-            ));
-            // Today's claims, found on a copy: nothing is written.
-            if let Some(today) = v.choice.options.iter().find(|o| o.current) {
-                let mut scratch = folder.clone();
-                let only = template.statefulset.as_deref();
-                let sts =
-                    volumes::statefulsets(&mut scratch, &template.name, only, &today.option())
-                        .map_err(err)?;
-                let pvcs =
-                    volumes::pvcs(&mut scratch, &template.name, &today.option()).map_err(err)?;
-                ch.watched.push(Watched::of(t, today, false, (&sts, &pvcs)));
-            }
+            watch_today(model, t, &v.choice, folder, ch)?;
             continue;
         };
         let option = v.choice.options[i].option();
@@ -187,24 +173,8 @@ fn apply_volumes(
                 )),
             }
         }
-        if let Expansion::Manual {
-            increase,
-            limit_gib,
-            response_months,
-            ..
-        } = option.expansion
-        {
-            let class = &model.storage_classes[template.storage_class].name;
-            ch.notes.push(format!(
-                "{} expands by hand: when HeadroomVolumeLowFree{} fires (or a user reports it full), grow the PVC by {increase} up to {limit_gib} GiB with `kubectl patch pvc <name> -p '{{\"spec\":{{\"resources\":{{\"requests\":{{\"storage\":\"<new size>\"}}}}}}}}'`; the plan assumes it is done {}. StorageClass {class} needs allowVolumeExpansion: true.",
-                template.name,
-                alerts::camel(&template.name),
-                match response_months {
-                    0 => "within the month".to_string(),
-                    1 => "within a month".to_string(),
-                    n => format!("within {n} months"),
-                }
-            ));
+        if let Some(note) = by_hand(model, t, &option) {
+            ch.notes.push(note);
         }
         ch.watched
             .push(Watched::of(t, &v.choice.options[i], true, (&sts, &pvcs)));
@@ -212,6 +182,56 @@ fn apply_volumes(
         ch.pvcs.extend(pvcs);
     }
     Ok(())
+}
+
+/// A template where no option meets the targets: its manifests stay as they are, and its
+/// alerts watch today's setting on today's claims (found on a copy: nothing is written).
+fn watch_today(
+    model: &Model,
+    t: usize,
+    choice: &crate::decide::tiers::TemplateChoice,
+    folder: &Folder,
+    ch: &mut Changes,
+) -> Result<(), ScenarioError> {
+    let template = &model.volumes[t];
+    ch.notes.push(format!(
+        "volume {}: no option meets the targets; its manifests are left as they are, and its alerts watch today's setting",
+        template.name
+    ));
+    if let Some(today) = choice.options.iter().find(|o| o.current) {
+        let mut scratch = folder.clone();
+        let only = template.statefulset.as_deref();
+        let sts = volumes::statefulsets(&mut scratch, &template.name, only, &today.option())
+            .map_err(err)?;
+        let pvcs = volumes::pvcs(&mut scratch, &template.name, &today.option()).map_err(err)?;
+        ch.watched.push(Watched::of(t, today, false, (&sts, &pvcs)));
+    }
+    Ok(())
+}
+
+/// What an operator does for a template expanded by hand, if it is.
+fn by_hand(model: &Model, t: usize, option: &crate::decide::tiers::TierOption) -> Option<String> {
+    let Expansion::Manual {
+        increase,
+        limit_gib,
+        response_months,
+        ..
+    } = option.expansion
+    else {
+        return None;
+    };
+    let template = &model.volumes[t];
+    let class = &model.storage_classes[template.storage_class].name;
+    Some(format!(
+        "{} expands by hand: when HeadroomVolumeLowFree{} fires (or a user reports it full), grow the PVC by {increase} up to {limit_gib} GiB with `kubectl patch pvc <name> -p '{{\"spec\":{{\"resources\":{{\"requests\":{{\"storage\":\"<new size>\"}}}}}}}}'`; the plan assumes it is done {}. StorageClass {class} needs allowVolumeExpansion: true.",
+        template.name,
+        alerts::camel(&template.name),
+        match response_months {
+            0 => "within the month".to_string(),
+            1 => "within a month".to_string(),
+            n => format!("within {n} months"),
+        }
+    ))
 }
 
 /// Sets every cluster's ratios and writes the CephCluster after each order.

@@ -119,128 +119,153 @@ fn labels(pairs: &[(&str, &str)]) -> String {
         .join(",")
 }
 
+/// The inputs of one alert's two cases: the series that make it fire, those just short of
+/// it, the alert's value when it fires, the claim it names (volume alerts) and the labels the
+/// alert carries beside `severity`.
+struct Inputs<'a> {
+    fires: Vec<Series>,
+    quiet: Vec<Series>,
+    value: f64,
+    claim: Option<&'a Claim>,
+    labels: Vec<(String, String)>,
+}
+
+/// Two OSDs of 10¹² bytes (labelled as the mgr labels them, and `cluster` where the rule
+/// selects one): the fullest at the trigger, then a byte short of it.
+fn ceph_order(cluster_label: Option<&String>, trigger: f64, samples: u32) -> Inputs<'static> {
+    let whole = 1e12;
+    let (at, below) = straddle(trigger, whole);
+    let osd = |id: &str, used: f64| {
+        let mut l = vec![("ceph_daemon", id)];
+        if let Some(c) = cluster_label {
+            l.push(("cluster", c.as_str()));
+        }
+        let l = labels(&l);
+        [
+            constant(format!("ceph_osd_stat_bytes{{{l}}}"), whole, samples),
+            constant(format!("ceph_osd_stat_bytes_used{{{l}}}"), used, samples),
+        ]
+    };
+    let series = |fullest: f64| {
+        let mut s: Vec<Series> = osd("osd.0", fullest).into();
+        s.extend(osd("osd.1", (whole * trigger / 2.0).floor()));
+        s
+    };
+    Inputs {
+        fires: series(at),
+        quiet: series(below),
+        value: at / whole,
+        claim: None,
+        labels: cluster_label
+            .map(|c| ("cluster".to_string(), c.clone()))
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// The kubelet's volume stats of a claim: the filesystem (smaller than the volume) with free
+/// space a byte under the threshold (fires), then at it (quiet: the autoresizer acts below it
+/// too).
+fn low_free<'a>(claim: &'a Claim, threshold: f64, size_bytes: f64, samples: u32) -> Inputs<'a> {
+    let fs = filesystem_bytes(size_bytes);
+    let (at, below) = straddle(threshold, fs);
+    let l = claim_labels(claim);
+    let series = |available: f64| {
+        vec![
+            constant(
+                format!("kubelet_volume_stats_capacity_bytes{{{l}}}"),
+                fs,
+                samples,
+            ),
+            constant(
+                format!("kubelet_volume_stats_available_bytes{{{l}}}"),
+                available,
+                samples,
+            ),
+        ]
+    };
+    Inputs {
+        fires: series(below),
+        quiet: series(at),
+        value: below / fs,
+        claim: Some(claim),
+        labels: Vec::new(),
+    }
+}
+
+/// kube-state-metrics' request of a claim at its limit with its filesystem under the threshold
+/// (fires), then a GiB short of the limit, where the autoresizer can still grow it (quiet).
+fn at_limit<'a>(claim: &'a Claim, limit_bytes: f64, threshold: f64, samples: u32) -> Inputs<'a> {
+    let fs = filesystem_bytes(limit_bytes);
+    let (_, low) = straddle(threshold, fs);
+    let l = claim_labels(claim);
+    let series = |request: f64| {
+        vec![
+            constant(
+                format!("kube_persistentvolumeclaim_resource_requests_storage_bytes{{{l}}}"),
+                request,
+                samples,
+            ),
+            constant(
+                format!("kubelet_volume_stats_capacity_bytes{{{l}}}"),
+                fs,
+                samples,
+            ),
+            constant(
+                format!("kubelet_volume_stats_available_bytes{{{l}}}"),
+                low,
+                samples,
+            ),
+        ]
+    };
+    let limit = limit_bytes.round();
+    Inputs {
+        fires: series(limit),
+        quiet: series(limit - 1024.0 * 1024.0 * 1024.0),
+        value: limit,
+        claim: Some(claim),
+        labels: Vec::new(),
+    }
+}
+
+fn claim_labels(claim: &Claim) -> String {
+    labels(&[
+        ("namespace", &claim.namespace),
+        ("persistentvolumeclaim", &claim.name),
+    ])
+}
+
 /// The two cases of one alert: firing at the threshold, quiet just short of it.
 fn cases(alert: &Alert) -> [TestGroup; 2] {
     let rule = &alert.rule;
     let wait = minutes(&rule.for_);
     let samples = wait + 5;
-    let eval_time = format!("{}m", wait + 1);
+    let inputs = match &alert.watch {
+        Watch::CephOrder {
+            cluster_label,
+            trigger,
+        } => ceph_order(cluster_label.as_ref(), *trigger, samples),
+        Watch::LowFree {
+            claim,
+            threshold,
+            size_bytes,
+        } => low_free(claim, *threshold, *size_bytes, samples),
+        Watch::AtLimit {
+            claim,
+            limit_bytes,
+            threshold,
+        } => at_limit(claim, *limit_bytes, *threshold, samples),
+    };
     let severity = rule.labels.get("severity").cloned().unwrap_or_default();
     let mut exp_labels = BTreeMap::from([("severity".to_string(), severity)]);
-    let (fires, quiet, value, claim): (Vec<Series>, Vec<Series>, f64, Option<&Claim>) =
-        match &alert.watch {
-            Watch::CephOrder {
-                cluster_label,
-                trigger,
-            } => {
-                let whole = 1e12;
-                let (at, below) = straddle(*trigger, whole);
-                let osd = |id: &str, used: f64| {
-                    let mut l = vec![("ceph_daemon", id)];
-                    if let Some(c) = cluster_label {
-                        l.push(("cluster", c.as_str()));
-                    }
-                    [
-                        constant(
-                            format!("ceph_osd_stat_bytes{{{}}}", labels(&l)),
-                            whole,
-                            samples,
-                        ),
-                        constant(
-                            format!("ceph_osd_stat_bytes_used{{{}}}", labels(&l)),
-                            used,
-                            samples,
-                        ),
-                    ]
-                };
-                if let Some(c) = cluster_label {
-                    exp_labels.insert("cluster".into(), c.clone());
-                }
-                let series = |fullest: f64| {
-                    let mut s: Vec<Series> = osd("osd.0", fullest).into();
-                    s.extend(osd("osd.1", (whole * trigger / 2.0).floor()));
-                    s
-                };
-                (series(at), series(below), at / whole, None)
-            }
-            Watch::LowFree {
-                claim,
-                threshold,
-                size_bytes,
-            } => {
-                let fs = filesystem_bytes(*size_bytes);
-                let (at, below) = straddle(*threshold, fs);
-                let l = labels(&[
-                    ("namespace", &claim.namespace),
-                    ("persistentvolumeclaim", &claim.name),
-                ]);
-                let series = |available: f64| {
-                    vec![
-                        constant(
-                            format!("kubelet_volume_stats_capacity_bytes{{{l}}}"),
-                            fs,
-                            samples,
-                        ),
-                        constant(
-                            format!("kubelet_volume_stats_available_bytes{{{l}}}"),
-                            available,
-                            samples,
-                        ),
-                    ]
-                };
-                // Fires with free space just under the threshold, quiet at it (the autoresizer
-                // acts below it too).
-                (series(below), series(at), below / fs, Some(claim))
-            }
-            Watch::AtLimit {
-                claim,
-                limit_bytes,
-                threshold,
-            } => {
-                let fs = filesystem_bytes(*limit_bytes);
-                let (_, low) = straddle(*threshold, fs);
-                let l = labels(&[
-                    ("namespace", &claim.namespace),
-                    ("persistentvolumeclaim", &claim.name),
-                ]);
-                let series = |request: f64| {
-                    vec![
-                        constant(
-                            format!(
-                                "kube_persistentvolumeclaim_resource_requests_storage_bytes{{{l}}}"
-                            ),
-                            request,
-                            samples,
-                        ),
-                        constant(
-                            format!("kubelet_volume_stats_capacity_bytes{{{l}}}"),
-                            fs,
-                            samples,
-                        ),
-                        constant(
-                            format!("kubelet_volume_stats_available_bytes{{{l}}}"),
-                            low,
-                            samples,
-                        ),
-                    ]
-                };
-                // At the limit and filling: fires; a GiB short of the limit the autoresizer can
-                // still grow it: quiet.
-                (
-                    series(limit_bytes.round()),
-                    series(limit_bytes.round() - 1024.0 * 1024.0 * 1024.0),
-                    limit_bytes.round(),
-                    Some(claim),
-                )
-            }
-        };
-    if let Some(c) = claim {
+    exp_labels.extend(inputs.labels);
+    if let Some(c) = inputs.claim {
         exp_labels.insert("namespace".into(), c.namespace.clone());
         exp_labels.insert("persistentvolumeclaim".into(), c.name.clone());
     }
-    let exp_annotations = expanded(rule, claim.map(|c| c.name.as_str()), value);
+    let exp_annotations = expanded(rule, inputs.claim.map(|c| c.name.as_str()), inputs.value);
     let test = |exp_alerts: Vec<Expected>| AlertTest {
-        eval_time: eval_time.clone(),
+        eval_time: format!("{}m", wait + 1),
         alertname: rule.alert.clone(),
         exp_alerts,
     };
@@ -248,7 +273,7 @@ fn cases(alert: &Alert) -> [TestGroup; 2] {
         TestGroup {
             name: format!("{} fires at its threshold", rule.alert),
             interval: "1m".into(),
-            input_series: fires,
+            input_series: inputs.fires,
             alert_rule_test: vec![test(vec![Expected {
                 exp_labels,
                 exp_annotations,
@@ -257,7 +282,7 @@ fn cases(alert: &Alert) -> [TestGroup; 2] {
         TestGroup {
             name: format!("{} is quiet short of its threshold", rule.alert),
             interval: "1m".into(),
-            input_series: quiet,
+            input_series: inputs.quiet,
             alert_rule_test: vec![test(Vec::new())],
         },
     ]
