@@ -142,6 +142,11 @@ fn contabo_plan_dates_the_orders_and_writes_each_expansion() {
         assert!(md.contains(section), "{section}\n{md}");
     }
     assert!(md.contains("--rule-labels release=<name>"), "{md}");
+    // The scenario models the databases with pvc-autoresizer; their StatefulSet has none.
+    assert!(
+        md.contains("volume platform-db: the scenario models today's setting with pvc-autoresizer, but StatefulSet platform-postgres in the manifests has no resize.topolvm.io/storage_limit"),
+        "{md}"
+    );
     // Planned before the scenario starts, nothing is overdue.
     let early = dir.path().join("early");
     headroom()

@@ -176,6 +176,7 @@ fn apply_volumes(
         if let Some(note) = by_hand(model, t, &option) {
             ch.notes.push(note);
         }
+        ch.notes.extend(disagreements(model, t, &sts, &pvcs));
         ch.watched
             .push(Watched::of(t, &v.choice.options[i], true, (&sts, &pvcs)));
         ch.statefulsets.extend(sts);
@@ -207,6 +208,40 @@ fn watch_today(
         ch.watched.push(Watched::of(t, today, false, (&sts, &pvcs)));
     }
     Ok(())
+}
+
+/// Where the scenario and the manifests disagree on today's autoresizer: today's figures (the
+/// option marked "now") are simulated with the scenario's, which the cluster may not have.
+fn disagreements(
+    model: &Model,
+    t: usize,
+    sts: &[TemplateChange],
+    pvcs: &[PvcChange],
+) -> Vec<String> {
+    let template = &model.volumes[t];
+    let modelled = matches!(template.expansion, Expansion::Autoresize { .. });
+    let claims = sts
+        .iter()
+        .map(|c| (format!("StatefulSet {}", c.statefulset), c.had_autoresize))
+        .chain(
+            pvcs.iter()
+                .map(|p| (format!("PVC {}", p.name), p.had_autoresize)),
+        );
+    claims
+        .filter(|(_, had)| *had != modelled)
+        .map(|(what, had)| {
+            format!(
+                "volume {}: the scenario models today's setting {} pvc-autoresizer, but {what} in the manifests has {}: the figures for today's setting assume the scenario's; check which is true before comparing with it",
+                template.name,
+                if modelled { "with" } else { "without" },
+                if had {
+                    "its annotations"
+                } else {
+                    "no resize.topolvm.io/storage_limit"
+                }
+            )
+        })
+        .collect()
 }
 
 /// What an operator does for a template expanded by hand, if it is.

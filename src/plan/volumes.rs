@@ -62,6 +62,13 @@ fn annotate(target: &mut Option<BTreeMap<String, String>>, option: &TierOption) 
     }
 }
 
+/// Whether annotations name a pvc-autoresizer limit (without one it leaves the claim alone).
+fn has_limit(annotations: &Option<BTreeMap<String, String>>) -> bool {
+    annotations
+        .as_ref()
+        .is_some_and(|a| a.get(LIMIT).is_some_and(|v| !v.is_empty()))
+}
+
 /// What changed in one StatefulSet's volume claim template, for the migration script.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemplateChange {
@@ -77,6 +84,8 @@ pub struct TemplateChange {
     pub template: String,
     /// Size before, GiB (None when the template had none).
     pub old_gib: Option<f64>,
+    /// Whether the manifest had a pvc-autoresizer limit before the plan.
+    pub had_autoresize: bool,
     /// Size now, GiB.
     pub new_gib: f64,
     /// Replicas in the manifest.
@@ -102,6 +111,8 @@ pub struct PvcChange {
     pub namespace: String,
     /// Size before, GiB.
     pub old_gib: Option<f64>,
+    /// Whether the manifest had a pvc-autoresizer limit before the plan.
+    pub had_autoresize: bool,
     /// Size now, GiB (unchanged where the recommendation is smaller: PVCs cannot shrink).
     pub new_gib: f64,
     /// Whether a smaller size was recommended and refused.
@@ -192,6 +203,7 @@ pub fn statefulsets(
         let old_gib = storage_of(requests.get("storage"));
         requests.insert("storage".into(), Quantity(quantity(option.size_gib)));
         let storage_class = pvc_spec.storage_class_name.clone();
+        let had_autoresize = has_limit(&tpl.metadata.annotations);
         annotate(&mut tpl.metadata.annotations, option);
         let changed = sts != before;
         out.push(TemplateChange {
@@ -201,6 +213,7 @@ pub fn statefulsets(
             namespace,
             template: name.to_string(),
             old_gib,
+            had_autoresize,
             new_gib: option.size_gib,
             replicas,
             annotations: annotations(option),
@@ -267,6 +280,7 @@ pub fn pvcs(
             option.size_gib
         };
         requests.insert("storage".into(), Quantity(quantity(new_gib)));
+        let had_autoresize = has_limit(&pvc.metadata.annotations);
         annotate(&mut pvc.metadata.annotations, option);
         let changed = pvc != before;
         out.push(PvcChange {
@@ -275,6 +289,7 @@ pub fn pvcs(
             name: pvc_name,
             namespace,
             old_gib,
+            had_autoresize,
             new_gib,
             shrink_refused,
             annotations: annotations(option),
