@@ -326,9 +326,27 @@ impl Cluster {
     /// The read-only captures `ingest --live` takes, into `dir`: the five cluster-wide ones
     /// and each pool's `pg ls-by-pool`.
     pub(crate) fn capture(&self, dir: &Path) -> Vec<PathBuf> {
+        // The captures are one state only if `ceph df` reads the same before and after them:
+        // one CI run, with the monitor dropping sessions ("EPERM … command descriptions"), got
+        // a `ceph df` whose MAX AVAIL (1.04 GiB) was not that of the `osd df` taken beside it
+        // (1.56 GiB). Such a capture is taken again, up to three times.
+        for attempt in 1..=3 {
+            let before = self.ceph(&["df", "detail", "-f", "json"]);
+            let files = self.capture_once(dir, &before);
+            let after = self.ceph(&["df", "detail", "-f", "json"]);
+            if same_df(&before, &after) {
+                return files;
+            }
+            eprintln!("notice: ceph df changed during capture {attempt}; capturing again");
+            std::thread::sleep(Duration::from_secs(3));
+        }
+        panic!("ceph df changed during each of three captures");
+    }
+
+    /// One pass of [`Self::capture`], given the `ceph df` taken first (its pools).
+    fn capture_once(&self, dir: &Path, df: &str) -> Vec<PathBuf> {
         std::fs::create_dir_all(dir).expect("capture folder");
-        let df = self.ceph(&["df", "detail", "-f", "json"]);
-        let pools: serde_json::Value = serde_json::from_str(&df).expect("ceph df is JSON");
+        let pools: serde_json::Value = serde_json::from_str(df).expect("ceph df is JSON");
         for p in pools["pools"].as_array().expect("ceph df lists the pools") {
             let (id, name) = (&p["id"], p["name"].as_str().expect("a pool's name"));
             let pgs = self.ceph(&["pg", "ls-by-pool", name, "-f", "json"]);
@@ -348,6 +366,27 @@ impl Cluster {
         }
         captured(dir)
     }
+}
+
+/// Whether two `ceph df detail` outputs show one state: raw use and every pool's stored
+/// bytes and MAX AVAIL within 8 MiB (BlueFS moves its own files by 4 MiB while idle).
+fn same_df(a: &str, b: &str) -> bool {
+    let parse = |t: &str| serde_json::from_str::<Value>(t).unwrap_or(Value::Null);
+    let (a, b) = (parse(a), parse(b));
+    let close = |x: &Value, y: &Value| match (x.as_f64(), y.as_f64()) {
+        (Some(x), Some(y)) => (x - y).abs() <= 8.0 * MIB as f64,
+        _ => false,
+    };
+    let pools = |v: &Value| v["pools"].as_array().cloned().unwrap_or_default();
+    let (pa, pb) = (pools(&a), pools(&b));
+    close(
+        &a["stats"]["total_used_raw_bytes"],
+        &b["stats"]["total_used_raw_bytes"],
+    ) && pa.len() == pb.len()
+        && pa.iter().zip(&pb).all(|(x, y)| {
+            close(&x["stats"]["max_avail"], &y["stats"]["max_avail"])
+                && close(&x["stats"]["stored"], &y["stats"]["stored"])
+        })
 }
 
 /// What Ceph shows after a step.
