@@ -170,20 +170,7 @@ fn low_free<'a>(claim: &'a Claim, threshold: f64, size_bytes: f64, samples: u32)
     let fs = filesystem_bytes(size_bytes);
     let (at, below) = straddle(threshold, fs);
     let l = claim_labels(claim);
-    let series = |available: f64| {
-        vec![
-            constant(
-                format!("kubelet_volume_stats_capacity_bytes{{{l}}}"),
-                fs,
-                samples,
-            ),
-            constant(
-                format!("kubelet_volume_stats_available_bytes{{{l}}}"),
-                available,
-                samples,
-            ),
-        ]
-    };
+    let series = |available: f64| kubelet_stats(&l, fs, available, samples).into();
     Inputs {
         fires: series(below),
         quiet: series(at),
@@ -200,23 +187,13 @@ fn at_limit<'a>(claim: &'a Claim, limit_bytes: f64, threshold: f64, samples: u32
     let (_, low) = straddle(threshold, fs);
     let l = claim_labels(claim);
     let series = |request: f64| {
-        vec![
-            constant(
-                format!("kube_persistentvolumeclaim_resource_requests_storage_bytes{{{l}}}"),
-                request,
-                samples,
-            ),
-            constant(
-                format!("kubelet_volume_stats_capacity_bytes{{{l}}}"),
-                fs,
-                samples,
-            ),
-            constant(
-                format!("kubelet_volume_stats_available_bytes{{{l}}}"),
-                low,
-                samples,
-            ),
-        ]
+        let mut s = vec![constant(
+            format!("kube_persistentvolumeclaim_resource_requests_storage_bytes{{{l}}}"),
+            request,
+            samples,
+        )];
+        s.extend(kubelet_stats(&l, fs, low, samples));
+        s
     };
     let limit = limit_bytes.round();
     Inputs {
@@ -226,6 +203,22 @@ fn at_limit<'a>(claim: &'a Claim, limit_bytes: f64, threshold: f64, samples: u32
         claim: Some(claim),
         labels: Vec::new(),
     }
+}
+
+/// The kubelet's two volume stats of a claim (labels `l`): its filesystem's size and free bytes.
+fn kubelet_stats(l: &str, fs: f64, available: f64, samples: u32) -> [Series; 2] {
+    [
+        constant(
+            format!("kubelet_volume_stats_capacity_bytes{{{l}}}"),
+            fs,
+            samples,
+        ),
+        constant(
+            format!("kubelet_volume_stats_available_bytes{{{l}}}"),
+            available,
+            samples,
+        ),
+    ]
 }
 
 fn claim_labels(claim: &Claim) -> String {
